@@ -1,0 +1,41 @@
+"""The ``affidavit`` command line (Typer + Rich).
+
+Every command honours ``AFFIDAVIT_HOME`` and ``AFFIDAVIT_DATABASE_URL``. Errors
+from the :mod:`affidavit.errors` hierarchy become one ``error: ...`` line on
+stderr and the error's exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from affidavit.cli._alerts import app as alerts_app
+from affidavit.cli._db import app as db_app
+from affidavit.cli._demo import demo
+from affidavit.cli._ledger import app as ledger_app
+from affidavit.errors import AffidavitError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="affidavit",
+    help="Governance layer for AI-driven security operations.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(ledger_app, name="ledger")
+app.add_typer(db_app, name="db")
+app.add_typer(alerts_app, name="alerts")
+app.command("demo")(demo)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: run the app, turning our errors into one line."""
+    try:
+        app(args=argv)
+    except AffidavitError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        sys.exit(exc.exit_code)

@@ -1,0 +1,56 @@
+"""``affidavit alerts``: ingest vendor alerts into cases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from affidavit.cli._common import JSON_OPTION, open_ledger, print_json
+from affidavit.errors import InputError
+from affidavit.governance.intake import ingest_alerts
+
+app = typer.Typer(help="Alerts from detection tools.", no_args_is_help=True)
+
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+
+@app.command("ingest")
+def ingest(
+    file: Path = typer.Argument(..., help="JSON object, JSON array or JSON lines; '-' for stdin"),
+    case: str = typer.Option(None, "--case", help="Case id (default: one case per alert)."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Normalise alerts (vendor format auto-detected) and record them in the ledger."""
+    data = _read(file)
+    with open_ledger() as ledger:
+        results = ingest_alerts(ledger, data, case=case, actor="system:intake")
+    if as_json:
+        print_json([r.__dict__ for r in results])
+        return
+    for r in results:
+        where = f"entry {r.seq}" if r.seq is not None else f"duplicate of entry {r.duplicate_of}"
+        typer.echo(f"{r.case}\t{r.vendor}\t{r.severity}\t{where}\t{r.title}")
+    fresh = sum(r.seq is not None for r in results)
+    typer.echo(f"{fresh} alerts ingested, {len(results) - fresh} duplicates", err=True)
+
+
+def _read(file: Path) -> bytes:
+    import sys
+
+    if str(file) == "-":
+        data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+    else:
+        try:
+            if file.stat().st_size > MAX_FILE_BYTES:
+                raise InputError(f"{file} is larger than {MAX_FILE_BYTES} bytes")
+            data = file.read_bytes()
+        except FileNotFoundError:
+            raise InputError(f"{file} does not exist") from None
+        except IsADirectoryError:
+            raise InputError(f"{file} is a directory, not a file") from None
+        except PermissionError:
+            raise InputError(f"{file} is not readable") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise InputError(f"input is larger than {MAX_FILE_BYTES} bytes")
+    return data

@@ -1,0 +1,1 @@
+"""Governance: identities, cases and alerts, steps, proposals, approvals, authority, dispositions."""

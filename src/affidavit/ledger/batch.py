@@ -1,0 +1,89 @@
+"""One group commit: the entries, subtree hashes and payloads of a batch.
+
+The ledger's writer thread builds a :class:`Batch` inside its exclusive write
+transaction. Plain appends go straight in; a *command* (see
+:meth:`affidavit.ledger.log.Ledger.execute`) receives the batch as its
+transaction handle, reads and writes state tables through ``batch.conn`` and
+appends entries with ``batch.append``; if it raises, its savepoint and its
+appends are undone and the rest of the batch still commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, NamedTuple
+
+from sqlalchemy import Connection
+
+from affidavit.ledger import merkle
+from affidavit.ledger.entry import Entry
+from affidavit.store.schema import ledger_entries, ledger_nodes, ledger_payloads
+
+__all__ = ["Appended", "Batch"]
+
+
+class Appended(NamedTuple):
+    seq: int
+    leaf_hash: bytes
+
+
+def _executemany(conn: Connection, table: Any, rows: list[tuple[Any, ...]]) -> None:
+    """Bulk insert through the driver directly: the append hot path."""
+    if not rows:
+        return
+    cols = [c.name for c in table.columns]
+    names = ", ".join(cols)
+    # Table and column names come from our own schema, never from input.
+    if conn.dialect.paramstyle == "qmark":
+        marks = ", ".join("?" * len(cols))
+        conn.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", rows)  # noqa: S608
+    else:
+        marks = ", ".join(f"%({c})s" for c in cols)
+        params = [dict(zip(cols, r, strict=True)) for r in rows]
+        conn.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", params)  # noqa: S608
+
+
+class Batch:
+    """The open write transaction of one group commit."""
+
+    def __init__(self, conn: Connection, size: int, frontier: list[tuple[int, bytes]]) -> None:
+        self.conn = conn
+        self.size = size
+        self.frontier = frontier
+        self._entries: list[tuple[Any, ...]] = []
+        self._nodes: list[tuple[int, bytes]] = []
+        self._payloads: list[tuple[int, int, str, bytes]] = []
+
+    def append(self, entry: Entry, data: bytes | None = None) -> Appended:
+        """Give ``entry`` the next sequence number in this transaction."""
+        if data is None:
+            data = entry.encode()
+        seq = self.size
+        leaf = merkle.leaf_hash(data)
+        for level, _index, digest in merkle.frontier_append(self.frontier, leaf, seq):
+            self._nodes.append(((seq + 1) * 64 + level, digest))
+        self._entries.append((seq, leaf, data, entry.type, entry.case, entry.actor, entry.time))
+        for ordinal, payload in enumerate(entry.payloads):
+            self._payloads.append((seq, ordinal, hashlib.sha256(payload).hexdigest(), payload))
+        self.size = seq + 1
+        return Appended(seq, leaf)
+
+    def mark(self) -> tuple[int, list[tuple[int, bytes]], int, int, int]:
+        return (
+            self.size,
+            list(self.frontier),
+            len(self._entries),
+            len(self._nodes),
+            len(self._payloads),
+        )
+
+    def restore(self, mark: tuple[int, list[tuple[int, bytes]], int, int, int]) -> None:
+        self.size, self.frontier = mark[0], mark[1]
+        del self._entries[mark[2] :], self._nodes[mark[3] :], self._payloads[mark[4] :]
+
+    def flush(self) -> None:
+        """Insert everything appended so far (once, before commit)."""
+        _executemany(self.conn, ledger_entries, self._entries)
+        _executemany(self.conn, ledger_nodes, self._nodes)
+        _executemany(self.conn, ledger_payloads, self._payloads)
+        self._entries, self._nodes, self._payloads = [], [], []

@@ -1,0 +1,406 @@
+"""The evidence ledger: durable appends with group commit, proofs, checkpoints.
+
+One writer thread per process owns all writes. Callers hand it entries (or
+commands, see :meth:`Ledger.execute`) and wait; while it commits one batch
+(one exclusive transaction, one WAL fsync), the next batch queues up, so N
+concurrent callers share one commit. Nothing returns before its commit.
+
+Several processes may append to one database: the write transaction is
+exclusive, the writer re-reads the tree size inside it, and reloads the tree's
+right edge when another process has appended since. Sequence numbers are the
+primary key, so a fork or a reused number cannot be committed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, func, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from affidavit.config import Settings
+from affidavit.errors import AffidavitError, InputError, NotFound, StorageError
+from affidavit.ledger import merkle, tree
+from affidavit.ledger.batch import Appended, Batch
+from affidavit.ledger.entry import Entry, StoredEntry
+from affidavit.ledger.identity import bind_log_key
+from affidavit.ledger.keys import LogKey
+from affidavit.ledger.note import Checkpoint
+from affidavit.store import Database, open_database
+from affidavit.store.engine import insert_ignore
+from affidavit.store.schema import ledger_checkpoints, ledger_entries, ledger_payloads
+
+__all__ = ["Appended", "Batch", "ConsistencyProof", "InclusionProof", "Ledger"]
+
+MAX_BATCH = 2048
+T = TypeVar("T")
+_STOP = object()
+
+
+@dataclass(frozen=True)
+class InclusionProof:
+    seq: int
+    size: int
+    leaf_hash: bytes
+    root: bytes
+    hashes: list[bytes]
+
+
+@dataclass(frozen=True)
+class ConsistencyProof:
+    old_size: int
+    new_size: int
+    old_root: bytes
+    new_root: bytes
+    hashes: list[bytes]
+
+
+class _Pending:
+    """One caller's request: an entry to append, or a command to run."""
+
+    __slots__ = ("command", "data", "done", "entry", "error", "result")
+
+    def __init__(
+        self,
+        entry: Entry | None = None,
+        data: bytes | None = None,
+        command: Callable[[Batch], Any] | None = None,
+    ) -> None:
+        self.entry = entry
+        self.data = data
+        self.command = command
+        self.done = threading.Event()
+        self.result: Any = None
+        self.error: BaseException | None = None
+
+    def wait(self) -> Any:
+        self.done.wait()
+        if self.error is not None:
+            if isinstance(self.error, AffidavitError):
+                raise self.error
+            raise StorageError(f"the ledger write failed: {self.error}") from self.error
+        return self.result
+
+
+class Ledger:
+    """Append-only, verifiable log of every governance state change."""
+
+    def __init__(
+        self,
+        db: Database,
+        key: LogKey,
+        *,
+        checkpoint_every: int = 1000,
+        checkpoint_interval_s: float = 60.0,
+    ) -> None:
+        self.db = db
+        self.key = key
+        self.checkpoint_every = checkpoint_every
+        self.checkpoint_interval_s = checkpoint_interval_s
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._writer: threading.Thread | None = None
+        self._writer_lock = threading.Lock()
+        self._conn: Connection | None = None  # the writer thread's own connection
+        # _size/_frontier cache the tree's right edge between batches; the lock
+        # guards them against checkpoint() from other threads.
+        self._state_lock = threading.Lock()
+        self._size = -1  # -1: unknown, reload inside the next transaction
+        self._frontier: tree.Frontier = []
+        self._last_checkpoint_at = time.monotonic()
+        self._closed = False
+
+    @classmethod
+    def open(cls, settings: Settings, *, create: bool = True) -> Ledger:
+        """Open the ledger of ``settings``, creating its key and identity if new."""
+        db = open_database(settings.database_url)
+        try:
+            key = bind_log_key(db, settings, create=create)
+        except BaseException:
+            db.close()
+            raise
+        return cls(
+            db,
+            key,
+            checkpoint_every=settings.checkpoint_every,
+            checkpoint_interval_s=settings.checkpoint_interval_s,
+        )
+
+    @property
+    def origin(self) -> str:
+        return self.key.origin
+
+    @property
+    def verifier_key(self) -> str:
+        return self.key.verifier_key
+
+    # -- writing ----------------------------------------------------------
+
+    def append(self, entry: Entry) -> Appended:
+        """Append one entry; returns once it is durably committed."""
+        return self.append_many([entry])[0]
+
+    def append_many(self, entries: Sequence[Entry]) -> list[Appended]:
+        """Append entries in order (consecutive unless other appenders interleave)."""
+        for e in entries:
+            if not isinstance(e, Entry):
+                raise InputError(f"append takes Entry objects, got {type(e).__name__}")
+        pending = [_Pending(e, e.encode()) for e in entries]
+        self._submit(pending)
+        return [p.wait() for p in pending]
+
+    def execute(self, command: Callable[[Batch], T]) -> T:
+        """Run ``command`` inside the next group commit; return its result once durable.
+
+        The command runs in the writer thread, inside the exclusive write
+        transaction, under its own savepoint: it reads and writes state tables
+        through ``batch.conn`` and appends entries with ``batch.append``, so its
+        checks and its writes cannot race another writer. It must not block
+        (no network I/O). If it raises, its writes and appends are undone, the
+        error is raised here, and the rest of the batch commits.
+        """
+        pending = _Pending(command=command)
+        self._submit([pending])
+        result: T = pending.wait()
+        return result
+
+    def _submit(self, pending: list[_Pending]) -> None:
+        if self._closed:
+            raise StorageError("the ledger is closed")
+        if self._writer is None:
+            with self._writer_lock:
+                if self._writer is None:
+                    self._writer = threading.Thread(
+                        target=self._run_writer, name="affidavit-ledger-writer", daemon=True
+                    )
+                    self._writer.start()
+        for p in pending:
+            self._queue.put(p)
+
+    def _run_writer(self) -> None:
+        interval = self.checkpoint_interval_s or None
+        while True:
+            try:
+                first = self._queue.get(timeout=interval)
+            except queue.Empty:
+                self._checkpoint_if_stale()
+                continue
+            if first is _STOP:
+                return
+            items: list[_Pending] = [first]
+            stop = False
+            while len(items) < MAX_BATCH:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is _STOP:
+                    stop = True
+                    break
+                items.append(item)
+            self._commit(items)
+            if stop:
+                return
+
+    def _commit(self, items: list[_Pending]) -> None:
+        try:
+            if self._conn is None:
+                self._conn = self.db.engine.connect()
+            with self._state_lock, self.db.transaction(self._conn) as conn:
+                size, last_checkpoint = self._heads(conn)
+                batch = Batch(conn, size, list(self._frontier))
+                for p in items:
+                    if p.command is None:
+                        assert p.entry is not None
+                        p.result = batch.append(p.entry, p.data)
+                    else:
+                        _run_command(batch, p)
+                batch.flush()
+                if self._checkpoint_due(batch.size, last_checkpoint):
+                    self._store_checkpoint(conn, batch.size, merkle.frontier_root(batch.frontier))
+                self._size, self._frontier = batch.size, batch.frontier
+        except BaseException as exc:
+            self._size = -1
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+            error = exc
+            if isinstance(exc, SQLAlchemyError):
+                error = StorageError(f"the ledger could not commit: {type(exc).__name__}: {exc}")
+            for p in items:
+                p.result, p.error = None, error
+        for p in items:
+            p.done.set()
+
+    def _heads(self, conn: Connection) -> tuple[int, int]:
+        """(tree size, size of the latest checkpoint), read inside the write lock."""
+        row = conn.exec_driver_sql(
+            "SELECT (SELECT max(seq) FROM ledger_entries), "
+            "(SELECT max(size) FROM ledger_checkpoints)"
+        ).one()
+        size = 0 if row[0] is None else int(row[0]) + 1
+        if size != self._size:  # first use, or another process appended
+            self._frontier = tree.load_frontier(conn, size)
+            self._size = size
+        return size, int(row[1] or 0)
+
+    # -- checkpoints ------------------------------------------------------
+
+    def _checkpoint_due(self, size: int, last: int) -> bool:
+        if size <= last:
+            return False
+        if self.checkpoint_every and size - last >= self.checkpoint_every:
+            return True
+        elapsed = time.monotonic() - self._last_checkpoint_at
+        return bool(self.checkpoint_interval_s) and elapsed >= self.checkpoint_interval_s
+
+    def _store_checkpoint(self, conn: Connection, size: int, root: bytes) -> str:
+        signed = self.key.sign(Checkpoint(origin=self.origin, size=size, root=root).format())
+        insert_ignore(conn, ledger_checkpoints, {"size": size, "note": signed})
+        self._last_checkpoint_at = time.monotonic()
+        stored = conn.execute(
+            select(ledger_checkpoints.c.note).where(ledger_checkpoints.c.size == size)
+        ).scalar_one()
+        return str(stored)
+
+    def _checkpoint_if_stale(self) -> None:
+        # On failure the next append or interval tries again; never kill the writer.
+        with contextlib.suppress(AffidavitError):
+            self.checkpoint()
+
+    def checkpoint(self) -> str:
+        """Sign (if needed) and return the checkpoint for the current tree size."""
+        try:
+            with self._state_lock, self.db.write() as conn:
+                size, _ = self._heads(conn)
+                existing = conn.execute(
+                    select(ledger_checkpoints.c.note).where(ledger_checkpoints.c.size == size)
+                ).scalar()
+                if existing is not None:
+                    return str(existing)
+                return self._store_checkpoint(conn, size, merkle.frontier_root(self._frontier))
+        except SQLAlchemyError as exc:
+            self._size = -1
+            raise StorageError(f"could not store the checkpoint: {exc}") from exc
+
+    def latest_checkpoint(self) -> str | None:
+        t = ledger_checkpoints
+        with self.db.read() as conn:
+            note = conn.execute(select(t.c.note).order_by(t.c.size.desc()).limit(1)).scalar()
+        return None if note is None else str(note)
+
+    # -- reading ----------------------------------------------------------
+
+    def size(self) -> int:
+        with self.db.read() as conn:
+            return _size(conn)
+
+    def _size_arg(self, conn: Connection, size: int | None) -> int:
+        current = _size(conn)
+        if size is None:
+            return current
+        if not isinstance(size, int) or size < 0 or size > current:
+            raise InputError(f"tree size must be between 0 and {current}, got {size}")
+        return size
+
+    def root(self, size: int | None = None) -> bytes:
+        with self.db.read() as conn:
+            return tree.root_at(conn, self._size_arg(conn, size))
+
+    def inclusion_proof(self, seq: int, size: int | None = None) -> InclusionProof:
+        with self.db.read() as conn:
+            n = self._size_arg(conn, size)
+            if not isinstance(seq, int) or not 0 <= seq < n:
+                raise NotFound(f"entry {seq} is not in a tree of size {n}")
+            leaf = tree.fetch_subtrees(conn, [(0, seq)])[(0, seq)]
+            hashes = tree.inclusion_proof(conn, seq, n)
+            return InclusionProof(seq, n, leaf, tree.root_at(conn, n), hashes)
+
+    def consistency_proof(self, old_size: int, new_size: int | None = None) -> ConsistencyProof:
+        with self.db.read() as conn:
+            new = self._size_arg(conn, new_size)
+            if not isinstance(old_size, int) or not 0 <= old_size <= new:
+                raise InputError(f"old size must be between 0 and {new}, got {old_size}")
+            hashes = tree.consistency_proof(conn, old_size, new)
+            return ConsistencyProof(
+                old_size, new, tree.root_at(conn, old_size), tree.root_at(conn, new), hashes
+            )
+
+    def entry(self, seq: int) -> StoredEntry:
+        for e in self.entries(start=seq, end=seq + 1):
+            return e
+        raise NotFound(f"ledger entry {seq} does not exist")
+
+    def entries(
+        self, *, case: str | None = None, start: int = 0, end: int | None = None, chunk: int = 5000
+    ) -> Iterator[StoredEntry]:
+        """Stream entries in sequence order, optionally one case's only."""
+        t = ledger_entries
+        cols = (t.c.seq, t.c.leaf_hash, t.c.entry, t.c.type, t.c.case_id, t.c.actor, t.c.time)
+        after = start - 1
+        while True:
+            q = select(*cols).where(t.c.seq > after).order_by(t.c.seq).limit(chunk)
+            if end is not None:
+                q = q.where(t.c.seq < end)
+            if case is not None:
+                q = q.where(t.c.case_id == case)
+            with self.db.read() as conn:
+                rows = conn.execute(q).all()
+            for r in rows:
+                yield StoredEntry(r[0], bytes(r[1]), bytes(r[2]), r[3], r[4], r[5], r[6])
+            if len(rows) < chunk:
+                return
+            after = rows[-1][0]
+
+    def payload(self, sha256_hex: str) -> bytes:
+        t = ledger_payloads
+        with self.db.read() as conn:
+            q = select(t.c.data).where(t.c.sha256 == sha256_hex).limit(1)
+            data = conn.execute(q).scalar()
+        if data is None:
+            raise NotFound(f"no payload with SHA-256 {sha256_hex}")
+        return bytes(data)
+
+    # -- lifecycle --------------------------------------------------------
+
+    def close(self) -> None:
+        """Finish everything queued, then release the database."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._writer is not None:
+            self._queue.put(_STOP)
+            self._writer.join()
+        if self._conn is not None:
+            self._conn.close()
+        self.db.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _size(conn: Connection) -> int:
+    last = conn.execute(select(func.max(ledger_entries.c.seq))).scalar()
+    return 0 if last is None else int(last) + 1
+
+
+def _run_command(batch: Batch, p: _Pending) -> None:
+    assert p.command is not None
+    mark = batch.mark()
+    savepoint = batch.conn.begin_nested()
+    try:
+        p.result = p.command(batch)
+    except Exception as exc:
+        savepoint.rollback()
+        batch.restore(mark)
+        p.error = exc
+    else:
+        savepoint.commit()

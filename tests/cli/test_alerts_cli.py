@@ -1,0 +1,96 @@
+"""``affidavit alerts ingest``: vendor files in, one entry per alert, bad input refused."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.cli.conftest import Invoke
+from tests.conftest import SHARED_DATA
+
+VENDOR = SHARED_DATA / "alerts" / "vendor"
+needs_samples = pytest.mark.skipif(not VENDOR.is_dir(), reason=f"{VENDOR} not present")
+
+
+@needs_samples
+@pytest.mark.parametrize(
+    ("name", "vendor"),
+    [
+        ("defender_endpoint.json", "microsoft_defender"),
+        ("crowdstrike_falcon.json", "crowdstrike_falcon"),
+        ("guardduty.json", "aws_guardduty"),
+        ("scc.json", "google_scc"),
+        ("falco.json", "falco"),
+    ],
+)
+def test_ingest_each_vendor_sample(cli: Invoke, name: str, vendor: str) -> None:
+    run = cli("alerts", "ingest", str(VENDOR / name), "--case", "CASE-42", "--json")
+    assert run.code == 0, run.err
+    [result] = json.loads(run.out)
+    assert result["vendor"] == vendor
+    assert result["case"] == "CASE-42"
+    assert result["seq"] == 0
+    assert cli("ledger", "verify").code == 0
+
+
+@needs_samples
+def test_ingest_json_lines_and_duplicates(cli: Invoke, tmp_path: Path) -> None:
+    lines = [json.dumps(json.loads((VENDOR / n).read_text())) for n in ("scc.json", "falco.json")]
+    path = tmp_path / "alerts.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    first = cli("alerts", "ingest", str(path))
+    assert first.code == 0
+    assert "2 alerts ingested, 0 duplicates" in first.err
+    second = cli("alerts", "ingest", str(path), "--json")
+    results = json.loads(second.out)
+    assert [r["duplicate_of"] for r in results] == [0, 1]
+    assert all(r["seq"] is None for r in results)
+    assert cli("ledger", "verify", "--json").out.count('"size": 2') == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"{not json", "line 1"),
+        (b"\xff\xfe\x00binary", "UTF-8"),
+        (b'[{"hello": "world"}]', "unrecognised alert format"),
+        (b"[1, 2, 3]", "item 0"),
+        (b"[" * 5000 + b"]" * 5000, "deep"),
+        (b"", "empty"),
+    ],
+)
+def test_bad_files_are_refused_and_nothing_is_written(
+    cli: Invoke, tmp_path: Path, content: bytes, message: str
+) -> None:
+    assert cli("demo", "--no-serve", "--alerts", "3").code == 0
+    path = tmp_path / "bad.json"
+    path.write_bytes(content)
+    run = cli("alerts", "ingest", str(path))
+    assert run.code == 2
+    assert run.err.startswith("error: ")
+    assert message.lower() in run.err.lower()
+    verified = cli("ledger", "verify", "--json")
+    assert json.loads(verified.out)["size"] == 3
+
+
+def test_missing_file_directory_and_hostile_case(cli: Invoke, tmp_path: Path) -> None:
+    assert cli("alerts", "ingest", str(tmp_path / "nope.json")).code == 2
+    assert cli("alerts", "ingest", str(tmp_path)).code == 2
+    sample = tmp_path / "a.json"
+    sample.write_text(json.dumps(json.loads((VENDOR / "scc.json").read_text())) if VENDOR.is_dir() else "{}")
+    run = cli("alerts", "ingest", str(sample), "--case", "../../etc/passwd\n")
+    assert run.code == 2
+    assert "case" in run.err
+
+
+def test_oversized_input_is_refused(cli: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from affidavit.cli import _alerts
+
+    monkeypatch.setattr(_alerts, "MAX_FILE_BYTES", 100)
+    path = tmp_path / "big.json"
+    path.write_bytes(b" " * 101)
+    run = cli("alerts", "ingest", str(path))
+    assert run.code == 2
+    assert "larger than 100 bytes" in run.err

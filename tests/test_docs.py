@@ -1,0 +1,43 @@
+"""Documentation that drifts from the code fails the build."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from affidavit import config
+from affidavit.cli import app
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+README = DOCS.parent / "README.md"
+
+
+def test_every_setting_is_documented() -> None:
+    documented = (DOCS / "configuration.md").read_text()
+    names = [v for k, v in vars(config).items() if k.endswith("_ENV") and isinstance(v, str)]
+    assert names, "affidavit.config names no settings?"
+    for name in names:
+        assert f"`{name}`" in documented, f"{name} is not in docs/configuration.md"
+
+
+def _commands() -> list[str]:
+    found: list[str] = []
+    for info in app.registered_commands:
+        found.append(info.name or info.callback.__name__)  # type: ignore[union-attr]
+    for group in app.registered_groups:
+        for info in group.typer_instance.registered_commands:  # type: ignore[union-attr]
+            found.append(f"{group.name} {info.name}")
+    return found
+
+
+def test_every_cli_command_is_in_the_readme() -> None:
+    readme = README.read_text()
+    commands = _commands()
+    assert "ledger verify" in commands
+    for command in commands:
+        assert f"affidavit {command}" in readme, f"`affidavit {command}` is not in README.md"
+
+
+def test_readme_starts_with_the_two_commands() -> None:
+    head = README.read_text().split("\n## ", 1)[0]
+    assert "make demo" in head
+    assert "make test" in head
