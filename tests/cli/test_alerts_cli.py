@@ -31,7 +31,7 @@ def test_ingest_each_vendor_sample(cli: Invoke, name: str, vendor: str) -> None:
     [result] = json.loads(run.out)
     assert result["vendor"] == vendor
     assert result["case"] == "CASE-42"
-    assert result["seq"] == 0
+    assert result["seq"] == 1  # entry 0 opened the case
     assert cli("ledger", "verify").code == 0
 
 
@@ -45,9 +45,9 @@ def test_ingest_json_lines_and_duplicates(cli: Invoke, tmp_path: Path) -> None:
     assert "2 alerts ingested, 0 duplicates" in first.err
     second = cli("alerts", "ingest", str(path), "--json")
     results = json.loads(second.out)
-    assert [r["duplicate_of"] for r in results] == [0, 1]
+    assert [r["duplicate_of"] for r in results] == [1, 3]  # each after its case.opened
     assert all(r["seq"] is None for r in results)
-    assert cli("ledger", "verify", "--json").out.count('"size": 2') == 1
+    assert cli("ledger", "verify", "--json").out.count('"size": 4') == 1
 
 
 @pytest.mark.parametrize(
@@ -65,6 +65,7 @@ def test_bad_files_are_refused_and_nothing_is_written(
     cli: Invoke, tmp_path: Path, content: bytes, message: str
 ) -> None:
     assert cli("demo", "--no-serve", "--alerts", "3").code == 0
+    before = json.loads(cli("ledger", "verify", "--json").out)["size"]
     path = tmp_path / "bad.json"
     path.write_bytes(content)
     run = cli("alerts", "ingest", str(path))
@@ -72,20 +73,24 @@ def test_bad_files_are_refused_and_nothing_is_written(
     assert run.err.startswith("error: ")
     assert message.lower() in run.err.lower()
     verified = cli("ledger", "verify", "--json")
-    assert json.loads(verified.out)["size"] == 3
+    assert json.loads(verified.out)["size"] == before
 
 
 def test_missing_file_directory_and_hostile_case(cli: Invoke, tmp_path: Path) -> None:
     assert cli("alerts", "ingest", str(tmp_path / "nope.json")).code == 2
     assert cli("alerts", "ingest", str(tmp_path)).code == 2
     sample = tmp_path / "a.json"
-    sample.write_text(json.dumps(json.loads((VENDOR / "scc.json").read_text())) if VENDOR.is_dir() else "{}")
+    sample.write_text(
+        json.dumps(json.loads((VENDOR / "scc.json").read_text())) if VENDOR.is_dir() else "{}"
+    )
     run = cli("alerts", "ingest", str(sample), "--case", "../../etc/passwd\n")
     assert run.code == 2
     assert "case" in run.err
 
 
-def test_oversized_input_is_refused(cli: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_oversized_input_is_refused(
+    cli: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from affidavit.cli import _alerts
 
     monkeypatch.setattr(_alerts, "MAX_FILE_BYTES", 100)

@@ -1,4 +1,8 @@
-"""Several OS processes appending to one database, and a writer killed mid-append."""
+"""Several OS processes appending to one database, and a writer killed mid-append.
+
+Both run on every backend (``settings``): SQLite, and PostgreSQL when configured,
+where killing the client mid-transaction leaves the server to roll it back.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +12,9 @@ import signal
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
-
 import pytest
 
-from affidavit.config import load_settings
+from affidavit.config import Settings
 from affidavit.ledger.log import Ledger
 from affidavit.ledger.verify import verify_ledger
 
@@ -44,29 +46,28 @@ APPENDER = textwrap.dedent(
 )
 
 
-def _env(home: Path) -> dict[str, str]:
+def _env(settings: Settings) -> dict[str, str]:
     env = dict(os.environ)
-    env["AFFIDAVIT_HOME"] = str(home)
+    env["AFFIDAVIT_HOME"] = str(settings.home)
+    env["AFFIDAVIT_DATABASE_URL"] = settings.database_url
     env["AFFIDAVIT_CHECKPOINT_EVERY"] = "500"
-    env.pop("AFFIDAVIT_DATABASE_URL", None)
     return env
 
 
-def _spawn(home: Path, worker: str, count: int, threads: int) -> subprocess.Popen[str]:
+def _spawn(settings: Settings, worker: str, count: int, threads: int) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-c", APPENDER, worker, str(count), str(threads)],
-        env=_env(home),
+        env=_env(settings),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
 
 
-def test_four_processes_never_fork_or_reuse_sequence_numbers(tmp_path: Path) -> None:
-    home = tmp_path / "home"
-    with Ledger.open(load_settings({"AFFIDAVIT_HOME": str(home)})):
+def test_four_processes_never_fork_or_reuse_sequence_numbers(settings: Settings) -> None:
+    with Ledger.open(settings):
         pass  # create the key and schema once, as `affidavit db upgrade` would
-    procs = [_spawn(home, f"p{n}", 2000, 8) for n in range(4)]
+    procs = [_spawn(settings, f"p{n}", 2000, 8) for n in range(4)]
     acknowledged: dict[int, str] = {}
     for p in procs:
         out, err = p.communicate(timeout=600)
@@ -76,7 +77,7 @@ def test_four_processes_never_fork_or_reuse_sequence_numbers(tmp_path: Path) -> 
             assert seq not in acknowledged
             acknowledged[seq] = leaf
     assert sorted(acknowledged) == list(range(8000))
-    with Ledger.open(load_settings({"AFFIDAVIT_HOME": str(home)})) as ledger:
+    with Ledger.open(settings) as ledger:
         report = verify_ledger(ledger.db, ledger.verifier_key, ledger.origin)
         assert report.size == 8000
         for seq in (0, 1234, 7999):
@@ -85,9 +86,8 @@ def test_four_processes_never_fork_or_reuse_sequence_numbers(tmp_path: Path) -> 
         assert workers == {"p0", "p1", "p2", "p3"}
 
 
-def test_sigkill_mid_append_loses_no_acknowledged_entry(tmp_path: Path) -> None:
-    home = tmp_path / "home"
-    proc = _spawn(home, "victim", 1_000_000, 8)
+def test_sigkill_mid_append_loses_no_acknowledged_entry(settings: Settings) -> None:
+    proc = _spawn(settings, "victim", 1_000_000, 8)
     acknowledged: dict[int, str] = {}
     assert proc.stdout is not None
     for line in proc.stdout:
@@ -106,7 +106,7 @@ def test_sigkill_mid_append_loses_no_acknowledged_entry(tmp_path: Path) -> None:
     assert proc.stderr is not None
     proc.stderr.close()
     assert proc.returncode == -signal.SIGKILL
-    with Ledger.open(load_settings({"AFFIDAVIT_HOME": str(home)})) as ledger:
+    with Ledger.open(settings) as ledger:
         report = verify_ledger(ledger.db, ledger.verifier_key, ledger.origin)
         assert report.size >= len(acknowledged)
         for seq, leaf in acknowledged.items():

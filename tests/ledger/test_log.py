@@ -3,32 +3,35 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 import stat
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.pool import NullPool
 
 from affidavit import canonical
 from affidavit.config import Settings, load_settings
-from affidavit.errors import ConfigError, InputError, NotFound
+from affidavit.errors import ConfigError, InputError, NotFound, VerificationError
 from affidavit.ledger import merkle, note
 from affidavit.ledger.entry import ENTRY_MAX_BYTES, Entry
 from affidavit.ledger.log import Ledger
 from affidavit.ledger.verify import verify_ledger
+from tests.conftest import run_sql
 
 
 def _entry(i: int, **kw: object) -> Entry:
     return Entry(type="test.entry", actor="agent:tester", body={"i": i}, **kw)  # type: ignore[arg-type]
 
 
-def _rows(home: Path, table: str) -> int:
-    with sqlite3.connect(home / "affidavit.db") as conn:
-        return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+def _rows(ledger: Ledger, table: str) -> int:
+    with ledger.db.read() as conn:
+        return int(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
 
 
 def test_append_returns_consecutive_seq_and_leaf_hash(ledger: Ledger) -> None:
@@ -130,15 +133,9 @@ def test_concurrent_appenders_share_commits_and_get_distinct_seqs(ledger: Ledger
     verify_ledger(ledger.db, ledger.verifier_key, ledger.origin)
 
 
-def test_checkpoints_are_signed_every_n_entries(home: Path) -> None:
-    settings = load_settings(
-        {
-            "AFFIDAVIT_HOME": str(home),
-            "AFFIDAVIT_CHECKPOINT_EVERY": "10",
-            "AFFIDAVIT_CHECKPOINT_INTERVAL": "0",
-        }
-    )
-    with Ledger.open(settings) as ledger:
+def test_checkpoints_are_signed_every_n_entries(settings: Settings) -> None:
+    every_10 = replace(settings, checkpoint_every=10, checkpoint_interval_s=0)
+    with Ledger.open(every_10) as ledger:
         for i in range(25):
             ledger.append(_entry(i))
         latest = ledger.latest_checkpoint()
@@ -155,15 +152,9 @@ def test_checkpoints_are_signed_every_n_entries(home: Path) -> None:
         assert ledger.checkpoint() == ledger.latest_checkpoint()  # idempotent at one size
 
 
-def test_checkpoint_signed_after_interval(home: Path) -> None:
-    settings = load_settings(
-        {
-            "AFFIDAVIT_HOME": str(home),
-            "AFFIDAVIT_CHECKPOINT_EVERY": "0",
-            "AFFIDAVIT_CHECKPOINT_INTERVAL": "0.05",
-        }
-    )
-    with Ledger.open(settings) as ledger:
+def test_checkpoint_signed_after_interval(settings: Settings) -> None:
+    by_time = replace(settings, checkpoint_every=0, checkpoint_interval_s=0.05)
+    with Ledger.open(by_time) as ledger:
         ledger.append(_entry(0))
         done = threading.Event()
         for _ in range(200):  # the idle writer signs within a few intervals
@@ -194,12 +185,12 @@ def test_key_file_is_private_and_reused(settings: Settings, ledger: Ledger) -> N
     ],
 )
 def test_bad_entries_are_refused_and_nothing_is_written(
-    ledger: Ledger, home: Path, body: dict, match: str
+    ledger: Ledger, body: dict, match: str
 ) -> None:
     ledger.append(_entry(0))
     with pytest.raises(InputError, match=match):
         ledger.append(Entry(type="t.x", actor="a", body=body))
-    assert _rows(home, "ledger_entries") == 1
+    assert _rows(ledger, "ledger_entries") == 1
 
 
 @pytest.mark.parametrize(
@@ -258,20 +249,29 @@ def test_missing_key_for_existing_log_is_refused(settings: Settings, ledger: Led
         Ledger.open(settings)
 
 
-def test_foreign_database_is_refused_untouched(home: Path) -> None:
+def test_foreign_database_is_refused_untouched(settings: Settings, home: Path) -> None:
     home.mkdir()
+    run_sql(
+        settings.database_url,
+        "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)",
+        "INSERT INTO customers VALUES (1, 'x')",
+    )
     db = home / "affidavit.db"
-    with sqlite3.connect(db) as conn:
-        conn.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)")
-        conn.execute("INSERT INTO customers VALUES (1, 'x')")
-    before = db.read_bytes()
+    before = db.read_bytes() if db.exists() else None
     with pytest.raises(ConfigError, match="not an Affidavit database"):
-        Ledger.open(load_settings({"AFFIDAVIT_HOME": str(home)}))
-    assert db.read_bytes() == before
-    assert not (home / "affidavit.db-wal").exists()
+        Ledger.open(settings)
+    engine = create_engine(settings.database_url, poolclass=NullPool)
+    assert inspect(engine).get_table_names() == ["customers"]
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT id, name FROM customers")).all() == [(1, "x")]
+    engine.dispose()
+    if before is not None:  # SQLite: not a byte changed, no WAL started
+        assert db.read_bytes() == before
+        assert not (home / "affidavit.db-wal").exists()
 
 
 def test_non_database_file_is_refused_untouched(home: Path) -> None:
+    # SQLite only: a file that is not a database has no PostgreSQL counterpart.
     home.mkdir()
     db = home / "affidavit.db"
     db.write_bytes(b"this is a text file, not SQLite\n" * 10)
@@ -289,8 +289,6 @@ def test_unsupported_database_url() -> None:
 
 
 def test_execute_runs_commands_atomically_inside_the_group_commit(ledger: Ledger) -> None:
-    from sqlalchemy import text
-
     from affidavit.ledger.batch import Batch
 
     with ledger.db.write() as conn:
@@ -337,3 +335,30 @@ def test_execute_after_close_is_refused(settings: Settings) -> None:
     ledger.close()
     with pytest.raises(StorageError, match="closed"):
         ledger.execute(lambda batch: None)
+
+
+def test_appending_on_a_truncated_log_is_refused(settings: Settings) -> None:
+    """Entries lost below a signed checkpoint (failover to a lagging replica, an old
+    backup restored): appending would sign a second tree at signed sizes, a fork."""
+    every_8 = replace(settings, checkpoint_every=8)
+    with Ledger.open(every_8) as ledger:
+        ledger.append_many([_entry(i) for i in range(8)])
+        ledger.append_many([_entry(i) for i in range(8, 12)])
+        assert ledger.latest_checkpoint() is not None
+    run_sql(every_8.database_url, "DELETE FROM ledger_entries WHERE seq >= 6")
+    with Ledger.open(every_8) as ledger:
+        with pytest.raises(VerificationError, match="has 6 entries but 8 were committed"):
+            ledger.append(_entry(99))
+        with pytest.raises(VerificationError, match="entries were lost or deleted"):
+            ledger.checkpoint()
+        assert ledger.size() == 6
+
+
+def test_a_process_refuses_to_append_below_what_it_saw_committed(ledger: Ledger) -> None:
+    ledger.append_many([_entry(i) for i in range(5)])  # no checkpoint covers these yet
+    assert ledger.latest_checkpoint() is None
+    run_sql(ledger.db.engine.url.render_as_string(hide_password=False),
+            "DELETE FROM ledger_entries WHERE seq = 4")
+    with pytest.raises(VerificationError, match="has 4 entries but 5 were committed"):
+        ledger.append(_entry(5))
+    assert ledger.size() == 4

@@ -1,82 +1,83 @@
-"""Tamper evidence: any change to any column of any ledger table is caught and named."""
+"""Tamper evidence: any change to any column of any ledger table is caught and named.
+
+The tampering runs as plain SQL through SQLAlchemy straight on the database, on
+every backend (SQLite, and PostgreSQL when configured); where the SQL differs
+per dialect (blobs, zero bytes, newlines) the pieces come from ``DIALECTS``.
+"""
 
 from __future__ import annotations
 
-import shutil
-import sqlite3
-from collections.abc import Callable
-from pathlib import Path
+from dataclasses import replace
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
-from affidavit.config import load_settings
+from affidavit.config import Settings
 from affidavit.errors import VerificationError
 from affidavit.ledger.entry import Entry
 from affidavit.ledger.log import Ledger
 from affidavit.ledger.verify import verify_ledger
+from tests.conftest import run_sql
 
 SIZE = 40
 
-
-@pytest.fixture(scope="module")
-def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A closed ledger of 40 entries, some with payloads, checkpoints every 8."""
-    home = tmp_path_factory.mktemp("pristine")
-    settings = load_settings(
-        {
-            "AFFIDAVIT_HOME": str(home),
-            "AFFIDAVIT_CHECKPOINT_EVERY": "8",
-            "AFFIDAVIT_CHECKPOINT_INTERVAL": "0",
-        }
-    )
-    with Ledger.open(settings) as ledger:
-        for i in range(SIZE):
-            payloads = (f"evidence {i}".encode(), b"second") if i % 5 == 0 else ()
-            ledger.append(
-                Entry(
-                    type="test.entry",
-                    actor=f"agent:a{i % 3}",
-                    case=None if i % 4 else f"CASE-{i}",
-                    body={"i": i, "note": "x" * (i % 7)},
-                    payloads=payloads,
-                )
-            )
-    return home
+# SQL fragments that differ per dialect, filled into the statements below.
+DIALECTS: dict[str, dict[str, str]] = {
+    "sqlite": {
+        "zero32": "zeroblob(32)",
+        "nl": "char(10)",
+        "blob": "CAST(",  # text -> bytes: {blob}...{blob_end}
+        "blob_end": " AS BLOB)",
+        "text": "CAST(",  # bytes -> text: {text}...{text_end}
+        "text_end": " AS TEXT)",
+    },
+    "postgres": {
+        "zero32": "decode(repeat('00', 32), 'hex')",
+        "nl": "chr(10)",
+        "blob": "convert_to(",
+        "blob_end": ", 'UTF8')",
+        "text": "convert_from(",
+        "text_end": ", 'UTF8')",
+    },
+}
 
 
 @pytest.fixture
-def home(pristine: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "home"
-    shutil.copytree(pristine, copy)
-    return copy
+def pristine(settings: Settings) -> Settings:
+    """A ledger of 40 entries, some with payloads, checkpoints every 8, closed."""
+    every_8 = replace(settings, checkpoint_every=8, checkpoint_interval_s=0)
+    with Ledger.open(every_8) as ledger:
+        for start in range(0, SIZE, 8):  # one group commit, one checkpoint per 8
+            ledger.append_many(
+                [
+                    Entry(
+                        type="test.entry",
+                        actor=f"agent:a{i % 3}",
+                        case=None if i % 4 else f"CASE-{i}",
+                        body={"i": i, "note": "x" * (i % 7)},
+                        payloads=(f"evidence {i}".encode(), b"second") if i % 5 == 0 else (),
+                    )
+                    for i in range(start, start + 8)
+                ]
+            )
+    return every_8
 
 
-def _verify(home: Path) -> None:
-    with Ledger.open(load_settings({"AFFIDAVIT_HOME": str(home)})) as ledger:
+def _verify(settings: Settings) -> None:
+    with Ledger.open(settings) as ledger:
         verify_ledger(ledger.db, ledger.verifier_key, ledger.origin)
 
 
-def _sql(home: Path, *statements: str) -> None:
-    conn = sqlite3.connect(home / "affidavit.db")
-    with conn:
-        for s in statements:
-            assert conn.execute(s).rowcount >= 1, s
-    conn.close()
+def _tamper(settings: Settings, backend: str, *statements: str) -> None:
+    sql = [s.format(**DIALECTS[backend]) for s in statements]
+    for statement, rowcount in zip(sql, run_sql(settings.database_url, *sql), strict=True):
+        assert rowcount >= 1, statement
 
 
-def _flip_blob(column: str) -> str:
-    # XOR-ish change of the last byte, keeping length
-    return (
-        f"substr({column}, 1, length({column}) - 1) || "
-        f"CAST(char((unicode(substr(CAST({column} AS TEXT), -1)) + 1) % 128) AS BLOB)"
-    )
+def test_pristine_ledger_verifies(pristine: Settings) -> None:
+    _verify(pristine)
 
-
-def test_pristine_ledger_verifies(home: Path) -> None:
-    _verify(home)
-
-
-Mutation = Callable[[Path], None]
 
 NODE_ID_OF_ENTRIES_8_TO_15 = 16 * 64 + 3
 
@@ -85,13 +86,13 @@ CASES: list[tuple[str, list[str], str]] = [
     ("entries.seq", ["UPDATE ledger_entries SET seq = 1000 WHERE seq = 17"], "entry 17"),
     (
         "entries.leaf_hash",
-        ["UPDATE ledger_entries SET leaf_hash = zeroblob(32) WHERE seq = 17"],
+        ["UPDATE ledger_entries SET leaf_hash = {zero32} WHERE seq = 17"],
         "entry 17",
     ),
     (
         "entries.entry",
         [
-            "UPDATE ledger_entries SET entry = CAST(replace(CAST(entry AS TEXT), '\"i\":17', '\"i\":71') AS BLOB) WHERE seq = 17"
+            "UPDATE ledger_entries SET entry = {blob}replace({text}entry{text_end}, '17,\"note\"', '71,\"note\"'){blob_end} WHERE seq = 17"
         ],
         "entry 17",
     ),
@@ -141,7 +142,7 @@ CASES: list[tuple[str, list[str], str]] = [
     # ledger_nodes, every column
     (
         "nodes.hash",
-        [f"UPDATE ledger_nodes SET hash = zeroblob(32) WHERE id = {NODE_ID_OF_ENTRIES_8_TO_15}"],
+        [f"UPDATE ledger_nodes SET hash = {{zero32}} WHERE id = {NODE_ID_OF_ENTRIES_8_TO_15}"],
         "entry 8",
     ),
     (
@@ -154,7 +155,7 @@ CASES: list[tuple[str, list[str], str]] = [
         [f"DELETE FROM ledger_nodes WHERE id = {NODE_ID_OF_ENTRIES_8_TO_15}"],
         "entry 15",
     ),
-    ("nodes insert", ["INSERT INTO ledger_nodes VALUES (17 * 64 + 1, zeroblob(32))"], "entry 16"),
+    ("nodes insert", ["INSERT INTO ledger_nodes VALUES (17 * 64 + 1, {zero32})"], "entry 16"),
     # ledger_payloads, every column
     (
         "payloads.seq",
@@ -176,14 +177,14 @@ CASES: list[tuple[str, list[str], str]] = [
     (
         "payloads.data",
         [
-            "UPDATE ledger_payloads SET data = CAST('evidence 99' AS BLOB) WHERE seq = 10 AND ordinal = 0"
+            "UPDATE ledger_payloads SET data = {blob}'evidence 99'{blob_end} WHERE seq = 10 AND ordinal = 0"
         ],
         "entry 10",
     ),
     ("payloads delete", ["DELETE FROM ledger_payloads WHERE seq = 10 AND ordinal = 1"], "entry 10"),
     (
         "payloads insert",
-        ["INSERT INTO ledger_payloads VALUES (12, 0, 'ab', CAST('x' AS BLOB))"],
+        ["INSERT INTO ledger_payloads VALUES (12, 0, 'ab', {blob}'x'{blob_end})"],
         "entry 12",
     ),
     # ledger_checkpoints, every column
@@ -195,7 +196,7 @@ CASES: list[tuple[str, list[str], str]] = [
     (
         "checkpoints.note",
         [
-            "UPDATE ledger_checkpoints SET note = replace(note, char(10) || '16' || char(10), char(10) || '15' || char(10)) WHERE size = 16"
+            "UPDATE ledger_checkpoints SET note = replace(note, {nl} || '16' || {nl}, {nl} || '15' || {nl}) WHERE size = 16"
         ],
         "checkpoint at size 16",
     ),
@@ -218,61 +219,64 @@ CASES: list[tuple[str, list[str], str]] = [
 ]
 
 
-def test_meta_identity_removed_is_refused_not_repaired(home: Path) -> None:
-    _sql(home, "DELETE FROM affidavit_meta WHERE key = 'log_verifier_key'")
+def test_meta_identity_removed_is_refused_not_repaired(pristine: Settings, backend: str) -> None:
+    _tamper(pristine, backend, "DELETE FROM affidavit_meta WHERE key = 'log_verifier_key'")
     with pytest.raises(VerificationError, match="lost this ledger's log_verifier_key"):
-        _verify(home)
-    conn = sqlite3.connect(home / "affidavit.db")
-    assert (
-        conn.execute(
-            "SELECT count(*) FROM affidavit_meta WHERE key = 'log_verifier_key'"
-        ).fetchone()[0]
-        == 0
-    )
-    conn.close()
+        _verify(pristine)
+    engine = create_engine(pristine.database_url, poolclass=NullPool)
+    with engine.connect() as conn:
+        query = "SELECT count(*) FROM affidavit_meta WHERE key = 'log_verifier_key'"
+        assert conn.execute(text(query)).scalar_one() == 0
+    engine.dispose()
 
 
 @pytest.mark.parametrize(("statements", "named"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
-def test_tampering_is_detected_and_named(home: Path, statements: list[str], named: str) -> None:
-    _sql(home, *statements)
+def test_tampering_is_detected_and_named(
+    pristine: Settings, backend: str, statements: list[str], named: str
+) -> None:
+    _tamper(pristine, backend, *statements)
     with pytest.raises(VerificationError) as caught:
-        _verify(home)
+        _verify(pristine)
     assert named in str(caught.value)
 
 
-def test_checkpoint_signed_by_another_key_is_rejected(home: Path) -> None:
+def test_checkpoint_signed_by_another_key_is_rejected(pristine: Settings) -> None:
     from affidavit.ledger import note
 
-    conn = sqlite3.connect(home / "affidavit.db")
-    text = conn.execute("SELECT note FROM ledger_checkpoints WHERE size = 16").fetchone()[0]
-    body = text.split("\n\n")[0] + "\n"
-    origin = body.split("\n")[0]
-    forged = note.sign(body, note.generate_key(origin)[0])
-    with conn:
-        conn.execute("UPDATE ledger_checkpoints SET note = ? WHERE size = 16", (forged,))
-    conn.close()
+    engine = create_engine(pristine.database_url, poolclass=NullPool)
+    with engine.begin() as conn:
+        signed = conn.execute(text("SELECT note FROM ledger_checkpoints WHERE size = 16")).scalar_one()
+        body = signed.split("\n\n")[0] + "\n"
+        origin = body.split("\n")[0]
+        forged = note.sign(body, note.generate_key(origin)[0])
+        conn.execute(text("UPDATE ledger_checkpoints SET note = :n WHERE size = 16"), {"n": forged})
+    engine.dispose()
     with pytest.raises(VerificationError, match="checkpoint at size 16"):
-        _verify(home)
+        _verify(pristine)
 
 
-def test_consistent_rewrite_without_the_key_is_caught_by_checkpoints(home: Path) -> None:
+def test_consistent_rewrite_without_the_key_is_caught_by_checkpoints(pristine: Settings) -> None:
     """An attacker who rewrites an entry and recomputes every hash still fails on the signature."""
     from affidavit.ledger import merkle
 
-    conn = sqlite3.connect(home / "affidavit.db")
-    rows = conn.execute("SELECT seq, entry FROM ledger_entries ORDER BY seq").fetchall()
-    data = [bytes(e) for _, e in rows]
-    data[3] = data[3].replace(b'"i":3', b'"i":9')
-    frontier: list[tuple[int, bytes]] = []
-    with conn:
-        conn.execute("DELETE FROM ledger_nodes")
+    engine = create_engine(pristine.database_url, poolclass=NullPool)
+    with engine.begin() as conn:
+        rows = conn.execute(text("SELECT seq, entry FROM ledger_entries ORDER BY seq")).all()
+        data = [bytes(e) for _, e in rows]
+        data[3] = data[3].replace(b'"i":3', b'"i":9')
+        frontier: list[tuple[int, bytes]] = []
+        conn.execute(text("DELETE FROM ledger_nodes"))
         for seq, d in enumerate(data):
             leaf = merkle.leaf_hash(d)
             conn.execute(
-                "UPDATE ledger_entries SET entry = ?, leaf_hash = ? WHERE seq = ?", (d, leaf, seq)
+                text("UPDATE ledger_entries SET entry = :d, leaf_hash = :l WHERE seq = :s"),
+                {"d": d, "l": leaf, "s": seq},
             )
             for level, _index, h in merkle.frontier_append(frontier, leaf):
-                conn.execute("INSERT INTO ledger_nodes VALUES (?, ?)", ((seq + 1) * 64 + level, h))
-    conn.close()
+                conn.execute(
+                    text("INSERT INTO ledger_nodes VALUES (:i, :h)"),
+                    {"i": (seq + 1) * 64 + level, "h": h},
+                )
+    engine.dispose()
     with pytest.raises(VerificationError, match="checkpoint at size 8"):
-        _verify(home)
+        _verify(pristine)

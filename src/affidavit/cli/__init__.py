@@ -11,10 +11,14 @@ import sys
 
 import typer
 
+from affidavit.cli import _work
 from affidavit.cli._alerts import app as alerts_app
+from affidavit.cli._case import case_app, proposal_app
 from affidavit.cli._db import app as db_app
 from affidavit.cli._demo import demo
+from affidavit.cli._identity import app as identity_app
 from affidavit.cli._ledger import app as ledger_app
+from affidavit.cli._policy import assets_app, policy_app
 from affidavit.errors import AffidavitError
 
 __all__ = ["app", "main"]
@@ -30,6 +34,21 @@ app.add_typer(ledger_app, name="ledger")
 app.add_typer(db_app, name="db")
 app.add_typer(alerts_app, name="alerts")
 app.command("demo")(demo)
+app.add_typer(identity_app, name="identity")
+app.add_typer(assets_app, name="assets")
+app.add_typer(policy_app, name="policy")
+app.add_typer(case_app, name="case")
+app.add_typer(proposal_app, name="proposal")
+for _command in (
+    _work.propose,
+    _work.approve,
+    _work.breakglass,
+    _work.review,
+    _work.reviews,
+    _work.dispose,
+    _work.execute,
+):
+    app.command(_command.__name__)(_command)
 
 
 def main(argv: list[str] | None = None) -> None:

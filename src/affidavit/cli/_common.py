@@ -10,6 +10,8 @@ from typing import Any
 import typer
 
 from affidavit.config import load_settings
+from affidavit.errors import InputError
+from affidavit.governance.governor import Governor
 from affidavit.ledger.log import Ledger
 
 JSON_OPTION = typer.Option(False, "--json", help="Print machine-readable JSON.")
@@ -26,3 +28,35 @@ def open_ledger() -> Iterator[Ledger]:
 
 def print_json(value: Any) -> None:
     typer.echo(json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False))
+
+
+TOKEN_OPTION = typer.Option(
+    None,
+    "--token",
+    envvar="AFFIDAVIT_TOKEN",
+    help="Your identity token (or AFFIDAVIT_TOKEN).",
+    show_envvar=True,
+)
+
+
+@contextmanager
+def open_governor() -> Iterator[Governor]:
+    governor = Governor.open(load_settings())
+    try:
+        yield governor
+    finally:
+        governor.close()
+
+
+def parse_json_object(text: str | None, what: str) -> dict[str, Any]:
+    if text is None or text == "":
+        return {}
+    if len(text) > 64 * 1024:
+        raise InputError(f"{what} is larger than 64 KiB")
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{what} is not valid JSON: {exc.msg} at position {exc.pos}") from None
+    if not isinstance(value, dict):
+        raise InputError(f"{what} must be a JSON object")
+    return value

@@ -1,10 +1,4 @@
-"""``affidavit demo``: the main job, end to end, on embedded SQLite.
-
-Today's scenario: generated alerts in seven vendor formats are normalised and
-recorded in their cases, a checkpoint is signed, the whole ledger is verified,
-and an auditor's offline checks (an inclusion proof and a consistency proof
-against signed checkpoints) are replayed with nothing but the verifier key.
-"""
+"""``affidavit demo``: the main job, end to end, on embedded SQLite (see affidavit.demo)."""
 
 from __future__ import annotations
 
@@ -15,12 +9,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from affidavit.cli._common import open_ledger
+from affidavit.cli._common import open_governor
+from affidavit.demo import run_demo
 from affidavit.errors import InputError
-from affidavit.governance.alerts import generate_alerts
-from affidavit.governance.intake import ingest_objects
-from affidavit.ledger import merkle, note
-from affidavit.ledger.verify import verify_ledger
 
 MAX_DEMO_ALERTS = 100_000
 
@@ -34,52 +25,49 @@ def demo(
         raise InputError(f"--alerts must be between 1 and {MAX_DEMO_ALERTS}, got {alerts}")
     console = Console()
     started = time.perf_counter()
-    with open_ledger() as ledger:
-        before = ledger.size()
-        old_checkpoint = ledger.checkpoint()
-        results = ingest_objects(
-            ledger, generate_alerts(alerts, seed=before), case=None, actor="system:demo"
-        )
-        signed = ledger.checkpoint()
-        report = verify_ledger(ledger.db, ledger.verifier_key, ledger.origin)
-
-        # The auditor's view: only the verifier key and what the ledger hands out.
-        key = ledger.verifier_key
-        checkpoint = note.Checkpoint.parse(note.verify(signed, [key]).text)
-        first_new = next((r.seq for r in results if r.seq is not None), checkpoint.size - 1)
-        proof = ledger.inclusion_proof(first_new, checkpoint.size)
-        merkle.verify_inclusion(
-            proof.leaf_hash, proof.seq, proof.size, proof.hashes, checkpoint.root
-        )
-        old = note.Checkpoint.parse(note.verify(old_checkpoint, [key]).text)
-        consistency = ledger.consistency_proof(old.size, checkpoint.size)
-        merkle.verify_consistency(
-            old.size, checkpoint.size, consistency.hashes, old.root, checkpoint.root
-        )
+    with open_governor() as gov:
+        report = run_demo(gov, alerts)
+        origin, key = gov.ledger.origin, gov.ledger.verifier_key
     elapsed = time.perf_counter() - started
+    assert report.verify is not None
 
-    by_vendor = Counter(r.vendor for r in results)
     table = Table(title="Alerts ingested", show_edge=False)
     table.add_column("vendor")
     table.add_column("alerts", justify="right")
-    for vendor, count in sorted(by_vendor.items()):
+    for vendor, count in sorted(Counter(r.vendor for r in report.alerts).items()):
         table.add_row(vendor, str(count))
     console.print(table)
-    fresh = sum(r.seq is not None for r in results)
-    cases = len({r.case for r in results})
+    fresh = sum(r.seq is not None for r in report.alerts)
     console.print(
-        f"[bold]{fresh}[/] alerts recorded in [bold]{cases}[/] cases "
-        f"({len(results) - fresh} duplicates); ledger now {report.size} entries"
-    )
-    console.print(f"checkpoint signed by {ledger.origin} at size {checkpoint.size}")
-    console.print(
-        f"ledger verify: [green]ok[/] ({report.checkpoints} checkpoints, "
-        f"{report.payloads} payloads, root {report.root.hex()[:16]}...)"
+        f"[bold]{fresh}[/] alerts recorded in their cases ({len(report.alerts) - fresh} duplicates)"
     )
     console.print(
-        f"auditor check: entry {proof.seq} included in the signed tree "
-        f"({len(proof.hashes)} hashes); size {old.size} -> {checkpoint.size} consistent"
+        f"agents: {report.steps} model steps recorded; proposals by decision: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(report.effects.items()))
     )
-    console.print(f"done in {elapsed:.2f}s; verifier key: {key}", soft_wrap=True)
+    console.print(
+        f"people: {report.approvals} approvals, {report.breakglass} break-glass (reviewed), "
+        f"dispositions: " + ", ".join(f"{k} {v}" for k, v in sorted(report.dispositions.items()))
+    )
+    console.print("outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(report.statuses.items())))
+    kinds = {r.split(":", 1)[0]: r for r in report.refusals}
+    for refusal in kinds.values():
+        console.print(f"  refused, as it should be: {refusal}", soft_wrap=True)
+    console.print(
+        "simulated systems now: " + ", ".join(f"{k} {v}" for k, v in report.world.items())
+    )
+    console.print(
+        f"case replay from the ledger alone equals the state tables: {report.cases_replayed} cases"
+    )
+    console.print(
+        f"ledger verify: [green]ok[/] ({report.verify.size} entries, {report.verify.checkpoints} "
+        f"checkpoints, {report.verify.payloads} payloads)"
+    )
+    console.print(
+        f"auditor check: entry {report.proof_seq} is in the tree signed at size "
+        f"{report.checkpoint_size} ({report.proof_hashes} hashes); size {report.old_size} -> "
+        f"{report.checkpoint_size} is consistent"
+    )
+    console.print(f"done in {elapsed:.2f}s; log {origin}; verifier key: {key}", soft_wrap=True)
     if not no_serve:
         console.print("(nothing to serve yet: the API and console are not built; ran headless)")

@@ -16,7 +16,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from affidavit.governance._common import system_clock
 from affidavit.governance.alerts import Alert, normalize, read_alerts
+from affidavit.governance.cases import ensure_case
+from affidavit.ledger.batch import Appended, Batch
 from affidavit.ledger.entry import Entry
 from affidavit.ledger.log import Ledger
 from affidavit.store.schema import ledger_payloads
@@ -104,7 +107,18 @@ def ingest_objects(
             entries.append(alert_entry(alert, raw, case=case_id, actor=actor))
             slots.append(len(results))
         results.append(result)
-    for slot, appended in zip(slots, ledger.append_many(entries), strict=True):
+    now = system_clock()
+
+    def command(batch: Batch) -> list[Appended]:
+        # One transaction: each alert's case opens (if new) just before its entry.
+        appended = []
+        for entry in entries:
+            assert entry.case is not None
+            ensure_case(batch, entry.case, actor, now)
+            appended.append(batch.append(entry))
+        return appended
+
+    for slot, appended in zip(slots, ledger.execute(command) if entries else [], strict=True):
         r = results[slot]
         results[slot] = IngestResult(
             appended.seq, r.case, r.vendor, r.title, r.severity, r.raw_sha256

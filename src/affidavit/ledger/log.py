@@ -25,7 +25,7 @@ from sqlalchemy import Connection, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from affidavit.config import Settings
-from affidavit.errors import AffidavitError, InputError, NotFound, StorageError
+from affidavit.errors import AffidavitError, InputError, NotFound, StorageError, VerificationError
 from affidavit.ledger import merkle, tree
 from affidavit.ledger.batch import Appended, Batch
 from affidavit.ledger.entry import Entry, StoredEntry
@@ -111,6 +111,7 @@ class Ledger:
         # guards them against checkpoint() from other threads.
         self._state_lock = threading.Lock()
         self._size = -1  # -1: unknown, reload inside the next transaction
+        self._high_water = 0  # the largest size this process has seen committed
         self._frontier: tree.Frontier = []
         self._last_checkpoint_at = time.monotonic()
         self._closed = False
@@ -224,6 +225,7 @@ class Ledger:
                 if self._checkpoint_due(batch.size, last_checkpoint):
                     self._store_checkpoint(conn, batch.size, merkle.frontier_root(batch.frontier))
                 self._size, self._frontier = batch.size, batch.frontier
+            self._high_water = batch.size  # committed: the with-block has exited
         except BaseException as exc:
             self._size = -1
             if self._conn is not None:
@@ -244,10 +246,24 @@ class Ledger:
             "(SELECT max(size) FROM ledger_checkpoints)"
         ).one()
         size = 0 if row[0] is None else int(row[0]) + 1
+        signed = int(row[1] or 0)
+        # The log only grows. Fewer entries than a signed checkpoint covers, or
+        # than this process has seen committed, means committed entries are
+        # gone (failover to a replica that was behind, restore of an old backup,
+        # deletion): appending would sign a second tree at sizes already
+        # signed or acknowledged, a fork. Refuse rather than continue.
+        if size < max(signed, self._high_water):
+            raise VerificationError(
+                f"the ledger has {size} entries but {max(signed, self._high_water)} were "
+                "committed (a signed checkpoint or this process saw them): entries were lost "
+                "or deleted; refusing to append until they are restored "
+                "(run `affidavit ledger verify`)"
+            )
         if size != self._size:  # first use, or another process appended
             self._frontier = tree.load_frontier(conn, size)
             self._size = size
-        return size, int(row[1] or 0)
+        self._high_water = size
+        return size, signed
 
     # -- checkpoints ------------------------------------------------------
 

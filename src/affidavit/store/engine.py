@@ -2,10 +2,14 @@
 
 SQLite runs in WAL mode with ``synchronous=FULL``: every commit syncs the WAL,
 so an acknowledged write survives power loss, not only a process crash
-(``NORMAL`` would only survive the latter). All writes go through
+(``NORMAL`` would only survive the latter). On PostgreSQL every write
+transaction forces ``synchronous_commit = on`` and a server with ``fsync = off``
+is refused (see :mod:`affidavit.store.postgres`). All writes go through
 :meth:`Database.write`, which takes the database's single write lock
 (``BEGIN IMMEDIATE`` on SQLite, a transaction-scoped advisory lock on
-PostgreSQL), so several processes never interleave ledger appends.
+PostgreSQL), so several processes and API nodes never interleave ledger appends.
+Reads see one snapshot (a read transaction on SQLite WAL, REPEATABLE READ READ
+ONLY on PostgreSQL).
 
 Before anything is written, :func:`open_database` checks that the database is
 empty or already Affidavit's; any other database is refused untouched.
@@ -24,16 +28,16 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, Table, create_engine, event, inspect, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from affidavit.errors import ConfigError, StorageError
+from affidavit.store import postgres
 
 __all__ = ["Database", "insert_ignore", "open_database"]
 
 SCHEMA_MARKER = "affidavit"
 _MIGRATIONS = Path(__file__).parent / "migrations"
-_PG_WRITE_LOCK = 0x41464644  # "AFFD": the advisory lock key for ledger writes
 SQLITE_BUSY_TIMEOUT_MS = 60_000
 
 
@@ -57,10 +61,13 @@ class Database:
         The ledger's writer thread holds one connection for its lifetime and
         runs one of these per group commit.
         """
-        conn = conn.execution_options(affidavit_begin="IMMEDIATE")
+        if self.dialect == "postgresql":
+            conn = conn.execution_options(isolation_level=postgres.WRITE_ISOLATION)
+        else:
+            conn = conn.execution_options(affidavit_begin="IMMEDIATE")
         with conn.begin():
             if self.dialect == "postgresql":
-                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_WRITE_LOCK})")
+                postgres.begin_write(conn)
             yield conn
 
     @contextmanager
@@ -68,7 +75,7 @@ class Database:
         """A read transaction: a consistent snapshot on both backends."""
         with self.engine.connect() as conn:
             if self.dialect == "postgresql":
-                conn = conn.execution_options(isolation_level="REPEATABLE READ")
+                conn = conn.execution_options(**postgres.READ_OPTIONS)
             with conn.begin():
                 yield conn
 
@@ -150,16 +157,26 @@ def head_revision() -> str:
     return head
 
 
+def _revision(db: Database, conn: Connection) -> str | None:
+    """The schema's revision; refuses a database that is not empty and not ours."""
+    names = set(inspect(conn).get_table_names())
+    _check_tables(db.engine.url.render_as_string(hide_password=True), names, _run(conn))
+    if "alembic_version" not in names:
+        return None
+    return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
 def upgrade(db: Database) -> None:
     """Bring the schema to the newest revision (``affidavit db upgrade``)."""
     head = head_revision()
+    # Opening a current database only reads: no write lock for every process
+    # start, and read-only connections (a hot standby for verification) work.
+    with db.read() as conn:
+        if _revision(db, conn) == head:
+            return
     with db.write() as conn:
         names = set(inspect(conn).get_table_names())
-        _check_tables(db.engine.url.render_as_string(hide_password=True), names, _run(conn))
-        current = None
-        if "alembic_version" in names:
-            current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-        if current == head:
+        if _revision(db, conn) == head:  # another process upgraded meanwhile
             return
         command.upgrade(_alembic_config(conn), "head")
         if "affidavit_meta" not in names:
@@ -179,21 +196,38 @@ def open_database(url: str, *, migrate: bool = True) -> Database:
         parsed = make_url(url)
     except ArgumentError as exc:
         raise ConfigError(f"invalid database URL: {exc}") from None
-    backend = parsed.get_backend_name()
     try:
-        if backend == "sqlite":
-            if parsed.database in (None, "", ":memory:"):
-                raise ConfigError("an in-memory SQLite database cannot hold a durable ledger")
-            path = Path(parsed.database)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            _check_sqlite_file(path)
-            db = Database(_sqlite_engine(url))
-        elif backend == "postgresql":
-            db = Database(create_engine(url, pool_pre_ping=True))
-        else:
-            raise ConfigError(f"unsupported database {backend!r}: use sqlite or postgresql")
-        if migrate:
-            upgrade(db)
-        return db
+        db = _connect(parsed)
     except SQLAlchemyError as exc:
         raise StorageError(f"cannot open database: {exc.__class__.__name__}: {exc}") from exc
+    try:
+        if migrate:
+            upgrade(db)
+    except BaseException as exc:
+        db.close()  # a refused or failed open leaves no pooled connection behind
+        if isinstance(exc, SQLAlchemyError):
+            raise StorageError(f"cannot open database: {exc.__class__.__name__}: {exc}") from exc
+        raise
+    return db
+
+
+def _connect(parsed: URL) -> Database:
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        if parsed.database in (None, "", ":memory:"):
+            raise ConfigError("an in-memory SQLite database cannot hold a durable ledger")
+        path = Path(parsed.database)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _check_sqlite_file(path)
+        return Database(_sqlite_engine(parsed.render_as_string(hide_password=False)))
+    if backend == "postgresql":
+        # verify.py streams through psycopg's server-side cursors: psycopg 3 only.
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        if parsed.drivername != "postgresql+psycopg":
+            raise ConfigError(
+                f"unsupported PostgreSQL driver {parsed.drivername!r}: "
+                "use a postgresql+psycopg://... URL"
+            )
+        return Database(postgres.postgres_engine(parsed))
+    raise ConfigError(f"unsupported database {backend!r}: use sqlite or postgresql")

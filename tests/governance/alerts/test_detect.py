@@ -62,7 +62,7 @@ def test_raw_logs_are_not_alerts(file_name: str) -> None:
     records = list(read_alerts((shared_data() / "logs" / file_name).read_bytes()))
     assert len(records) > 100
     for record in records:
-        with pytest.raises(InputError, match="^unrecognised alert format; keys seen: '"):
+        with pytest.raises(InputError, match=r"^unrecognised alert format; keys seen: '"):
             normalize(record)
 
 
@@ -93,7 +93,7 @@ class _AnyRule:
 
 
 def test_two_matching_normalisers_are_ambiguous() -> None:
-    with pytest.raises(InputError, match="ambiguous alert format: .*any_rule, falco; keys seen"):
+    with pytest.raises(InputError, match=r"ambiguous alert format: .*any_rule, falco; keys seen"):
         detect_vendor(vendor_sample("falco.json"), [falco.NORMALIZER, _AnyRule()])
 
 
@@ -106,27 +106,80 @@ def test_explicit_normaliser_list_limits_detection() -> None:
 # ---- robustness: nothing but InputError, whatever arrives ----
 
 _DETECTION_KEYS = [
-    "class_uid", "finding_info", "rule", "priority", "output", "time", "eventType", "eventtype",
-    "uuid", "published", "actor", "finding", "name", "category", "detail", "source", "arn",
-    "type", "id", "alertCreationTime", "machineId", "properties", "AlertId", "Title",
-    "ServiceSource", "DetectionSource", "metadata", "event", "ExternalApiType", "DetectId",
-    "ComputerName", "SeverityName", "detection_id", "behaviors", "device", "composite_id",
-    "severity", "evidence", "createdAt", "output_fields",
+    "class_uid",
+    "finding_info",
+    "rule",
+    "priority",
+    "output",
+    "time",
+    "eventType",
+    "eventtype",
+    "uuid",
+    "published",
+    "actor",
+    "finding",
+    "name",
+    "category",
+    "detail",
+    "source",
+    "arn",
+    "type",
+    "id",
+    "alertCreationTime",
+    "machineId",
+    "properties",
+    "AlertId",
+    "Title",
+    "ServiceSource",
+    "DetectionSource",
+    "metadata",
+    "event",
+    "ExternalApiType",
+    "DetectId",
+    "ComputerName",
+    "SeverityName",
+    "detection_id",
+    "behaviors",
+    "device",
+    "composite_id",
+    "severity",
+    "evidence",
+    "createdAt",
+    "output_fields",
 ]
 _SCALARS = (
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(max_size=12)
-    | st.sampled_from([2004, "aws.guardduty", "DetectionSummaryEvent", "AdvancedHunting-AlertInfo",
-                       "Event_EppDetectionSummaryEvent", "arn:aws:guardduty:x:1:detector/d/finding/f",
-                       "organizations/1/sources/2/findings/3", "2025-01-01T00:00:00Z", "High"])
+    | st.sampled_from(
+        [
+            2004,
+            "aws.guardduty",
+            "DetectionSummaryEvent",
+            "AdvancedHunting-AlertInfo",
+            "Event_EppDetectionSummaryEvent",
+            "arn:aws:guardduty:x:1:detector/d/finding/f",
+            "organizations/1/sources/2/findings/3",
+            "2025-01-01T00:00:00Z",
+            "High",
+        ]
+    )
 )
 _JSON = st.recursive(
     _SCALARS,
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.sampled_from(_DETECTION_KEYS) | st.text(max_size=8), children, max_size=6),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(_DETECTION_KEYS) | st.text(max_size=8), children, max_size=6
+        )
+    ),
     max_leaves=25,
 )
-_OBJECTS = st.dictionaries(st.sampled_from(_DETECTION_KEYS) | st.text(max_size=8), _JSON, max_size=8)
+_OBJECTS = st.dictionaries(
+    st.sampled_from(_DETECTION_KEYS) | st.text(max_size=8), _JSON, max_size=8
+)
 
 
 def _only_input_errors(obj: Any) -> None:
@@ -170,7 +223,7 @@ def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
 @st.composite
 def _mutated_sample(draw: st.DrawFn) -> dict[str, Any]:
     """A real alert with a few fields replaced by random JSON or removed."""
-    sample = copy.deepcopy(draw(st.sampled_from(_SAMPLES)))
+    sample: dict[str, Any] = copy.deepcopy(draw(st.sampled_from(_SAMPLES)))
     for _ in range(draw(st.integers(min_value=1, max_value=4))):
         paths = [p for p in _paths(sample) if p]
         if not paths:
@@ -200,8 +253,13 @@ def test_every_format_is_among_the_fuzzed_samples() -> None:
         except InputError:
             continue  # the labelled non-alerts are fuzzed too
     assert vendors == {
-        "microsoft_defender", "crowdstrike_falcon", "aws_guardduty", "google_scc", "falco",
-        "okta", "ocsf_detection_finding",
+        "microsoft_defender",
+        "crowdstrike_falcon",
+        "aws_guardduty",
+        "google_scc",
+        "falco",
+        "okta",
+        "ocsf_detection_finding",
     }
 
 

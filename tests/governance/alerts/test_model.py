@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from affidavit.errors import InputError
 from affidavit.governance.alerts import Alert, Entity, EntityKind, Severity
+from affidavit.governance.alerts._time import parse_timestamp
 
 
 def _alert(**changes: Any) -> Alert:
@@ -37,7 +38,11 @@ def _alert(**changes: Any) -> Alert:
         (EntityKind.FILE, "AB" * 32, "ab" * 32),
         (EntityKind.EMAIL, "Alice@Corp.Example", "alice@corp.example"),
         (EntityKind.USER, " CORP\\alice ", "CORP\\alice"),
-        (EntityKind.URL, "https://cdn-update.example.net/a?b=1", "https://cdn-update.example.net/a?b=1"),
+        (
+            EntityKind.URL,
+            "https://cdn-update.example.net/a?b=1",
+            "https://cdn-update.example.net/a?b=1",
+        ),
         (EntityKind.PROCESS, "net user backup P@ssw0rd! /add", "net user backup P@ssw0rd! /add"),
         (EntityKind.CLOUD_RESOURCE, "arn:aws:s3:::bucket", "arn:aws:s3:::bucket"),
     ],
@@ -98,6 +103,21 @@ def test_alert_validates_its_fields() -> None:
         _alert(entities=("host",))
 
 
+def test_creation_time_out_of_range_is_an_input_error() -> None:
+    with pytest.raises(InputError, match="out of range"):
+        _alert(created=datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=5))))
+
+
+@given(st.datetimes(timezones=st.just(UTC)))
+def test_exported_creation_time_reads_back_and_sorts(moment: datetime) -> None:
+    text = _alert(created=moment).to_dict()["created"]
+    assert len(text) == 27
+    assert parse_timestamp(text) == moment
+    later = _alert(created=moment + timedelta(microseconds=1)) if moment.year < 9999 else None
+    if later is not None:
+        assert later.to_dict()["created"] > text
+
+
 def test_alert_normalises_values() -> None:
     created = datetime(2025, 3, 3, 17, 0, tzinfo=timezone(timedelta(hours=9)))
     alert = _alert(severity="high", created=created, techniques=("T1059", "T1059"), title=" t ")
@@ -125,7 +145,7 @@ def test_entities_are_deduplicated_keeping_order_and_the_first_role() -> None:
 
 
 def test_raw_is_a_private_copy_and_to_dict_is_json() -> None:
-    raw = {"rule": "r", "nested": {"list": [1, 2]}}
+    raw: dict[str, Any] = {"rule": "r", "nested": {"list": [1, 2]}}
     alert = _alert(raw=raw, entities=(Entity(EntityKind.USER, "alice"),), severity_raw=3)
     raw["nested"]["list"].append(3)
     assert alert.raw == {"rule": "r", "nested": {"list": [1, 2]}}
@@ -154,7 +174,9 @@ def test_severity_rank_orders_levels() -> None:
 
 
 @given(st.ip_addresses())
-def test_ip_entities_compare_by_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> None:
+def test_ip_entities_compare_by_address(
+    address: ipaddress.IPv4Address | ipaddress.IPv6Address,
+) -> None:
     spelled = address.exploded.upper()
     assert Entity(EntityKind.IP, spelled) == Entity(EntityKind.IP, str(address))
 

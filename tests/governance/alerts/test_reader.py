@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from affidavit.errors import InputError
-from affidavit.governance.alerts import DEFAULT_LIMITS, ReaderLimits, read_alerts
+from affidavit.governance.alerts import DEFAULT_LIMITS, ReaderLimits, located_alerts, read_alerts
 
 from ._shared import shared_data
 
@@ -55,7 +55,10 @@ def test_real_json_lines_logs_are_read_line_by_line() -> None:
         (b'[{"a": 1} {"b": 2}]', "expected ',' or ']' after item 0"),
         (b'[{"a": 1}', "expected ',' or ']' after item 0"),
         (b'[{"a": 1}] x', "unexpected text after the JSON array"),
-        (b'{"a": 1}\n{"b": 2}\n  {"c": \n{"d": 4}', r"line 3, column 9: Expecting value .*JSON lines"),
+        (
+            b'{"a": 1}\n{"b": 2}\n  {"c": \n{"d": 4}',
+            r"line 3, column 9: Expecting value .*JSON lines",
+        ),
         (b'{"a": 1}\n[{"b": 2}]', r"line 2 is an array, not a JSON object"),
         (b'{"a": 1}\n7', "line 2 is a JSON int"),
         (b'{"a": 1} {"b": 2}', "line 1, column 10: more than one JSON value"),
@@ -90,7 +93,7 @@ def test_nesting_limit() -> None:
         _read(_nested(65))
     with pytest.raises(InputError, match=r"item 0 \(line 1, column 2\): nested far too deeply"):
         _read(b"[" * 200_000)
-    with pytest.raises(InputError, match="item 0 .*nested far too deeply"):
+    with pytest.raises(InputError, match=r"item 0 .*nested far too deeply"):
         _read(b"[" + b'{"a":' * 100_000)
 
 
@@ -117,10 +120,13 @@ def test_size_and_count_limits() -> None:
 
 
 def test_default_limits_are_documented_values() -> None:
-    assert DEFAULT_LIMITS == ReaderLimits(
-        max_input_bytes=64 * 1024 * 1024, max_alert_bytes=1024 * 1024, max_depth=64,
+    documented = ReaderLimits(
+        max_input_bytes=64 * 1024 * 1024,
+        max_alert_bytes=1024 * 1024,
+        max_depth=64,
         max_alerts=100_000,
     )
+    assert documented == DEFAULT_LIMITS
 
 
 @settings(max_examples=300, deadline=None)
@@ -134,9 +140,14 @@ def test_random_bytes_give_objects_or_an_input_error(data: bytes) -> None:
 
 
 _JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=8),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=6), children, max_size=4),
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=4)
+    ),
     max_leaves=20,
 )
 
@@ -164,7 +175,9 @@ def test_json_lines_round_trip(records: list[dict[str, Any]]) -> None:
 
 @settings(max_examples=100, deadline=None)
 @given(
-    st.lists(st.dictionaries(st.text(max_size=4), st.integers(), max_size=3), min_size=2, max_size=6),
+    st.lists(
+        st.dictionaries(st.text(max_size=4), st.integers(), max_size=3), min_size=2, max_size=6
+    ),
     st.data(),
 )
 def test_one_bad_json_line_is_named(records: list[dict[str, Any]], data: st.DataObject) -> None:
@@ -173,3 +186,15 @@ def test_one_bad_json_line_is_named(records: list[dict[str, Any]], data: st.Data
     lines[bad] = lines[bad][:-1]  # drop the closing brace
     with pytest.raises(InputError, match=f"^line {bad + 1}, column"):
         _read("\n".join(lines).encode())
+
+
+def test_located_alerts_name_where_each_object_was_found() -> None:
+    assert [where for where, _ in located_alerts(b'[{"a": 1},\n{"b": 2}]')] == [
+        "item 0 (line 1)",
+        "item 1 (line 2)",
+    ]
+    assert list(located_alerts(b'\n{"a": 1}\n\n{"b": 2}\n')) == [
+        ("line 2", {"a": 1}),
+        ("line 4", {"b": 2}),
+    ]
+    assert list(located_alerts(b'\n{"a": 1}')) == [("the alert (line 2)", {"a": 1})]

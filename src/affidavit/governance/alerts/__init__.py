@@ -11,7 +11,12 @@ from __future__ import annotations
 
 from affidavit.governance.alerts.detect import detect_vendor, normalize
 from affidavit.governance.alerts.model import Alert, Entity, EntityKind, Severity
-from affidavit.governance.alerts.reader import DEFAULT_LIMITS, ReaderLimits, read_alerts
+from affidavit.governance.alerts.reader import (
+    DEFAULT_LIMITS,
+    ReaderLimits,
+    located_alerts,
+    read_alerts,
+)
 from affidavit.governance.alerts.registry import (
     BUILTIN_NORMALIZERS,
     ENTRY_POINT_GROUP,
@@ -35,6 +40,7 @@ __all__ = [
     "detect_vendor",
     "generate_alerts",
     "load_normalizers",
+    "located_alerts",
     "normalize",
     "read_alerts",
 ]

@@ -18,7 +18,8 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 def _from_epoch_number(number: int | float) -> datetime | None:
     # Vendors use seconds, milliseconds, microseconds or nanoseconds since the epoch;
-    # the magnitude tells which (seconds stay below 1e11 until the year 5138).
+    # the magnitude tells which: seconds stay below 1e11 until the year 5138, and only
+    # milliseconds before March 1973 (older than any alert) would be misread.
     if isinstance(number, float) and not math.isfinite(number):
         return None
     if number <= 0:

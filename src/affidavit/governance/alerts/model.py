@@ -159,7 +159,8 @@ class Entity:
             raise InputError(f"a {kind.value} entity needs a string value of at most 32 KiB.")
         canonical = _CANONICAL[kind](self.value)
         if canonical is None:
-            raise InputError(f"{self.value[:80]!r} is not a valid {kind.value} entity value.")
+            # The value is not echoed: it may be a command line holding a secret.
+            raise InputError(f"that is not a valid {kind.value} entity value.")
         if self.role is not None and (
             not isinstance(self.role, str) or not _ROLE.fullmatch(self.role)
         ):
@@ -188,7 +189,8 @@ def _dedupe(entities: Iterable[Entity]) -> tuple[Entity, ...]:
 
 def format_timestamp(moment: datetime) -> str:
     """UTC ISO 8601 with a fixed microsecond field, so strings sort like the times."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    utc = moment.astimezone(UTC)
+    return f"{utc.replace(tzinfo=None).isoformat(timespec='microseconds')}Z"
 
 
 def _required_text(name: str, value: object, limit: int) -> str:
@@ -255,7 +257,10 @@ class Alert:
             raise InputError("the vendor's raw severity is longer than 256 characters.")
         if not isinstance(self.created, datetime) or self.created.utcoffset() is None:
             raise InputError("the alert creation time must be a timezone-aware datetime.")
-        set_(self, "created", self.created.astimezone(UTC))
+        try:
+            set_(self, "created", self.created.astimezone(UTC))
+        except OverflowError:
+            raise InputError("the alert creation time is out of range.") from None
         techniques = tuple(self.techniques)
         for technique in techniques:
             if not isinstance(technique, str) or not _TECHNIQUE.fullmatch(technique):

@@ -136,8 +136,13 @@ def test_detects_api_summary_normalises() -> None:
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(95, Severity.CRITICAL), (70, Severity.HIGH), (50, Severity.MEDIUM), (20, Severity.LOW),
-     (5, Severity.INFORMATIONAL)],
+    [
+        (95, Severity.CRITICAL),
+        (70, Severity.HIGH),
+        (50, Severity.MEDIUM),
+        (20, Severity.LOW),
+        (5, Severity.INFORMATIONAL),
+    ],
 )
 def test_alerts_api_severity_bands(value: int, expected: Severity) -> None:
     behaviour = _api_detection()["behaviors"][0]

@@ -69,7 +69,7 @@ def test_bare_alert_info_row_is_read_like_the_streamed_one() -> None:
 
 def test_alert_evidence_rows_are_not_alerts() -> None:
     event = panther_event(_PANTHER, "Alert Evidence Event")
-    with pytest.raises(InputError, match="unrecognised alert format; keys seen: .*'properties'"):
+    with pytest.raises(InputError, match=r"unrecognised alert format; keys seen: .*'properties'"):
         detect_vendor(event)
 
 

@@ -56,9 +56,14 @@ def test_connection_fd_name_gives_both_ends() -> None:
 
 @pytest.mark.parametrize(
     ("priority", "expected"),
-    [("Emergency", Severity.CRITICAL), ("Error", Severity.HIGH), ("Warning", Severity.MEDIUM),
-     ("Notice", Severity.LOW), ("Informational", Severity.INFORMATIONAL),
-     ("Debug", Severity.INFORMATIONAL)],
+    [
+        ("Emergency", Severity.CRITICAL),
+        ("Error", Severity.HIGH),
+        ("Warning", Severity.MEDIUM),
+        ("Notice", Severity.LOW),
+        ("Informational", Severity.INFORMATIONAL),
+        ("Debug", Severity.INFORMATIONAL),
+    ],
 )
 def test_priorities(priority: str, expected: Severity) -> None:
     assert normalize(vendor_sample("falco.json") | {"priority": priority}).severity is expected

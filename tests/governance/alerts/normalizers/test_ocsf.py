@@ -33,7 +33,11 @@ def _finding() -> dict[str, Any]:
                 }
             ],
         },
-        "device": {"hostname": "SRV-WEB-01.corp.example", "ip": "10.1.2.3", "instance_uid": "i-0abc"},
+        "device": {
+            "hostname": "SRV-WEB-01.corp.example",
+            "ip": "10.1.2.3",
+            "instance_uid": "i-0abc",
+        },
         "actor": {"user": {"name": "svc-web", "domain": "CORP"}},
         "evidences": [
             {
@@ -96,8 +100,15 @@ def test_detection_finding_normalises() -> None:
 
 @pytest.mark.parametrize(
     ("severity_id", "expected"),
-    [(0, Severity.MEDIUM), (1, Severity.INFORMATIONAL), (2, Severity.LOW), (3, Severity.MEDIUM),
-     (5, Severity.CRITICAL), (6, Severity.CRITICAL), (99, Severity.MEDIUM)],
+    [
+        (0, Severity.MEDIUM),
+        (1, Severity.INFORMATIONAL),
+        (2, Severity.LOW),
+        (3, Severity.MEDIUM),
+        (5, Severity.CRITICAL),
+        (6, Severity.CRITICAL),
+        (99, Severity.MEDIUM),
+    ],
 )
 def test_severity_ids(severity_id: int, expected: Severity) -> None:
     assert normalize(_finding() | {"severity_id": severity_id}).severity is expected

@@ -1,0 +1,71 @@
+"""``affidavit case`` and ``affidavit proposal``: reading the work back."""
+
+from __future__ import annotations
+
+import typer
+
+from affidavit.cli._common import JSON_OPTION, TOKEN_OPTION, open_governor, print_json
+from affidavit.oversight import replay_case
+
+case_app = typer.Typer(help="Cases.", no_args_is_help=True)
+proposal_app = typer.Typer(help="Proposals.", no_args_is_help=True)
+
+
+@case_app.command("list")
+def case_list(as_json: bool = JSON_OPTION) -> None:
+    """List cases with their number of ledger entries."""
+    with open_governor() as gov:
+        found = gov.cases()
+    if as_json:
+        print_json(found)
+        return
+    for c in found:
+        typer.echo(
+            f"{c['id']}\t{c['entries']} entries\topened {c['opened_at']} by {c['opened_by']}"
+        )
+
+
+@case_app.command("replay")
+def case_replay(case_id: str, as_json: bool = JSON_OPTION) -> None:
+    """Rebuild a case's timeline and state from ledger entries alone."""
+    with open_governor() as gov:
+        replay = replay_case(gov.ledger, case_id, gov.clock())
+    if as_json:
+        print_json({"case": case_id, "timeline": replay.timeline, "state": replay.state()})
+        return
+    if not replay.timeline:
+        typer.echo(f"no ledger entries for case {case_id}", err=True)
+        raise typer.Exit(3)
+    for e in replay.timeline:
+        typer.echo(f"{e['seq']:>7}  {e['time']}  {e['type']:<22} {e['actor']:<28} {e['summary']}")
+    for pid, state in replay.state().items():
+        typer.echo(f"{pid}: {state['status']}")
+
+
+@proposal_app.command("list")
+def proposal_list(
+    status: str = typer.Option(
+        None, "--status", help="pending_approval, authorized, executed, ..."
+    ),
+    case: str = typer.Option(None, "--case", help="Only this case."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """List proposals."""
+    with open_governor() as gov:
+        found = gov.proposals(status=status, case=case)
+    if as_json:
+        print_json([p.to_dict() for p in found])
+        return
+    for p in found:
+        typer.echo(f"{p.id}\t{p.case_id}\t{p.action}\t{p.target}\t{p.status}")
+
+
+@proposal_app.command("show")
+def proposal_show(proposal_id: str, token: str = TOKEN_OPTION) -> None:
+    """Show a proposal with approvals, executions, dispositions. With a person's token,
+    this records that they viewed its evidence (some approvals require it)."""
+    with open_governor() as gov:
+        if token:
+            gov.view_evidence(token, proposal_id)
+        details = gov.proposal_details(proposal_id)
+    print_json(details)

@@ -1,0 +1,192 @@
+"""State tables of the governance layer: query caches of the ledger.
+
+The ledger is the source of truth; these rows are written in the same
+transaction as the entry that records each change (``Ledger.execute``), and
+``affidavit case replay`` rebuilds the same state from ledger entries alone.
+JSON columns hold canonical JSON text.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Boolean, Column, Float, Index, Integer, String, Table, Text
+
+from affidavit.store.schema import metadata
+
+__all__ = [
+    "approvals",
+    "assets",
+    "authorizations",
+    "breakglass_reviews",
+    "cases",
+    "dispositions",
+    "evidence_views",
+    "executions",
+    "identities",
+    "policy_bundles",
+    "proposals",
+    "steps",
+    "tokens",
+]
+
+identities = Table(
+    "identities",
+    metadata,
+    Column("id", String(128), primary_key=True),
+    Column("kind", String(16), nullable=False),  # human | agent | model | integration
+    Column("roles", Text, nullable=False),  # JSON list (humans)
+    Column("owner", String(128), nullable=True),  # accountable human (non-humans)
+    Column("scopes", Text, nullable=False),  # JSON list of action ids (non-humans)
+    Column("data_classes", Text, nullable=False),  # JSON list the identity may see
+    Column("models", Text, nullable=False),  # JSON list of models it may use
+    Column("status", String(16), nullable=False),  # active | suspended | retired
+    Column("expires_at", String(32), nullable=True),
+    Column("created_at", String(32), nullable=False),
+)
+
+tokens = Table(
+    "tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("identity_id", String(128), nullable=False, index=True),
+    Column("created_at", String(32), nullable=False),
+    Column("expires_at", String(32), nullable=False),
+    Column("revoked_at", String(32), nullable=True),
+)
+
+assets = Table(
+    "assets",
+    metadata,
+    Column("kind", String(32), primary_key=True),
+    Column("id", String(256), primary_key=True),
+    Column("criticality", String(16), nullable=False),
+    Column("environment", String(64), nullable=False),
+    Column("owner", String(256), nullable=False),
+    Column("tags", Text, nullable=False),
+)
+
+policy_bundles = Table(
+    "policy_bundles",
+    metadata,
+    Column("hash", String(64), primary_key=True),
+    Column("text", Text, nullable=False),
+    Column("published_seq", BigInteger, nullable=False, unique=True),
+    Column("published_by", String(128), nullable=False),
+)
+
+cases = Table(
+    "cases",
+    metadata,
+    Column("id", String(128), primary_key=True),
+    Column("opened_seq", BigInteger, nullable=False),
+    Column("opened_by", String(200), nullable=False),
+    Column("opened_at", String(32), nullable=False),
+)
+
+steps = Table(
+    "steps",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("case_id", String(128), nullable=False, index=True),
+    Column("agent_id", String(128), nullable=False),
+    Column("model", String(128), nullable=False),
+    Column("model_version", String(128), nullable=False),
+    Column("parents", Text, nullable=False),  # JSON list of step ids
+    Column("data_classes", Text, nullable=False),  # JSON list: labels of what it saw/produced
+    Column("seq", BigInteger, nullable=False),
+)
+
+proposals = Table(
+    "proposals",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("case_id", String(128), nullable=False),
+    Column("step_id", String(64), nullable=True),
+    Column("proposer_id", String(128), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("target", String(300), nullable=False),
+    Column("params", Text, nullable=False),
+    Column("action_hash", String(64), nullable=False),
+    Column("confidence", Float, nullable=True),
+    Column("rationale", Text, nullable=False),
+    Column("evidence", Text, nullable=False),  # JSON list of evidence references
+    Column("effect", String(20), nullable=False),
+    Column("approvals_required", Integer, nullable=False),
+    Column("approver_roles", Text, nullable=False),
+    Column("require_evidence_view", Boolean, nullable=False),
+    Column("bundle_hash", String(64), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("expires_at", String(32), nullable=True),
+    Column("created_at", String(32), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+)
+Index("ix_proposals_case", proposals.c.case_id, proposals.c.seq)
+Index("ix_proposals_status", proposals.c.status, proposals.c.seq)
+
+approvals = Table(
+    "approvals",
+    metadata,
+    Column("proposal_id", String(64), primary_key=True),
+    Column("approver_id", String(128), primary_key=True),
+    Column("verdict", String(8), nullable=False),  # approve | deny
+    Column("rationale", Text, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+)
+
+evidence_views = Table(
+    "evidence_views",
+    metadata,
+    Column("proposal_id", String(64), primary_key=True),
+    Column("identity_id", String(128), primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+)
+
+authorizations = Table(
+    "authorizations",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("proposal_id", String(64), nullable=False, unique=True),
+    Column("action_hash", String(64), nullable=False),
+    Column("bundle_hash", String(64), nullable=False),
+    Column("via", String(16), nullable=False),  # policy | approvals | breakglass
+    Column("expires_at", String(32), nullable=False),
+    Column("consumed_at", String(32), nullable=True),
+    Column("seq", BigInteger, nullable=False),
+)
+
+executions = Table(
+    "executions",
+    metadata,
+    Column("id", String(64), primary_key=True),  # = authorization id: single use
+    Column("proposal_id", String(64), nullable=False, index=True),
+    Column("connector", String(64), nullable=False),
+    Column("status", String(16), nullable=False),  # running | succeeded | failed
+    Column("result", Text, nullable=True),
+    Column("started_seq", BigInteger, nullable=False),
+    Column("finished_seq", BigInteger, nullable=True),
+)
+
+breakglass_reviews = Table(
+    "breakglass_reviews",
+    metadata,
+    Column("proposal_id", String(64), primary_key=True),
+    Column("invoked_by", String(128), nullable=False),
+    Column("justification", Text, nullable=False),
+    Column("due_at", String(32), nullable=False),
+    Column("reviewed_by", String(128), nullable=True),
+    Column("outcome", String(16), nullable=True),  # upheld | rejected
+    Column("rationale", Text, nullable=True),
+    Column("seq", BigInteger, nullable=False),
+)
+
+dispositions = Table(
+    "dispositions",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("proposal_id", String(64), nullable=False, index=True),
+    Column("actor_id", String(128), nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("reason", String(32), nullable=False),
+    Column("rationale", Text, nullable=False),
+    Column("override_proposal_id", String(64), nullable=True),
+    Column("evidence_viewed", Text, nullable=False),
+)

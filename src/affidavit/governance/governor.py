@@ -1,0 +1,487 @@
+"""The Governor: the one way in to governance, for the CLI, the API and the SDK.
+
+Each operation authenticates, does its pure work (parsing, schema checks,
+the policy decision) in the caller's thread, then runs its state checks and
+writes as one command inside the ledger's group commit, so the checks cannot
+race another writer and every state change is a durable ledger entry.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from affidavit.config import Settings
+from affidavit.connectors import Connector, ConnectorContext, load_connector_config, load_connectors
+from affidavit.errors import AuthError, InputError, PolicyError
+from affidavit.governance import _tables as t
+from affidavit.governance import approvals, assets, cases, dispositions, executor, identities, steps
+from affidavit.governance import proposals as p
+from affidavit.governance._common import (
+    Clock,
+    check_case_id,
+    check_text,
+    from_json,
+    iso,
+    system_clock,
+)
+from affidavit.governance.identities import Identity
+from affidavit.governance.policies import PolicyStore
+from affidavit.ledger.log import Ledger
+from affidavit.policy import (
+    Catalog,
+    DecisionRequest,
+    PolicyBundle,
+    load_assets,
+    parse_target,
+    run_policy_tests,
+)
+from affidavit.policy.testing import CaseResult
+from affidavit.store.schema import ledger_entries
+
+__all__ = ["Governor"]
+
+_SPIKE_WINDOW = timedelta(minutes=15)
+_SPIKE_CACHE_S = 5.0
+
+
+class Governor:
+    """Identities, policy, proposals, approvals, authority and dispositions over one ledger."""
+
+    def __init__(
+        self,
+        ledger: Ledger,
+        settings: Settings,
+        *,
+        catalog: Catalog | None = None,
+        connectors: Mapping[str, Connector] | None = None,
+        clock: Clock = system_clock,
+    ) -> None:
+        self.ledger = ledger
+        self.settings = settings
+        self.catalog = catalog or (
+            Catalog.load(*settings.catalog_paths) if settings.catalog_paths else Catalog.default()
+        )
+        self.policies = PolicyStore(self.catalog)
+        self.clock = clock
+        if connectors is None:
+            config = load_connector_config(settings.home / "connectors.yaml")
+            connectors = load_connectors(ConnectorContext(db=ledger.db, config=config))
+        self.connectors = dict(connectors)
+        self._spike: tuple[float, bool] = (0.0, False)
+
+    @classmethod
+    def open(cls, settings: Settings, **kwargs: Any) -> Governor:
+        return cls(Ledger.open(settings), settings, **kwargs)
+
+    def close(self) -> None:
+        self.ledger.close()
+
+    def __enter__(self) -> Governor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- identities (local administration) ---------------------------------
+
+    def add_identity(self, identity: Identity) -> tuple[Identity, str]:
+        token = identities.new_token()
+        now = self.clock()
+        ttl = self.settings.token_ttl_days * 86400
+        self.ledger.execute(lambda b: identities.create(b, identity, token, ttl, now))
+        return identity, token
+
+    def set_identity_status(self, identity_id: str, status: str) -> Identity:
+        if status not in ("active", "suspended", "retired"):
+            raise InputError("status must be active, suspended or retired")
+        now = self.clock()
+        return self.ledger.execute(lambda b: identities.set_status(b, identity_id, status, now))
+
+    def rotate_token(self, identity_id: str) -> tuple[str, str]:
+        token = identities.new_token()
+        now = self.clock()
+        ttl = self.settings.token_ttl_days * 86400
+        expires = self.ledger.execute(lambda b: identities.rotate(b, identity_id, token, ttl, now))
+        return token, expires
+
+    def identities(self) -> list[Identity]:
+        with self.ledger.db.read() as conn:
+            return identities.list_all(conn)
+
+    def authenticate(self, token: str | None) -> Identity:
+        if not token:
+            raise AuthError("a token is required (AFFIDAVIT_TOKEN or --token)")
+        with self.ledger.db.read() as conn:
+            return identities.authenticate(conn, token, self.clock())
+
+    # -- assets and policy (local administration) ---------------------------
+
+    def import_assets(self, path: Path) -> int:
+        loaded = load_assets(path)
+        return self.ledger.execute(lambda b: assets.import_assets(b, loaded, str(path)))
+
+    def publish_policy(self, text: str, actor: str = "system:admin") -> str:
+        bundle = PolicyBundle.publish(text, self.catalog)
+        return self.ledger.execute(lambda b: self.policies.publish(b, bundle, actor))
+
+    def active_policy(self) -> tuple[str, str]:
+        with self.ledger.db.read() as conn:
+            engine = self.policies.engine(conn)
+        return engine.bundle.hash, engine.bundle.text
+
+    def test_policy(self, cases_path: Path, bundle_text: str | None = None) -> list[CaseResult]:
+        from affidavit.policy import PolicyEngine
+
+        if bundle_text is not None:
+            engine = PolicyEngine(PolicyBundle.publish(bundle_text, self.catalog))
+        else:
+            with self.ledger.db.read() as conn:
+                engine = self.policies.engine(conn)
+        return run_policy_tests(engine, cases_path)
+
+    # -- the work ----------------------------------------------------------
+
+    def spike(self) -> bool:
+        """Whether alerts are surging: more than the threshold in the last 15 minutes."""
+        checked, value = self._spike
+        if time.monotonic() - checked < _SPIKE_CACHE_S:
+            return value
+        since = iso(self.clock() - _SPIKE_WINDOW)
+        e = ledger_entries
+        with self.ledger.db.read() as conn:
+            count = conn.execute(
+                select(func.count()).where(e.c.type == "alert.ingested", e.c.time >= since)
+            ).scalar_one()
+        value = int(count) > self.settings.spike_alerts_per_15m
+        self._spike = (time.monotonic(), value)
+        return value
+
+    def propose(
+        self,
+        token: str | None,
+        *,
+        case: str,
+        action: str,
+        target: str,
+        params: Mapping[str, Any] | None = None,
+        confidence: float | None = None,
+        rationale: str = "",
+        evidence: Sequence[str] = (),
+        step: str | None = None,
+    ) -> p.Proposal:
+        proposer = self.authenticate(token)
+        check_case_id(case)
+        params = dict(params or {})
+        rationale = check_text(rationale, "rationale", required=False)
+        if len(evidence) > p.MAX_EVIDENCE_REFS or not all(
+            isinstance(e, str) and 0 < len(e) <= 200 for e in evidence
+        ):
+            raise InputError(f"evidence is a list of at most {p.MAX_EVIDENCE_REFS} references")
+        parsed = parse_target(target)
+        spec = self.catalog.get(action)
+        self.catalog.check_target(spec.id, parsed)
+        self.catalog.validate_params(spec.id, params)
+        with self.ledger.db.read() as conn:
+            [asset] = assets.lookup(conn, [parsed])
+            engine = self.policies.engine(conn)
+        decision = engine.decide(
+            DecisionRequest(
+                principal=proposer.principal(),
+                action=spec.id,
+                targets=[asset],
+                params=params,
+                confidence=confidence,
+                spike=self.spike(),
+            )
+        )
+        now = self.clock()
+
+        def command(batch: Any) -> p.Proposal:
+            identities.require_active(identities.load(batch.conn, proposer.id), now)
+            cases.ensure_case(batch, case, proposer.actor, now)
+            if step is not None:
+                row = batch.conn.execute(
+                    select(t.steps.c.case_id).where(t.steps.c.id == step)
+                ).first()
+                if row is None or row[0] != case:
+                    raise InputError(f"step {step} is not a step of case {case}")
+            return p.record(
+                batch,
+                proposer_actor=proposer.actor,
+                proposer_id=proposer.id,
+                case_id=case,
+                step_id=step,
+                action=spec.id,
+                target=str(parsed),
+                params=params,
+                confidence=confidence,
+                rationale=rationale,
+                evidence=list(evidence),
+                decision=decision,
+                now=now,
+                authorization_ttl_s=self.settings.authorization_ttl_s,
+            )
+
+        proposal = self.ledger.execute(command)
+        return self._maybe_execute(proposal)
+
+    def view_evidence(self, token: str | None, proposal_id: str) -> None:
+        viewer = self.authenticate(token)
+        now = self.clock()
+        self.ledger.execute(lambda b: approvals.view_evidence(b, proposal_id, viewer, now))
+
+    def approve(
+        self, token: str | None, proposal_id: str, *, rationale: str, deny: bool = False
+    ) -> p.Proposal:
+        approver = self.authenticate(token)
+        now = self.clock()
+        proposal = self.ledger.execute(
+            lambda b: approvals.decide(
+                b,
+                proposal_id,
+                approver,
+                approve=not deny,
+                rationale=rationale,
+                now=now,
+                owner_may_approve=self.settings.owner_may_approve,
+                authorization_ttl_s=self.settings.authorization_ttl_s,
+            )
+        )
+        return self._maybe_execute(proposal)
+
+    def breakglass(self, token: str | None, proposal_id: str, *, justification: str) -> p.Proposal:
+        invoker = self.authenticate(token)
+        now = self.clock()
+        proposal = self.ledger.execute(
+            lambda b: approvals.invoke_breakglass(
+                b,
+                proposal_id,
+                invoker,
+                justification=justification,
+                now=now,
+                review_within_s=self.settings.breakglass_review_hours * 3600,
+                authorization_ttl_s=self.settings.authorization_ttl_s,
+            )
+        )
+        return self._maybe_execute(proposal)
+
+    def review_breakglass(
+        self, token: str | None, proposal_id: str, *, upheld: bool, rationale: str
+    ) -> None:
+        reviewer = self.authenticate(token)
+        now = self.clock()
+        self.ledger.execute(
+            lambda b: approvals.review_breakglass(
+                b, proposal_id, reviewer, upheld=upheld, rationale=rationale, now=now
+            )
+        )
+
+    def breakglass_reviews(self, *, overdue_only: bool = False) -> list[dict[str, Any]]:
+        now = iso(self.clock())
+        r = t.breakglass_reviews
+        with self.ledger.db.read() as conn:
+            rows = conn.execute(select(r).order_by(r.c.seq)).all()
+        found = [
+            {
+                "proposal": row.proposal_id,
+                "invoked_by": row.invoked_by,
+                "justification": row.justification,
+                "due_at": row.due_at,
+                "reviewed_by": row.reviewed_by,
+                "outcome": row.outcome,
+                "overdue": row.reviewed_by is None and row.due_at <= now,
+            }
+            for row in rows
+        ]
+        return [x for x in found if x["overdue"]] if overdue_only else found
+
+    def dispose(
+        self,
+        token: str | None,
+        proposal_id: str,
+        *,
+        outcome: str,
+        reason: str,
+        rationale: str = "",
+        override_with: str | None = None,
+        evidence_viewed: Sequence[str] = (),
+    ) -> int:
+        actor = self.authenticate(token)
+        now = self.clock()
+        return self.ledger.execute(
+            lambda b: dispositions.record(
+                b,
+                proposal_id,
+                actor,
+                outcome=outcome,
+                reason=reason,
+                rationale=rationale,
+                override_with=override_with,
+                evidence_viewed=list(evidence_viewed),
+                now=now,
+            )
+        )
+
+    def record_step(
+        self,
+        token: str | None,
+        *,
+        case: str,
+        model: str,
+        model_version: str,
+        prompt: bytes,
+        output: bytes,
+        inputs: Sequence[bytes] = (),
+        params: Mapping[str, Any] | None = None,
+        parents: Sequence[str] = (),
+        data_classes: Sequence[str] = (),
+    ) -> steps.StepRecord:
+        agent = self.authenticate(token)
+        check_case_id(case)
+        now = self.clock()
+
+        def command(batch: Any) -> steps.StepRecord:
+            cases.ensure_case(batch, case, agent.actor, now)
+            return steps.record(
+                batch,
+                agent,
+                case_id=case,
+                model=model,
+                model_version=model_version,
+                prompt=prompt,
+                inputs=list(inputs),
+                output=output,
+                params=dict(params or {}),
+                parents=list(parents),
+                data_classes=list(data_classes),
+            )
+
+        return self.ledger.execute(command)
+
+    # -- the executor ------------------------------------------------------
+
+    def _maybe_execute(self, proposal: p.Proposal) -> p.Proposal:
+        if proposal.status == "authorized" and self.settings.auto_execute:
+            self.execute(proposal.id)
+            return self.proposal(proposal.id)
+        return proposal
+
+    def execute(
+        self,
+        proposal_id: str,
+        *,
+        action: str | None = None,
+        target: str | None = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> str:
+        """Run an authorized proposal; exactly its action, target and params unless given.
+
+        Giving other values is how a tampered executor request looks: it is refused.
+        """
+        now = self.clock()
+        with self.ledger.db.read() as conn:
+            proposal = p.load(conn, proposal_id, now)
+            bundle_hash = self.policies.engine(conn).bundle.hash
+        request = self.ledger.execute(
+            lambda b: executor.start(
+                b,
+                proposal_id,
+                action=proposal.action if action is None else action,
+                target=proposal.target if target is None else target,
+                params=proposal.params if params is None else params,
+                active_bundle_hash=bundle_hash,
+                catalog=self.catalog,
+                now=now,
+            )
+        )
+        connector = self.catalog.get(proposal.action).connector
+        result = executor.run_connector(self.connectors, connector, request)
+        return self.ledger.execute(
+            lambda b: executor.finish(b, request.execution_id, result, self.clock())
+        )
+
+    # -- reading -----------------------------------------------------------
+
+    def proposal(self, proposal_id: str) -> p.Proposal:
+        with self.ledger.db.read() as conn:
+            return p.load(conn, proposal_id, self.clock())
+
+    def proposal_details(self, proposal_id: str) -> dict[str, Any]:
+        now = self.clock()
+        with self.ledger.db.read() as conn:
+            proposal = p.load(conn, proposal_id, now)
+            a, d = t.approvals, t.dispositions
+            found_approvals = [
+                {"approver": r.approver_id, "verdict": r.verdict, "rationale": r.rationale}
+                for r in conn.execute(
+                    select(a).where(a.c.proposal_id == proposal_id).order_by(a.c.seq)
+                )
+            ]
+            found_dispositions = [
+                {
+                    "actor": r.actor_id,
+                    "outcome": r.outcome,
+                    "reason": r.reason,
+                    "rationale": r.rationale,
+                    "override_with": r.override_proposal_id,
+                    "evidence_viewed": from_json(r.evidence_viewed),
+                }
+                for r in conn.execute(
+                    select(d).where(d.c.proposal_id == proposal_id).order_by(d.c.seq)
+                )
+            ]
+            found_executions = executor.executions_of(conn, proposal_id)
+            review = conn.execute(
+                select(t.breakglass_reviews).where(
+                    t.breakglass_reviews.c.proposal_id == proposal_id
+                )
+            ).first()
+        details = proposal.to_dict()
+        details.update(
+            approvals=found_approvals,
+            executions=found_executions,
+            dispositions=found_dispositions,
+            breakglass=None
+            if review is None
+            else {
+                "invoked_by": review.invoked_by,
+                "justification": review.justification,
+                "due_at": review.due_at,
+                "reviewed_by": review.reviewed_by,
+                "outcome": review.outcome,
+            },
+        )
+        return details
+
+    def proposals(self, *, status: str | None = None, case: str | None = None) -> list[p.Proposal]:
+        with self.ledger.db.read() as conn:
+            return p.list_proposals(conn, self.clock(), status=status, case=case)
+
+    def cases(self) -> list[dict[str, Any]]:
+        with self.ledger.db.read() as conn:
+            return cases.list_cases(conn)
+
+    def require_human(self, identity: Identity, what: str) -> None:
+        if not identity.is_human:
+            raise PolicyError(f"{identity.kind} {identity.id} cannot {what}")
+
+    def case_state(self, case: str) -> dict[str, dict[str, Any]]:
+        """What the tables say about a case, in the shape of ``CaseReplay.state()``."""
+        state: dict[str, dict[str, Any]] = {}
+        for proposal in self.proposals(case=case):
+            d = self.proposal_details(proposal.id)
+            state[proposal.id] = {
+                "status": d["status"],
+                "approvals": sorted((a["approver"], a["verdict"]) for a in d["approvals"]),
+                "executions": sorted((e["id"], e["status"]) for e in d["executions"]),
+                "dispositions": [
+                    (x["actor"], x["outcome"], x["reason"]) for x in d["dispositions"]
+                ],
+            }
+        return state

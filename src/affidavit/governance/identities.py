@@ -1,0 +1,260 @@
+"""Identities: people with roles; agents, models and integrations with an owner.
+
+Tokens are random, shown once, stored only as SHA-256, expiring, revocable
+and rotatable. A suspended, retired or expired identity, or a revoked or
+expired token, is refused. Every change is a ledger entry; no token value is
+ever ledgered.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+
+from affidavit.errors import AuthError, Conflict, InputError, NotFound
+from affidavit.governance import _tables as t
+from affidavit.governance._common import check_name, from_json, iso, json_text, later
+from affidavit.ledger.batch import Batch
+from affidavit.ledger.entry import Entry
+from affidavit.policy import Principal
+
+__all__ = ["KINDS", "Identity", "hash_token", "new_token"]
+
+KINDS = ("human", "agent", "model", "integration")
+HUMAN_ROLES_PATTERN = "analyst, auditor, admin, breakglass, approver:<name>"
+_BASE_ROLES = {"analyst", "auditor", "admin", "breakglass"}
+TOKEN_PREFIX = "afd_"  # noqa: S105 - a prefix, not a secret
+
+
+def new_token() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Identity:
+    id: str
+    kind: str
+    roles: tuple[str, ...] = ()
+    owner: str | None = None
+    scopes: tuple[str, ...] = ()
+    data_classes: tuple[str, ...] = ()
+    models: tuple[str, ...] = ()
+    status: str = "active"
+    expires_at: str | None = None
+
+    def __post_init__(self) -> None:
+        check_name(self.id, "identity name")
+        if self.kind not in KINDS:
+            raise InputError(f"identity kind must be one of {', '.join(KINDS)}")
+        for role in self.roles:
+            if role not in _BASE_ROLES and not (
+                role.startswith("approver:")
+                and len(role) > 9
+                and role[9:].replace("_", "a").isalnum()
+            ):
+                raise InputError(f"unknown role {role!r}: roles are {HUMAN_ROLES_PATTERN}")
+        if self.is_human:
+            if self.scopes or self.owner:
+                raise InputError("people have roles; scopes and an owner belong to agents")
+        else:
+            if self.roles:
+                raise InputError(f"a {self.kind} has scopes, not roles (it can never approve)")
+            if not self.owner:
+                raise InputError(f"a {self.kind} needs an accountable human owner (--owner)")
+            check_name(self.owner, "owner")
+
+    @property
+    def is_human(self) -> bool:
+        return self.kind == "human"
+
+    @property
+    def actor(self) -> str:
+        """How the ledger names this identity."""
+        return f"{self.kind}:{self.id}"
+
+    def principal(self) -> Principal:
+        return Principal(
+            id=self.id,
+            kind=self.kind,  # type: ignore[arg-type]
+            owner=self.owner or "",
+            roles=self.roles,
+            scopes=self.scopes,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "roles": list(self.roles),
+            "owner": self.owner,
+            "scopes": list(self.scopes),
+            "data_classes": list(self.data_classes),
+            "models": list(self.models),
+            "status": self.status,
+            "expires_at": self.expires_at,
+        }
+
+
+def _row_to_identity(row: Any) -> Identity:
+    return Identity(
+        id=row.id,
+        kind=row.kind,
+        roles=tuple(from_json(row.roles)),
+        owner=row.owner,
+        scopes=tuple(from_json(row.scopes)),
+        data_classes=tuple(from_json(row.data_classes)),
+        models=tuple(from_json(row.models)),
+        status=row.status,
+        expires_at=row.expires_at,
+    )
+
+
+def load(conn: Connection, identity_id: str) -> Identity:
+    row = conn.execute(select(t.identities).where(t.identities.c.id == identity_id)).first()
+    if row is None:
+        raise NotFound(f"no identity named {identity_id!r}")
+    return _row_to_identity(row)
+
+
+def list_all(conn: Connection) -> list[Identity]:
+    rows = conn.execute(select(t.identities).order_by(t.identities.c.id))
+    return [_row_to_identity(r) for r in rows]
+
+
+def require_active(identity: Identity, now: datetime) -> Identity:
+    if identity.status != "active":
+        raise AuthError(f"identity {identity.id} is {identity.status}")
+    if identity.expires_at is not None and identity.expires_at <= iso(now):
+        raise AuthError(f"identity {identity.id} expired at {identity.expires_at}")
+    return identity
+
+
+def authenticate(conn: Connection, token: str, now: datetime) -> Identity:
+    """The active identity holding ``token``; AuthError otherwise (never says which part failed
+    for an unknown token, to give a guesser nothing)."""
+    if not isinstance(token, str) or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        raise AuthError("invalid token")
+    row = conn.execute(select(t.tokens).where(t.tokens.c.token_hash == hash_token(token))).first()
+    if row is None:
+        raise AuthError("invalid token")
+    if row.revoked_at is not None:
+        raise AuthError("this token was revoked (rotated); use the new one")
+    if row.expires_at <= iso(now):
+        raise AuthError(f"this token expired at {row.expires_at}; rotate it")
+    return require_active(load(conn, row.identity_id), now)
+
+
+def create(batch: Batch, identity: Identity, token: str, token_ttl_s: float, now: datetime) -> None:
+    conn = batch.conn
+    if conn.execute(select(t.identities.c.id).where(t.identities.c.id == identity.id)).first():
+        raise Conflict(f"identity {identity.id} already exists")
+    if not identity.is_human:
+        owner = load(conn, identity.owner or "")
+        if not owner.is_human or owner.status != "active":
+            raise InputError(f"owner {owner.id} must be an active person")
+    conn.execute(
+        t.identities.insert().values(
+            id=identity.id,
+            kind=identity.kind,
+            roles=json_text(list(identity.roles)),
+            owner=identity.owner,
+            scopes=json_text(list(identity.scopes)),
+            data_classes=json_text(list(identity.data_classes)),
+            models=json_text(list(identity.models)),
+            status="active",
+            expires_at=identity.expires_at,
+            created_at=iso(now),
+        )
+    )
+    expires = _issue_token(conn, identity.id, token, token_ttl_s, now)
+    batch.append(
+        Entry(
+            type="identity.created",
+            actor="system:admin",
+            body={"identity": identity.to_dict(), "token_expires_at": expires},
+        )
+    )
+
+
+def _issue_token(
+    conn: Connection, identity_id: str, token: str, ttl_s: float, now: datetime
+) -> str:
+    expires = later(now, ttl_s)
+    conn.execute(
+        t.tokens.insert().values(
+            token_hash=hash_token(token),
+            identity_id=identity_id,
+            created_at=iso(now),
+            expires_at=expires,
+            revoked_at=None,
+        )
+    )
+    return expires
+
+
+def set_status(batch: Batch, identity_id: str, status: str, now: datetime) -> Identity:
+    current = load(batch.conn, identity_id)
+    if current.status == "retired":
+        raise Conflict(f"identity {identity_id} is retired; retirement is final")
+    if current.status == status:
+        raise Conflict(f"identity {identity_id} is already {status}")
+    batch.conn.execute(
+        update(t.identities).where(t.identities.c.id == identity_id).values(status=status)
+    )
+    if status == "retired":
+        _revoke_all(batch.conn, identity_id, now)
+    batch.append(
+        Entry(
+            type=f"identity.{status}" if status != "active" else "identity.reactivated",
+            actor="system:admin",
+            body={"identity": identity_id, "previous_status": current.status},
+        )
+    )
+    return load(batch.conn, identity_id)
+
+
+def _revoke_all(conn: Connection, identity_id: str, now: datetime) -> None:
+    conn.execute(
+        update(t.tokens)
+        .where(t.tokens.c.identity_id == identity_id, t.tokens.c.revoked_at.is_(None))
+        .values(revoked_at=iso(now))
+    )
+
+
+def rotate(batch: Batch, identity_id: str, token: str, ttl_s: float, now: datetime) -> str:
+    identity = load(batch.conn, identity_id)
+    if identity.status == "retired":
+        raise Conflict(f"identity {identity_id} is retired; it gets no new token")
+    _revoke_all(batch.conn, identity_id, now)
+    expires = _issue_token(batch.conn, identity_id, token, ttl_s, now)
+    batch.append(
+        Entry(
+            type="identity.token_rotated",
+            actor="system:admin",
+            body={"identity": identity_id, "token_expires_at": expires},
+        )
+    )
+    return expires
+
+
+def parse_list(text: str | None) -> tuple[str, ...]:
+    if not text:
+        return ()
+    items = tuple(dict.fromkeys(s.strip() for s in text.split(",") if s.strip()))
+    if len(items) > 256:
+        raise InputError("at most 256 items in a list")
+    return items
+
+
+def humans_with_role(identities: Sequence[Identity], role: str) -> list[Identity]:
+    return [i for i in identities if i.is_human and role in i.roles]

@@ -1,0 +1,71 @@
+"""Published policy bundles: validated at publish, versioned by hash, text ledgered.
+
+The newest published bundle is active; with none published, the shipped
+default bundle is. Each process caches one engine per bundle hash.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import Connection, select
+
+from affidavit.errors import Conflict
+from affidavit.governance import _tables as t
+from affidavit.ledger.batch import Batch
+from affidavit.ledger.entry import Entry
+from affidavit.policy import Catalog, PolicyBundle, PolicyEngine
+
+__all__ = ["PolicyStore"]
+
+
+class PolicyStore:
+    """The active policy engine, rebuilt only when the active bundle changes."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self._lock = threading.Lock()
+        self._engines: dict[str, PolicyEngine] = {}
+        self._default: PolicyEngine | None = None
+
+    def active_text(self, conn: Connection) -> str | None:
+        b = t.policy_bundles
+        q = select(b.c.text).order_by(b.c.published_seq.desc()).limit(1)
+        text = conn.execute(q).scalar()
+        return None if text is None else str(text)
+
+    def engine(self, conn: Connection) -> PolicyEngine:
+        b = t.policy_bundles
+        active = conn.execute(select(b.c.hash).order_by(b.c.published_seq.desc()).limit(1)).scalar()
+        with self._lock:
+            if active is None:
+                if self._default is None:
+                    self._default = PolicyEngine(PolicyBundle.default(self.catalog))
+                return self._default
+            engine = self._engines.get(active)
+        if engine is None:
+            text = conn.execute(select(b.c.text).where(b.c.hash == active)).scalar_one()
+            engine = PolicyEngine(PolicyBundle(text, self.catalog))
+            with self._lock:
+                self._engines[active] = engine
+        return engine
+
+    def publish(self, batch: Batch, bundle: PolicyBundle, actor: str) -> str:
+        current = self.active_text(batch.conn)
+        if current is not None and PolicyBundle(current, self.catalog).hash == bundle.hash:
+            raise Conflict(f"bundle {bundle.hash[:12]} is already the active policy")
+        appended = batch.append(
+            Entry(
+                type="policy.published",
+                actor=actor,
+                body={"bundle_hash": bundle.hash, "rules": [r.id for r in bundle.rules]},
+                payloads=(bundle.text.encode(),),
+            )
+        )
+        batch.conn.execute(t.policy_bundles.delete().where(t.policy_bundles.c.hash == bundle.hash))
+        batch.conn.execute(
+            t.policy_bundles.insert().values(
+                hash=bundle.hash, text=bundle.text, published_seq=appended.seq, published_by=actor
+            )
+        )
+        return bundle.hash

@@ -1,0 +1,231 @@
+"""Proposals: what an agent (or a person) recommends, and the decision on it.
+
+The decision is computed when the proposal is made, under the active policy
+bundle, and recorded with it. ``allow`` yields an authorization at once;
+``require_approval`` opens an approval request; ``deny`` closes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+
+from affidavit import canonical
+from affidavit.errors import InputError, NotFound
+from affidavit.governance import _tables as t
+from affidavit.governance._common import from_json, iso, json_text, later, new_id
+from affidavit.ledger.batch import Batch
+from affidavit.ledger.entry import Entry
+from affidavit.policy import Decision
+
+__all__ = ["STATUSES", "Proposal", "action_hash", "effective_status", "issue_authorization"]
+
+STATUSES = ("pending_approval", "authorized", "executed", "failed", "denied", "expired")
+MAX_EVIDENCE_REFS = 100
+
+
+def action_hash(action: str, target: str, params: Mapping[str, Any]) -> str:
+    """What an authorization is bound to: the exact action, target and parameters."""
+    return canonical.sha256_hex({"action": action, "target": target, "params": dict(params)})
+
+
+@dataclass(frozen=True)
+class Proposal:
+    id: str
+    case_id: str
+    step_id: str | None
+    proposer_id: str
+    action: str
+    target: str
+    params: dict[str, Any]
+    action_hash: str
+    confidence: float | None
+    rationale: str
+    evidence: list[str]
+    effect: str
+    approvals_required: int
+    approver_roles: tuple[str, ...]
+    require_evidence_view: bool
+    bundle_hash: str
+    status: str
+    expires_at: str | None
+    created_at: str
+    seq: int
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dict(self.__dict__)
+        d["approver_roles"] = list(self.approver_roles)
+        return d
+
+
+def effective_status(status: str, expires_at: str | None, now: datetime) -> str:
+    """A pending request past its expiry is expired, whether or not anyone looked."""
+    if status == "pending_approval" and expires_at is not None and expires_at <= iso(now):
+        return "expired"
+    return status
+
+
+def row_to_proposal(row: Any, now: datetime) -> Proposal:
+    return Proposal(
+        id=row.id,
+        case_id=row.case_id,
+        step_id=row.step_id,
+        proposer_id=row.proposer_id,
+        action=row.action,
+        target=row.target,
+        params=from_json(row.params),
+        action_hash=row.action_hash,
+        confidence=row.confidence,
+        rationale=row.rationale,
+        evidence=from_json(row.evidence),
+        effect=row.effect,
+        approvals_required=row.approvals_required,
+        approver_roles=tuple(from_json(row.approver_roles)),
+        require_evidence_view=bool(row.require_evidence_view),
+        bundle_hash=row.bundle_hash,
+        status=effective_status(row.status, row.expires_at, now),
+        expires_at=row.expires_at,
+        created_at=row.created_at,
+        seq=row.seq,
+    )
+
+
+def load(conn: Connection, proposal_id: str, now: datetime) -> Proposal:
+    if not isinstance(proposal_id, str) or len(proposal_id) > 64:
+        raise InputError("a proposal id is a short string such as prop_...")
+    row = conn.execute(select(t.proposals).where(t.proposals.c.id == proposal_id)).first()
+    if row is None:
+        raise NotFound(f"no proposal {proposal_id}")
+    return row_to_proposal(row, now)
+
+
+def list_proposals(
+    conn: Connection, now: datetime, *, status: str | None = None, case: str | None = None
+) -> list[Proposal]:
+    q = select(t.proposals).order_by(t.proposals.c.seq)
+    if case is not None:
+        q = q.where(t.proposals.c.case_id == case)
+    found = [row_to_proposal(r, now) for r in conn.execute(q)]
+    if status is not None:
+        if status not in STATUSES:
+            raise InputError(f"status must be one of {', '.join(STATUSES)}")
+        found = [p for p in found if p.status == status]
+    return found
+
+
+def record(
+    batch: Batch,
+    *,
+    proposer_actor: str,
+    proposer_id: str,
+    case_id: str,
+    step_id: str | None,
+    action: str,
+    target: str,
+    params: Mapping[str, Any],
+    confidence: float | None,
+    rationale: str,
+    evidence: Sequence[str],
+    decision: Decision,
+    now: datetime,
+    authorization_ttl_s: float,
+) -> Proposal:
+    proposal_id = new_id("prop")
+    digest = action_hash(action, target, params)
+    status = {"allow": "authorized", "deny": "denied"}.get(decision.effect, "pending_approval")
+    expires = (
+        later(now, decision.expires_after_s)
+        if decision.effect == "require_approval" and decision.expires_after_s
+        else None
+    )
+    body = {
+        "proposal": {
+            "id": proposal_id,
+            "step": step_id,
+            "proposer": proposer_id,
+            "action": action,
+            "target": target,
+            "params": dict(params),
+            "action_hash": digest,
+            "confidence": confidence,
+            "rationale": rationale,
+            "evidence": list(evidence),
+            "expires_at": expires,
+        },
+        "decision": {k: v for k, v in decision.to_dict().items() if k != "inputs"},
+        "decision_inputs": decision.to_dict()["inputs"],
+    }
+    appended = batch.append(
+        Entry(type="proposal.created", actor=proposer_actor, case=case_id, body=body)
+    )
+    batch.conn.execute(
+        t.proposals.insert().values(
+            id=proposal_id,
+            case_id=case_id,
+            step_id=step_id,
+            proposer_id=proposer_id,
+            action=action,
+            target=target,
+            params=json_text(dict(params)),
+            action_hash=digest,
+            confidence=confidence,
+            rationale=rationale,
+            evidence=json_text(list(evidence)),
+            effect=decision.effect,
+            approvals_required=decision.approvals_required,
+            approver_roles=json_text(list(decision.approver_roles)),
+            require_evidence_view=decision.require_evidence_view,
+            bundle_hash=decision.bundle_hash,
+            status=status,
+            expires_at=expires,
+            created_at=iso(now),
+            seq=appended.seq,
+        )
+    )
+    proposal = load(batch.conn, proposal_id, now)
+    if decision.effect == "allow":
+        issue_authorization(batch, proposal, "policy", now, authorization_ttl_s)
+    return load(batch.conn, proposal_id, now)
+
+
+def issue_authorization(
+    batch: Batch, proposal: Proposal, via: str, now: datetime, ttl_s: float
+) -> str:
+    """The single-use, expiring permission to execute exactly this proposal's action hash."""
+    authorization_id = new_id("auth")
+    expires = later(now, ttl_s)
+    batch.conn.execute(
+        t.authorizations.insert().values(
+            id=authorization_id,
+            proposal_id=proposal.id,
+            action_hash=proposal.action_hash,
+            bundle_hash=proposal.bundle_hash,
+            via=via,
+            expires_at=expires,
+            consumed_at=None,
+            seq=batch.size,
+        )
+    )
+    batch.conn.execute(
+        update(t.proposals).where(t.proposals.c.id == proposal.id).values(status="authorized")
+    )
+    batch.append(
+        Entry(
+            type="authorization.issued",
+            actor="system:governor",
+            case=proposal.case_id,
+            body={
+                "proposal": proposal.id,
+                "authorization": authorization_id,
+                "action_hash": proposal.action_hash,
+                "bundle_hash": proposal.bundle_hash,
+                "via": via,
+                "expires_at": expires,
+            },
+        )
+    )
+    return authorization_id

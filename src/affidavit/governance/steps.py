@@ -1,0 +1,131 @@
+"""Steps and handoffs: every model call an agent makes, as a node of a DAG.
+
+A step records the agent, the model and its version, the prompt, inputs and
+output (as evidence payloads, referenced by SHA-256), the parameters and the
+parent steps. A handoff from agent A to agent B is B's step whose parents are
+A's: the data classes that cross it (the parents' labels plus the step's own)
+must all be visible to B, and its model must be one B may use.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from affidavit.errors import AuthError, InputError, NotFound, PolicyError
+from affidavit.governance import _tables as t
+from affidavit.governance._common import check_text, from_json, json_text, new_id
+from affidavit.governance.identities import Identity
+from affidavit.ledger.batch import Batch
+from affidavit.ledger.entry import Entry
+
+__all__ = ["StepRecord", "record"]
+
+MAX_PARENTS = 32
+MAX_INPUTS = 32
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    id: str
+    seq: int
+    data_classes: tuple[str, ...]
+    prompt_sha256: str
+    output_sha256: str
+
+
+def _visible(agent: Identity, classes: set[str]) -> set[str]:
+    if "*" in agent.data_classes:
+        return set()
+    return classes - set(agent.data_classes)
+
+
+def record(
+    batch: Batch,
+    agent: Identity,
+    *,
+    case_id: str,
+    model: str,
+    model_version: str,
+    prompt: bytes,
+    inputs: Sequence[bytes],
+    output: bytes,
+    params: Mapping[str, Any],
+    parents: Sequence[str],
+    data_classes: Sequence[str],
+) -> StepRecord:
+    if agent.is_human:
+        raise AuthError(
+            "steps are recorded by agents; a person's actions are approvals and dispositions"
+        )
+    model = check_text(model, "model", required=True)
+    model_version = check_text(model_version, "model version", required=True)
+    if agent.models and model not in agent.models:
+        raise PolicyError(
+            f"agent {agent.id} may not use model {model!r} (allowed: {', '.join(agent.models)})"
+        )
+    if len(parents) > MAX_PARENTS or len(inputs) > MAX_INPUTS:
+        raise InputError(f"a step has at most {MAX_PARENTS} parents and {MAX_INPUTS} inputs")
+    labels = {check_text(c, "data class", required=True) for c in data_classes}
+    handoff_from: set[str] = set()
+    for parent_id in dict.fromkeys(parents):
+        row = batch.conn.execute(select(t.steps).where(t.steps.c.id == parent_id)).first()
+        if row is None:
+            raise NotFound(f"parent step {parent_id} does not exist")
+        if row.case_id != case_id:
+            raise InputError(f"parent step {parent_id} belongs to another case")
+        labels |= set(from_json(row.data_classes))
+        if row.agent_id != agent.id:
+            handoff_from.add(row.agent_id)
+    hidden = _visible(agent, labels)
+    if hidden:
+        raise PolicyError(
+            f"agent {agent.id} may not see data classes {', '.join(sorted(hidden))} "
+            + (
+                f"handed over by {', '.join(sorted(handoff_from))}"
+                if handoff_from
+                else "in this step"
+            )
+        )
+    step_id = new_id("step")
+    payloads = (prompt, output, *inputs)
+    digests = [hashlib.sha256(b).hexdigest() for b in payloads]
+    appended = batch.append(
+        Entry(
+            type="step.recorded",
+            actor=agent.actor,
+            case=case_id,
+            body={
+                "step": step_id,
+                "agent": agent.id,
+                "owner": agent.owner,
+                "model": model,
+                "model_version": model_version,
+                "params": dict(params),
+                "parents": list(dict.fromkeys(parents)),
+                "handoff_from": sorted(handoff_from),
+                "data_classes": sorted(labels),
+                "prompt": digests[0],
+                "output": digests[1],
+                "inputs": digests[2:],
+            },
+            payloads=payloads,
+        )
+    )
+    batch.conn.execute(
+        t.steps.insert().values(
+            id=step_id,
+            case_id=case_id,
+            agent_id=agent.id,
+            model=model,
+            model_version=model_version,
+            parents=json_text(list(dict.fromkeys(parents))),
+            data_classes=json_text(sorted(labels)),
+            seq=appended.seq,
+        )
+    )
+    return StepRecord(step_id, appended.seq, tuple(sorted(labels)), digests[0], digests[1])
