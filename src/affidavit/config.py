@@ -60,6 +60,11 @@ class Settings:
             )
 
     @property
+    def vault_key_path(self) -> Path:
+        """The evidence vault's key-encryption key (wraps every payload's data key)."""
+        return self.home / "vault.key"
+
+    @property
     def log_key_path(self) -> Path:
         """The ledger's checkpoint signing key (signed-note signer key text)."""
         return self.home / "log.key"

@@ -26,7 +26,7 @@ from affidavit.governance.governor import Governor
 from affidavit.governance.identities import Identity
 from affidavit.governance.intake import IngestResult, ingest_objects
 from affidavit.ledger import merkle, note
-from affidavit.ledger.verify import VerifyReport, verify_ledger
+from affidavit.ledger.verify import VerifyReport
 from affidavit.oversight import replay_case
 
 __all__ = ["DemoReport", "run_demo"]
@@ -299,7 +299,7 @@ def run_demo(gov: Governor, alerts: int) -> DemoReport:
     report.statuses = Counter(p.status for c in touched for p in gov.proposals(case=c))
 
     signed = ledger.checkpoint()
-    report.verify = verify_ledger(ledger.db, ledger.verifier_key, ledger.origin)
+    report.verify = ledger.verify()
     key = ledger.verifier_key  # the auditor's only input, with what the ledger hands out
     checkpoint = note.Checkpoint.parse(note.verify(signed, [key]).text)
     seq = next((r.seq for r in report.alerts if r.seq is not None), checkpoint.size - 1)

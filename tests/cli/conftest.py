@@ -23,6 +23,7 @@ Invoke = Callable[..., Run]
 @pytest.fixture
 def cli(database_url: str, capsys: pytest.CaptureFixture[str]) -> Invoke:
     """The CLI on the test's database: SQLite in AFFIDAVIT_HOME, or a PostgreSQL schema."""
+
     def invoke(*args: str) -> Run:
         capsys.readouterr()
         try:

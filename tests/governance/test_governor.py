@@ -7,12 +7,11 @@ from tests.governance.conftest import Cast, Clock
 
 from affidavit.errors import AuthError, Conflict, InputError, NotFound, PolicyError
 from affidavit.governance.governor import Governor
-from affidavit.ledger.verify import verify_ledger
 from affidavit.oversight import replay_case
 
 
 def _verify(gov: Governor) -> None:
-    verify_ledger(gov.ledger.db, gov.ledger.verifier_key, gov.ledger.origin)
+    gov.ledger.verify()
 
 
 def _assets(gov: Governor, tmp_path: object) -> None:

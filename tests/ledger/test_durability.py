@@ -12,11 +12,11 @@ import signal
 import subprocess
 import sys
 import textwrap
+
 import pytest
 
 from affidavit.config import Settings
 from affidavit.ledger.log import Ledger
-from affidavit.ledger.verify import verify_ledger
 
 pytestmark = pytest.mark.slow
 
@@ -78,7 +78,7 @@ def test_four_processes_never_fork_or_reuse_sequence_numbers(settings: Settings)
             acknowledged[seq] = leaf
     assert sorted(acknowledged) == list(range(8000))
     with Ledger.open(settings) as ledger:
-        report = verify_ledger(ledger.db, ledger.verifier_key, ledger.origin)
+        report = ledger.verify()
         assert report.size == 8000
         for seq in (0, 1234, 7999):
             assert ledger.entry(seq).leaf_hash.hex() == acknowledged[seq]
@@ -107,7 +107,7 @@ def test_sigkill_mid_append_loses_no_acknowledged_entry(settings: Settings) -> N
     proc.stderr.close()
     assert proc.returncode == -signal.SIGKILL
     with Ledger.open(settings) as ledger:
-        report = verify_ledger(ledger.db, ledger.verifier_key, ledger.origin)
+        report = ledger.verify()
         assert report.size >= len(acknowledged)
         for seq, leaf in acknowledged.items():
             assert ledger.entry(seq).leaf_hash.hex() == leaf
@@ -116,4 +116,4 @@ def test_sigkill_mid_append_loses_no_acknowledged_entry(settings: Settings) -> N
 
         after = ledger.append(Entry(type="test.entry", actor="agent:after", body={}))
         assert after.seq == report.size
-        verify_ledger(ledger.db, ledger.verifier_key, ledger.origin)
+        ledger.verify()

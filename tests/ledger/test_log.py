@@ -21,7 +21,6 @@ from affidavit.errors import ConfigError, InputError, NotFound, VerificationErro
 from affidavit.ledger import merkle, note
 from affidavit.ledger.entry import ENTRY_MAX_BYTES, Entry
 from affidavit.ledger.log import Ledger
-from affidavit.ledger.verify import verify_ledger
 from tests.conftest import run_sql
 
 
@@ -130,7 +129,7 @@ def test_concurrent_appenders_share_commits_and_get_distinct_seqs(ledger: Ledger
     for t in threads:
         t.join()
     assert sorted(seqs) == list(range(800))
-    verify_ledger(ledger.db, ledger.verifier_key, ledger.origin)
+    ledger.verify()
 
 
 def test_checkpoints_are_signed_every_n_entries(settings: Settings) -> None:
@@ -313,7 +312,10 @@ def test_execute_runs_commands_atomically_inside_the_group_commit(ledger: Ledger
         except InputError as exc:
             results.append(exc)
 
-    threads = [threading.Thread(target=worker, args=(bump if i % 3 else fail_after_writing,)) for i in range(30)]
+    threads = [
+        threading.Thread(target=worker, args=(bump if i % 3 else fail_after_writing,))
+        for i in range(30)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -325,7 +327,7 @@ def test_execute_runs_commands_atomically_inside_the_group_commit(ledger: Ledger
         assert conn.execute(text("SELECT n FROM t_counter")).scalar_one() == 20
     assert ledger.size() == 20
     assert [ledger.entry(s).body["i"] for s in range(20)] == list(range(20))
-    verify_ledger(ledger.db, ledger.verifier_key, ledger.origin)
+    ledger.verify()
 
 
 def test_execute_after_close_is_refused(settings: Settings) -> None:
@@ -357,8 +359,10 @@ def test_appending_on_a_truncated_log_is_refused(settings: Settings) -> None:
 def test_a_process_refuses_to_append_below_what_it_saw_committed(ledger: Ledger) -> None:
     ledger.append_many([_entry(i) for i in range(5)])  # no checkpoint covers these yet
     assert ledger.latest_checkpoint() is None
-    run_sql(ledger.db.engine.url.render_as_string(hide_password=False),
-            "DELETE FROM ledger_entries WHERE seq = 4")
+    run_sql(
+        ledger.db.engine.url.render_as_string(hide_password=False),
+        "DELETE FROM ledger_entries WHERE seq = 4",
+    )
     with pytest.raises(VerificationError, match="has 4 entries but 5 were committed"):
         ledger.append(_entry(5))
     assert ledger.size() == 4

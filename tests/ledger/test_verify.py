@@ -17,7 +17,6 @@ from affidavit.config import Settings
 from affidavit.errors import VerificationError
 from affidavit.ledger.entry import Entry
 from affidavit.ledger.log import Ledger
-from affidavit.ledger.verify import verify_ledger
 from tests.conftest import run_sql
 
 SIZE = 40
@@ -66,7 +65,7 @@ def pristine(settings: Settings) -> Settings:
 
 def _verify(settings: Settings) -> None:
     with Ledger.open(settings) as ledger:
-        verify_ledger(ledger.db, ledger.verifier_key, ledger.origin)
+        ledger.verify()
 
 
 def _tamper(settings: Settings, backend: str, *statements: str) -> None:
@@ -184,8 +183,34 @@ CASES: list[tuple[str, list[str], str]] = [
     ("payloads delete", ["DELETE FROM ledger_payloads WHERE seq = 10 AND ordinal = 1"], "entry 10"),
     (
         "payloads insert",
-        ["INSERT INTO ledger_payloads VALUES (12, 0, 'ab', {blob}'x'{blob_end})"],
+        [
+            "INSERT INTO ledger_payloads VALUES (12, 0, 'ab', {blob}'x'{blob_end}, {blob}'k'{blob_end}, 'kid', NULL)"
+        ],
         "entry 12",
+    ),
+    (
+        "payloads.wrapped_key",
+        [
+            "UPDATE ledger_payloads SET wrapped_key = {blob}'not the key'{blob_end} WHERE seq = 10 AND ordinal = 0"
+        ],
+        "entry 10",
+    ),
+    (
+        "payloads.wrapped_key removed",
+        ["UPDATE ledger_payloads SET wrapped_key = NULL WHERE seq = 10 AND ordinal = 0"],
+        "entry 10",
+    ),
+    (
+        "payloads.kek_id",
+        ["UPDATE ledger_payloads SET kek_id = '0000000000000000' WHERE seq = 10 AND ordinal = 0"],
+        "entry 10",
+    ),
+    (
+        "payloads.erased_seq (forged erasure)",
+        [
+            "UPDATE ledger_payloads SET erased_seq = 30, data = {blob}''{blob_end}, wrapped_key = NULL, kek_id = NULL WHERE seq = 10 AND ordinal = 0"
+        ],
+        "entry 30",
     ),
     # ledger_checkpoints, every column
     (
@@ -245,7 +270,9 @@ def test_checkpoint_signed_by_another_key_is_rejected(pristine: Settings) -> Non
 
     engine = create_engine(pristine.database_url, poolclass=NullPool)
     with engine.begin() as conn:
-        signed = conn.execute(text("SELECT note FROM ledger_checkpoints WHERE size = 16")).scalar_one()
+        signed = conn.execute(
+            text("SELECT note FROM ledger_checkpoints WHERE size = 16")
+        ).scalar_one()
         body = signed.split("\n\n")[0] + "\n"
         origin = body.split("\n")[0]
         forged = note.sign(body, note.generate_key(origin)[0])

@@ -8,7 +8,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 
 from affidavit.cli._common import JSON_OPTION, open_ledger, print_json
 from affidavit.errors import VerificationError
-from affidavit.ledger.verify import verify_ledger
 
 app = typer.Typer(help="The tamper-evident evidence ledger.", no_args_is_help=True)
 
@@ -41,7 +40,7 @@ def verify(
             def progress(done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)
 
-            report = verify_ledger(ledger.db, ledger.verifier_key, ledger.origin, progress)
+            report = ledger.verify(progress)
     if as_json:
         print_json(
             {
@@ -51,6 +50,8 @@ def verify(
                 "checkpoints": report.checkpoints,
                 "latest_checkpoint_size": report.latest_checkpoint_size,
                 "payloads": report.payloads,
+                "erased_payloads": report.erased,
+                "erasures": list(report.erasures),
                 "unsigned_entries": report.unsigned_entries,
             }
         )
@@ -58,7 +59,17 @@ def verify(
     typer.echo(
         f"ok: {report.size} entries, root {report.root.hex()}, "
         f"{report.checkpoints} checkpoints verified, {report.payloads} payloads checked"
+        + (
+            f" ({report.erased} erased on purpose, each with its erasure entry)"
+            if report.erased
+            else ""
+        )
     )
+    for e in report.erasures:
+        typer.echo(
+            f"erased: {e['payloads']} payloads at entry {e['entry']} ({e['time']}) "
+            f"by {e['actor']}, rule {e['rule']}: {e['reason']}"
+        )
     if report.unsigned_entries:
         typer.echo(
             f"note: {report.unsigned_entries} entries after the latest signed checkpoint; "

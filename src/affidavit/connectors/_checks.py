@@ -8,58 +8,28 @@ console, a ticket or a firewall rule.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from affidavit._text import check_pattern, check_printable, preview
 from affidavit.errors import InputError
 
 __all__ = [
+    "check_pattern",
+    "check_printable",
     "optional_bool",
     "optional_int",
     "optional_text",
     "optional_text_list",
     "preview",
-    "require_pattern",
-    "require_text",
     "utc_iso",
 ]
-
-
-def preview(value: object, limit: int = 60) -> str:
-    """A short, escaped rendering of a bad value for an error message."""
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def utc_iso(timestamp: float) -> str:
     """``2026-11-28T04:23:00.123456Z``: the ledger's time format, which sorts as text."""
     return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def require_text(value: object, what: str, *, max_len: int) -> str:
-    """Return ``value`` if it is a non-empty printable string without padding."""
-    if not isinstance(value, str):
-        raise InputError(f"{what} must be a string, not {type(value).__name__}.")
-    if not value:
-        raise InputError(f"{what} must not be empty.")
-    if len(value) > max_len:
-        raise InputError(f"{what} is {len(value)} characters long; the limit is {max_len}.")
-    if not value.isprintable():
-        raise InputError(f"{what} contains control or invisible characters: {preview(value)}.")
-    if value != value.strip():
-        raise InputError(f"{what} must not start or end with a space: {preview(value)}.")
-    return value
-
-
-def require_pattern(value: object, what: str, pattern: re.Pattern[str], rule: str) -> str:
-    """Return ``value`` if it fully matches ``pattern``; ``rule`` says the rule in words."""
-    if not isinstance(value, str):
-        raise InputError(f"{what} must be a string, not {type(value).__name__}.")
-    if pattern.fullmatch(value) is None:
-        raise InputError(f"{what} {preview(value)} is not valid: {rule}.")
-    return value
 
 
 # Parameters were validated against the catalog's JSON Schema before they got
@@ -110,7 +80,9 @@ def optional_text_list(
         raise InputError(f"parameter {key} must be a list of strings.")
     if len(value) > max_items:
         raise InputError(f"parameter {key} has {len(value)} entries; the limit is {max_items}.")
-    items = [require_text(item, f"an entry of parameter {key}", max_len=max_len) for item in value]
+    items = [
+        check_printable(item, f"an entry of parameter {key}", max_len=max_len) for item in value
+    ]
     if len(set(items)) != len(items):
         raise InputError(f"parameter {key} lists the same entry more than once.")
     return items

@@ -13,7 +13,7 @@ from types import MappingProxyType
 from typing import Any, Literal, get_args
 
 from affidavit import canonical
-from affidavit.connectors._checks import preview, require_pattern, require_text
+from affidavit.connectors._checks import check_pattern, check_printable, preview
 from affidavit.errors import InputError
 
 __all__ = [
@@ -87,16 +87,16 @@ class ActionRequest:
     action_hash: str
 
     def __post_init__(self) -> None:
-        require_pattern(self.execution_id, "execution id", _EXECUTION_ID, _EXECUTION_ID_RULE)
-        require_pattern(self.action, "action", _ACTION, _ACTION_RULE)
-        require_pattern(self.target_kind, "target kind", _KIND, _KIND_RULE)
-        require_text(self.target_id, "target id", max_len=MAX_TARGET_ID_LENGTH)
+        check_pattern(self.execution_id, "execution id", _EXECUTION_ID, _EXECUTION_ID_RULE)
+        check_pattern(self.action, "action", _ACTION, _ACTION_RULE)
+        check_pattern(self.target_kind, "target kind", _KIND, _KIND_RULE)
+        check_printable(self.target_id, "target id", max_len=MAX_TARGET_ID_LENGTH)
         params, _ = _frozen_json_object(self.params, "parameters", MAX_PARAMS_BYTES)
         object.__setattr__(self, "params", params)
         if self.case is not None:
-            require_text(self.case, "case id", max_len=_MAX_ID_LENGTH)
-        require_text(self.authorization_id, "authorization id", max_len=_MAX_ID_LENGTH)
-        require_pattern(
+            check_printable(self.case, "case id", max_len=_MAX_ID_LENGTH)
+        check_printable(self.authorization_id, "authorization id", max_len=_MAX_ID_LENGTH)
+        check_pattern(
             self.action_hash, "action hash", _SHA256_HEX, "expected 64 lowercase hex digits"
         )
 
@@ -150,7 +150,7 @@ class ActionResult:
         detail, _ = _frozen_json_object(self.detail, "result details", MAX_DETAIL_BYTES)
         object.__setattr__(self, "detail", detail)
         if self.external_ref is not None:
-            require_text(self.external_ref, "external reference", max_len=_MAX_REF_LENGTH)
+            check_printable(self.external_ref, "external reference", max_len=_MAX_REF_LENGTH)
 
     @property
     def succeeded(self) -> bool:

@@ -10,7 +10,7 @@ appends are undone and the rest of the batch still commits.
 
 from __future__ import annotations
 
-import hashlib
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection
@@ -18,6 +18,7 @@ from sqlalchemy import Connection
 from affidavit.ledger import merkle
 from affidavit.ledger.entry import Entry
 from affidavit.store.schema import ledger_entries, ledger_nodes, ledger_payloads
+from affidavit.store.vault import SealedPayload, Vault
 
 __all__ = ["Appended", "Batch"]
 
@@ -46,25 +47,39 @@ def _executemany(conn: Connection, table: Any, rows: list[tuple[Any, ...]]) -> N
 class Batch:
     """The open write transaction of one group commit."""
 
-    def __init__(self, conn: Connection, size: int, frontier: list[tuple[int, bytes]]) -> None:
+    def __init__(
+        self, conn: Connection, size: int, frontier: list[tuple[int, bytes]], vault: Vault
+    ) -> None:
         self.conn = conn
         self.size = size
         self.frontier = frontier
+        self.vault = vault
         self._entries: list[tuple[Any, ...]] = []
         self._nodes: list[tuple[int, bytes]] = []
-        self._payloads: list[tuple[int, int, str, bytes]] = []
+        self._payloads: list[tuple[Any, ...]] = []
 
-    def append(self, entry: Entry, data: bytes | None = None) -> Appended:
-        """Give ``entry`` the next sequence number in this transaction."""
+    def append(
+        self,
+        entry: Entry,
+        data: bytes | None = None,
+        sealed: Sequence[SealedPayload] | None = None,
+    ) -> Appended:
+        """Give ``entry`` the next sequence number in this transaction.
+
+        ``data`` and ``sealed`` (the encoded entry and its encrypted payloads)
+        may be prepared by the caller's thread to keep the writer lean.
+        """
         if data is None:
             data = entry.encode()
+        if sealed is None:
+            sealed = [self.vault.seal(p) for p in entry.payloads]
         seq = self.size
         leaf = merkle.leaf_hash(data)
         for level, _index, digest in merkle.frontier_append(self.frontier, leaf, seq):
             self._nodes.append(((seq + 1) * 64 + level, digest))
         self._entries.append((seq, leaf, data, entry.type, entry.case, entry.actor, entry.time))
-        for ordinal, payload in enumerate(entry.payloads):
-            self._payloads.append((seq, ordinal, hashlib.sha256(payload).hexdigest(), payload))
+        for ordinal, s in enumerate(sealed):
+            self._payloads.append((seq, ordinal, s.sha256, s.data, s.wrapped_key, s.kek_id, None))
         self.size = seq + 1
         return Appended(seq, leaf)
 

@@ -16,8 +16,9 @@ from affidavit.ledger.keys import LogKey, load_log_key, load_or_create_log_key
 from affidavit.store import Database
 from affidavit.store.engine import insert_ignore
 from affidavit.store.schema import ledger_entries, meta
+from affidavit.store.vault import FileKEK, load_or_create_file_kek
 
-__all__ = ["bind_log_key"]
+__all__ = ["bind_log_key", "bind_vault_key"]
 
 
 def _has_entries(db: Database) -> bool:
@@ -56,3 +57,23 @@ def bind_log_key(db: Database, settings: Settings, *, create: bool = True) -> Lo
     if winner != key.verifier_key:
         raise ConfigError("another process initialised this ledger with another key")
     return key
+
+
+def bind_vault_key(db: Database, settings: Settings) -> FileKEK:
+    """The vault's key-encryption key; the database remembers which one it uses."""
+    settings.ensure_home()
+    kek = load_or_create_file_kek(settings.vault_key_path)
+    with db.read() as conn:
+        expected = conn.execute(select(meta.c.value).where(meta.c.key == "vault_kek_id")).scalar()
+    if expected is None:
+        with db.write() as conn:
+            insert_ignore(conn, meta, {"key": "vault_kek_id", "value": kek.key_id})
+            expected = conn.execute(
+                select(meta.c.value).where(meta.c.key == "vault_kek_id")
+            ).scalar_one()
+    if expected != kek.key_id:
+        raise ConfigError(
+            f"vault key {settings.vault_key_path} is not this database's vault key "
+            f"(database expects key id {expected}); restore the right vault.key"
+        )
+    return kek

@@ -19,9 +19,9 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from affidavit.config import Settings
@@ -29,18 +29,30 @@ from affidavit.errors import AffidavitError, InputError, NotFound, StorageError,
 from affidavit.ledger import merkle, tree
 from affidavit.ledger.batch import Appended, Batch
 from affidavit.ledger.entry import Entry, StoredEntry
-from affidavit.ledger.identity import bind_log_key
+from affidavit.ledger.identity import bind_log_key, bind_vault_key
 from affidavit.ledger.keys import LogKey
 from affidavit.ledger.note import Checkpoint
 from affidavit.store import Database, open_database
 from affidavit.store.engine import insert_ignore
 from affidavit.store.schema import ledger_checkpoints, ledger_entries, ledger_payloads
+from affidavit.store.vault import SealedPayload, Vault
 
-__all__ = ["Appended", "Batch", "ConsistencyProof", "InclusionProof", "Ledger"]
+if TYPE_CHECKING:
+    from affidavit.ledger.verify import VerifyReport
+
+__all__ = ["Appended", "Batch", "ConsistencyProof", "Erasure", "InclusionProof", "Ledger"]
 
 MAX_BATCH = 2048
 T = TypeVar("T")
 _STOP = object()
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """The ``payload.erased`` entry and how many payloads it shredded."""
+
+    seq: int
+    payloads: int
 
 
 @dataclass(frozen=True)
@@ -64,16 +76,18 @@ class ConsistencyProof:
 class _Pending:
     """One caller's request: an entry to append, or a command to run."""
 
-    __slots__ = ("command", "data", "done", "entry", "error", "result")
+    __slots__ = ("command", "data", "done", "entry", "error", "result", "sealed")
 
     def __init__(
         self,
         entry: Entry | None = None,
         data: bytes | None = None,
         command: Callable[[Batch], Any] | None = None,
+        sealed: list[SealedPayload] | None = None,
     ) -> None:
         self.entry = entry
         self.data = data
+        self.sealed = sealed
         self.command = command
         self.done = threading.Event()
         self.result: Any = None
@@ -95,12 +109,14 @@ class Ledger:
         self,
         db: Database,
         key: LogKey,
+        vault: Vault,
         *,
         checkpoint_every: int = 1000,
         checkpoint_interval_s: float = 60.0,
     ) -> None:
         self.db = db
         self.key = key
+        self.vault = vault
         self.checkpoint_every = checkpoint_every
         self.checkpoint_interval_s = checkpoint_interval_s
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
@@ -122,12 +138,14 @@ class Ledger:
         db = open_database(settings.database_url)
         try:
             key = bind_log_key(db, settings, create=create)
+            vault = Vault(bind_vault_key(db, settings))
         except BaseException:
             db.close()
             raise
         return cls(
             db,
             key,
+            vault,
             checkpoint_every=settings.checkpoint_every,
             checkpoint_interval_s=settings.checkpoint_interval_s,
         )
@@ -151,7 +169,10 @@ class Ledger:
         for e in entries:
             if not isinstance(e, Entry):
                 raise InputError(f"append takes Entry objects, got {type(e).__name__}")
-        pending = [_Pending(e, e.encode()) for e in entries]
+        pending = [
+            _Pending(e, e.encode(), sealed=[self.vault.seal(p) for p in e.payloads])
+            for e in entries
+        ]
         self._submit(pending)
         return [p.wait() for p in pending]
 
@@ -214,11 +235,11 @@ class Ledger:
                 self._conn = self.db.engine.connect()
             with self._state_lock, self.db.transaction(self._conn) as conn:
                 size, last_checkpoint = self._heads(conn)
-                batch = Batch(conn, size, list(self._frontier))
+                batch = Batch(conn, size, list(self._frontier), self.vault)
                 for p in items:
                     if p.command is None:
                         assert p.entry is not None
-                        p.result = batch.append(p.entry, p.data)
+                        p.result = batch.append(p.entry, p.data, p.sealed)
                     else:
                         _run_command(batch, p)
                 batch.flush()
@@ -374,13 +395,65 @@ class Ledger:
             after = rows[-1][0]
 
     def payload(self, sha256_hex: str) -> bytes:
+        """The plaintext of a payload, decrypted; NotFound once erased."""
         t = ledger_payloads
         with self.db.read() as conn:
-            q = select(t.c.data).where(t.c.sha256 == sha256_hex).limit(1)
-            data = conn.execute(q).scalar()
-        if data is None:
+            q = select(t.c.data, t.c.wrapped_key, t.c.kek_id, t.c.erased_seq).where(
+                t.c.sha256 == sha256_hex
+            )
+            rows = conn.execute(q).all()
+        if not rows:
             raise NotFound(f"no payload with SHA-256 {sha256_hex}")
-        return bytes(data)
+        live = [r for r in rows if r.erased_seq is None]
+        if not live:
+            raise NotFound(f"payload {sha256_hex} was erased (ledger entry {rows[0].erased_seq})")
+        r = live[0]
+        return self.vault.open(sha256_hex, bytes(r.data), bytes(r.wrapped_key), str(r.kek_id))
+
+    def erase(self, sha256_refs: Sequence[str], *, actor: str, rule: str, reason: str) -> Erasure:
+        """Crypto-shred payloads: destroy their data keys and ciphertext, ledger the erasure.
+
+        The entries that reference them, and every proof, stay valid;
+        ``verify`` reports the payloads as erased (when, by whom, which rule).
+        """
+        refs = list(dict.fromkeys(sha256_refs))
+        if not refs or len(refs) > 10_000:
+            raise InputError("erase between 1 and 10,000 payloads at a time")
+        t = ledger_payloads
+
+        def command(batch: Batch) -> Erasure:
+            rows = batch.conn.execute(
+                select(t.c.seq, t.c.ordinal, t.c.sha256)
+                .where(t.c.sha256.in_(refs), t.c.erased_seq.is_(None))
+                .order_by(t.c.seq, t.c.ordinal)
+            ).all()
+            if not rows:
+                raise NotFound("no live payload has any of those SHA-256 hashes")
+            erased = [{"seq": r.seq, "ordinal": r.ordinal, "sha256": r.sha256} for r in rows]
+            appended = batch.append(
+                Entry(
+                    type="payload.erased",
+                    actor=actor,
+                    body={"payloads": erased, "rule": rule, "reason": reason},
+                )
+            )
+            for r in rows:
+                batch.conn.execute(
+                    update(t)
+                    .where(t.c.seq == r.seq, t.c.ordinal == r.ordinal)
+                    .values(data=b"", wrapped_key=None, kek_id=None, erased_seq=appended.seq)
+                )
+            return Erasure(appended.seq, len(rows))
+
+        erasure = self.execute(command)
+        self.db.purge_freed_pages()
+        return erasure
+
+    def verify(self, progress: Callable[[int, int], None] | None = None) -> VerifyReport:
+        """Full verification with this ledger's key and vault (see ``ledger.verify``)."""
+        from affidavit.ledger.verify import verify_ledger
+
+        return verify_ledger(self.db, self.verifier_key, self.origin, progress, vault=self.vault)
 
     # -- lifecycle --------------------------------------------------------
 

@@ -13,6 +13,7 @@ naming the entry and what differs.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any
@@ -25,11 +26,13 @@ from affidavit.ledger.entry import entry_prefix, entry_tail
 from affidavit.ledger.merkle import frontier_append, frontier_root
 from affidavit.store import Database
 from affidavit.store.schema import ledger_entries, meta
+from affidavit.store.vault import Vault
 
 __all__ = ["VerifyReport", "verify_ledger"]
 
 Progress = Callable[[int, int], None]
 _CHUNK = 20_000
+MAX_LISTED_ERASURES = 1000
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,11 @@ class VerifyReport:
     checkpoints: int
     latest_checkpoint_size: int | None
     payloads: int
+    erased: int = 0
+    """Payloads erased on purpose (crypto-shredded and ledgered), not tampering."""
+    erasures: tuple[dict[str, Any], ...] = ()
+    """When, by whom and under which rule (the first MAX_LISTED_ERASURES erasure entries)."""
+    payloads_decrypted: bool = False
 
     @property
     def unsigned_entries(self) -> int:
@@ -60,13 +68,22 @@ def _stream(conn: Connection, sql: str, name: str) -> Generator[tuple[Any, ...],
 
 
 class _Checker:
-    def __init__(self, conn: Connection, verifier_key: str, origin: str) -> None:
+    def __init__(
+        self, conn: Connection, verifier_key: str, origin: str, vault: Vault | None
+    ) -> None:
+        self.vault = vault
+        # (seq, ordinal, sha256) of payloads whose rows say "erased by entry N", by N:
+        # entry N, later in the stream, must be the payload.erased entry listing them.
+        self.erasure_claims: dict[int, set[tuple[int, int, str]]] = {}
+        self.erased_count = 0
+        self.erasures: list[dict[str, Any]] = []
         self.verifier_key = verifier_key
         self.origin = origin
         self.nodes = _stream(conn, "SELECT id, hash FROM ledger_nodes ORDER BY id", "nodes")
         self.payloads = _stream(
             conn,
-            "SELECT seq, ordinal, sha256, data FROM ledger_payloads ORDER BY seq, ordinal",
+            "SELECT seq, ordinal, sha256, data, wrapped_key, kek_id, erased_seq "
+            "FROM ledger_payloads ORDER BY seq, ordinal",
             "payloads",
         )
         self.checkpoints = _stream(
@@ -87,7 +104,7 @@ class _Checker:
     def payload_refs(self, seq: int) -> list[str]:
         refs: list[str] = []
         while self.next_payload is not None and self.next_payload[0] <= seq:
-            pseq, ordinal, ref, data = self.next_payload
+            pseq, ordinal, ref, data, wrapped_key, kek_id, erased_seq = self.next_payload
             if pseq < seq:
                 raise VerificationError(
                     f"entry {pseq}: payload row {ordinal} belongs to no entry (row inserted, "
@@ -98,11 +115,27 @@ class _Checker:
                     f"entry {seq}: payload rows are not numbered 0..n (found ordinal {ordinal} "
                     f"where {len(refs)} was expected; a payload row was deleted or inserted)"
                 )
-            if hashlib.sha256(bytes(data)).hexdigest() != ref:
+            if erased_seq is not None:
+                if erased_seq <= seq or bytes(data) or wrapped_key is not None:
+                    raise VerificationError(
+                        f"entry {seq}: payload {ordinal} is marked erased (by entry {erased_seq}) "
+                        "but its erasure record is inconsistent"
+                    )
+                self.erasure_claims.setdefault(int(erased_seq), set()).add((seq, ordinal, ref))
+                self.erased_count += 1
+            elif wrapped_key is None or kek_id is None:
                 raise VerificationError(
-                    f"entry {seq}: payload {ordinal} does not match its SHA-256 {ref} "
-                    "(payload data or hash modified)"
+                    f"entry {seq}: payload {ordinal} is stored without its wrapped data key "
+                    "(not sealed by the vault, or its key was removed without an erasure entry)"
                 )
+            elif self.vault is not None:
+                try:
+                    self.vault.open(ref, bytes(data), bytes(wrapped_key), str(kek_id))
+                except VerificationError as exc:
+                    raise VerificationError(
+                        f"entry {seq}: payload {ordinal} does not open to its SHA-256 {ref}: "
+                        f"{exc.message} (payload data, key or hash modified)"
+                    ) from None
             refs.append(ref)
             self.payload_count += 1
             self.next_payload = next(self.payloads, None)
@@ -154,6 +187,35 @@ class _Checker:
             self.latest_checkpoint = cp_size
             self.next_checkpoint = next(self.checkpoints, None)
 
+    def erasure(self, seq: int, data: bytes, type_: str) -> None:
+        """Match entry ``seq`` against the payload rows that claim it erased them."""
+        claims = self.erasure_claims.pop(seq, set())
+        if type_ != "payload.erased":
+            if claims:
+                raise VerificationError(
+                    f"entry {seq}: payload rows claim it erased them, but it is a {type_} entry"
+                )
+            return
+        entry = json.loads(data)
+        body = entry["body"]
+        listed = {(p["seq"], p["ordinal"], p["sha256"]) for p in body["payloads"]}
+        if listed != claims:
+            raise VerificationError(
+                f"entry {seq}: the payloads this erasure lists differ from the payload rows "
+                "marked erased by it (an erasure marker was added, removed or moved)"
+            )
+        if len(self.erasures) < MAX_LISTED_ERASURES:
+            self.erasures.append(
+                {
+                    "entry": seq,
+                    "time": entry["time"],
+                    "actor": entry["actor"],
+                    "rule": body.get("rule"),
+                    "reason": body.get("reason"),
+                    "payloads": len(listed),
+                }
+            )
+
     def no_stray_nodes(self, end: int) -> None:
         """After entry ``end - 1``, no stored subtree may end at or before ``end``."""
         if self.next_node is not None and self.next_node[0] < (end + 1) * 64:
@@ -177,6 +239,11 @@ class _Checker:
             raise VerificationError(
                 f"entry {self.next_payload[0]}: payload row exists but the entry does not"
             )
+        if self.erasure_claims:
+            seq = min(self.erasure_claims)
+            raise VerificationError(
+                f"payload rows claim erasure by entry {seq}, which does not exist"
+            )
 
 
 def _check_meta(conn: Connection, verifier_key: str, origin: str) -> None:
@@ -188,14 +255,23 @@ def _check_meta(conn: Connection, verifier_key: str, origin: str) -> None:
 
 
 def verify_ledger(
-    db: Database, verifier_key: str, origin: str, progress: Progress | None = None
+    db: Database,
+    verifier_key: str,
+    origin: str,
+    progress: Progress | None = None,
+    *,
+    vault: Vault | None = None,
 ) -> VerifyReport:
-    """Verify everything; raise VerificationError at the first discrepancy."""
+    """Verify everything; raise VerificationError at the first discrepancy.
+
+    With the ``vault``, every live payload is also decrypted and hashed; without
+    it (an auditor holding only the verifier key) payload contents are not read.
+    """
     with db.read() as conn:
         _check_meta(conn, verifier_key, origin)
         last = conn.execute(select(func.max(ledger_entries.c.seq))).scalar()
         total = 0 if last is None else int(last) + 1
-        checker = _Checker(conn, verifier_key, origin)
+        checker = _Checker(conn, verifier_key, origin, vault)
         try:
             frontier: tree.Frontier = []
             checker.checkpoints_at(0, frontier)
@@ -226,6 +302,8 @@ def verify_ledger(
                         "modified"
                     )
                 refs = checker.payload_refs(seq)
+                if checker.erasure_claims or type_ == "payload.erased":
+                    checker.erasure(seq, data, type_)
                 if not (
                     data.startswith(entry_prefix(actor))
                     and data.endswith(entry_tail(case_id, refs, time, type_))
@@ -253,4 +331,7 @@ def verify_ledger(
             checkpoints=checker.checkpoint_count,
             latest_checkpoint_size=checker.latest_checkpoint,
             payloads=checker.payload_count,
+            erased=checker.erased_count,
+            erasures=tuple(checker.erasures),
+            payloads_decrypted=vault is not None,
         )

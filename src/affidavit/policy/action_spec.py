@@ -12,8 +12,8 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from affidavit import canonical
+from affidavit._text import KIND_PATTERN, check_pattern, check_printable, preview, shorten
 from affidavit.errors import InputError
-from affidavit.policy._text import KIND_PATTERN, check_pattern, check_printable, preview, shorten
 
 __all__ = ["TIERS", "ActionSpec"]
 

@@ -24,14 +24,14 @@ from typing import Any, Literal, cast
 
 import yaml
 
-from affidavit.errors import InputError
-from affidavit.policy._text import (
+from affidavit._text import (
     KIND_PATTERN,
     check_pattern,
     check_printable,
     check_string_set,
     preview,
 )
+from affidavit.errors import InputError
 from affidavit.policy.targets import MAX_TARGET_ID_LENGTH, Target
 
 __all__ = [

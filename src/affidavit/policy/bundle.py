@@ -36,8 +36,8 @@ from typing import Literal
 
 import cedarpy
 
+from affidavit._text import preview, shorten
 from affidavit.errors import InputError
-from affidavit.policy._text import preview, shorten
 from affidavit.policy.catalog import Catalog
 from affidavit.policy.schema import cedar_schema
 

@@ -27,8 +27,8 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
 from affidavit import canonical
+from affidavit._text import preview, shorten
 from affidavit.errors import InputError
-from affidavit.policy._text import preview, shorten
 from affidavit.policy.action_spec import ActionSpec
 from affidavit.policy.targets import Target
 

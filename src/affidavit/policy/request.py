@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
+from affidavit._text import check_printable, check_string_set, preview
 from affidavit.errors import InputError
-from affidavit.policy._text import check_printable, check_string_set, preview
 from affidavit.policy.assets import Asset
 
 __all__ = ["MAX_TARGETS", "MAX_TARGET_COUNT", "DecisionRequest", "Principal", "PrincipalKind"]

@@ -13,8 +13,8 @@ from importlib import resources
 
 import cedarpy
 
+from affidavit._text import shorten
 from affidavit.errors import ConfigError
-from affidavit.policy._text import shorten
 from affidavit.policy.action_spec import TIERS
 from affidavit.policy.catalog import Catalog
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from affidavit._text import KIND_PATTERN, check_pattern, check_printable, preview
 from affidavit.errors import InputError
-from affidavit.policy._text import KIND_PATTERN, check_pattern, check_printable, preview
 
 __all__ = ["MAX_TARGET_ID_LENGTH", "Target", "parse_target"]
 

@@ -79,6 +79,13 @@ class Database:
             with conn.begin():
                 yield conn
 
+    def purge_freed_pages(self) -> None:
+        """After an erasure: fold the WAL into the database and truncate it, so
+        overwritten pages (secure_delete) leave no old copies in the WAL file."""
+        if self.dialect == "sqlite":
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
     def close(self) -> None:
         self.engine.dispose()
 
@@ -101,6 +108,8 @@ def _sqlite_engine(url: str) -> Engine:
         cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=FULL")
+        # Erased evidence is overwritten on disk, not left in free pages.
+        cur.execute("PRAGMA secure_delete=ON")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
 

@@ -32,7 +32,10 @@ from affidavit.errors import ConfigError, StorageError
 __all__ = ["READ_OPTIONS", "WRITE_ISOLATION", "begin_write", "postgres_engine"]
 
 WRITE_ISOLATION = "READ COMMITTED"
-READ_OPTIONS: dict[str, object] = {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+READ_OPTIONS: dict[str, object] = {
+    "isolation_level": "REPEATABLE READ",
+    "postgresql_readonly": True,
+}
 """Reads see one snapshot and cannot write by mistake."""
 
 _LOCK_NAMESPACE = 0x41464644  # "AFFD": the upper 32 bits of every Affidavit lock key

@@ -71,7 +71,10 @@ ledger_payloads = Table(
     Column("seq", BigInteger, primary_key=True, autoincrement=False),
     Column("ordinal", Integer, primary_key=True, autoincrement=False),
     Column("sha256", String(64), nullable=False),
-    Column("data", LargeBinary, nullable=False),
+    Column("data", LargeBinary, nullable=False),  # sealed: nonce || AES-256-GCM ciphertext
+    Column("wrapped_key", LargeBinary, nullable=True),  # the data key, wrapped by the KEK
+    Column("kek_id", String(32), nullable=True),
+    Column("erased_seq", BigInteger, nullable=True),  # the payload.erased entry, once erased
 )
 Index("ix_ledger_payloads_sha256", ledger_payloads.c.sha256)
 

@@ -10,7 +10,7 @@ import hashlib
 import ipaddress
 import re
 
-from affidavit.connectors._checks import optional_int, preview, require_text
+from affidavit.connectors._checks import check_printable, optional_int, preview
 from affidavit.connectors.request import ActionRequest
 from affidavit.errors import InputError
 
@@ -40,7 +40,7 @@ def digest_int(*parts: str) -> int:
 
 def object_id(value: str, what: str) -> str:
     """A host, user, mailbox or case id: printable, at most 255 characters, kept as given."""
-    return require_text(value, what, max_len=MAX_OBJECT_ID)
+    return check_printable(value, what, max_len=MAX_OBJECT_ID)
 
 
 def ip_address(value: str) -> str:
@@ -53,7 +53,7 @@ def ip_address(value: str) -> str:
 
 def domain_name(value: str) -> str:
     """A DNS name in lowercase ASCII (IDNA), without a trailing dot."""
-    require_text(value, "domain", max_len=MAX_OBJECT_ID)
+    check_printable(value, "domain", max_len=MAX_OBJECT_ID)
     name = value.lower().removesuffix(".")
     try:
         ascii_name = name.encode("idna").decode("ascii")
@@ -71,7 +71,7 @@ def domain_name(value: str) -> str:
 
 def email_address(value: str) -> str:
     """``local@domain`` with the domain normalised; the local part is kept as given."""
-    require_text(value, "email address", max_len=254)
+    check_printable(value, "email address", max_len=254)
     local, sep, domain = value.rpartition("@")
     if not sep or not local or len(local) > 64 or " " in local:
         raise InputError(f"target {preview(value)} is not an email address.")

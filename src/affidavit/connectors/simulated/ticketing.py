@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert
 
-from affidavit.connectors._checks import optional_text, preview, require_text, utc_iso
+from affidavit.connectors._checks import check_printable, optional_text, preview, utc_iso
 from affidavit.connectors._tables import sim_tickets
 from affidavit.connectors.base import ConnectorContext
 from affidavit.connectors.request import ActionRequest, ActionResult
@@ -35,7 +35,7 @@ class SimulatedTicketing(SimulatedConnector):
         target = object_id(request.target_id, f"{request.target_kind} id")
         if "summary" not in request.params:
             raise InputError("create_ticket needs the parameter summary.")
-        summary = require_text(request.params["summary"], "parameter summary", max_len=200)
+        summary = check_printable(request.params["summary"], "parameter summary", max_len=200)
         queue = optional_text(request.params, "queue", max_len=64) or DEFAULT_QUEUE
         if _QUEUE.fullmatch(queue) is None:
             raise InputError(f"parameter queue {preview(queue)} is not a queue name.")

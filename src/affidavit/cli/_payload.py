@@ -1,0 +1,61 @@
+"""``affidavit payload``: erasure and the retention sweep (local administration)."""
+
+from __future__ import annotations
+
+import typer
+
+from affidavit.cli._common import JSON_OPTION, open_governor, print_json
+from affidavit.errors import InputError
+from affidavit.governance._common import check_text
+from affidavit.governance.retention import RetentionPolicy, erase_case, sweep
+
+app = typer.Typer(help="Evidence payloads: erasure and retention.", no_args_is_help=True)
+
+
+@app.command("erase")
+def erase(
+    sha256: list[str] = typer.Option([], "--sha256", help="Payload SHA-256 (repeatable)."),
+    case: str = typer.Option(None, "--case", help="Erase every payload of this case."),
+    reason: str = typer.Option(..., "--reason", help="Why: the request or ruling."),
+    actor: str = typer.Option("system:admin", "--actor", help="Who asked, e.g. human:dpo."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Crypto-shred payloads; the ledger keeps their hashes and records the erasure."""
+    reason = check_text(reason, "--reason", required=True)
+    if bool(sha256) == bool(case):
+        raise InputError("give either --sha256 (one or more) or --case")
+    with open_governor() as gov:
+        if case:
+            count = erase_case(gov.ledger, case, actor=actor, reason=reason)
+            seq = None
+        else:
+            for ref in sha256:
+                if len(ref) != 64 or any(c not in "0123456789abcdef" for c in ref):
+                    raise InputError(f"{ref!r} is not a lowercase SHA-256 hex digest")
+            erasure = gov.ledger.erase(sha256, actor=actor, rule="request", reason=reason)
+            count, seq = erasure.payloads, erasure.seq
+    if as_json:
+        print_json({"erased": count, "entry": seq})
+    else:
+        typer.echo(
+            f"erased {count} payloads" + (f" (ledger entry {seq})" if seq is not None else "")
+        )
+
+
+@app.command("sweep")
+def sweep_(
+    dry_run: bool = typer.Option(False, "--dry-run", help="Only say what would be erased."),
+    full_days: float = typer.Option(7 * 365, "--full-days", help="Keep impact cases this long."),
+    short_days: float = typer.Option(30, "--short-days", help="Keep other cases this long."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Apply retention by impact: erase payloads past their window."""
+    policy = RetentionPolicy(full_days=full_days, short_days=short_days)
+    with open_governor() as gov:
+        results = sweep(gov.ledger, gov.catalog, policy, gov.clock(), dry_run=dry_run)
+    if as_json:
+        print_json([r.__dict__ for r in results] + [{"dry_run": dry_run}])
+        return
+    verb = "would erase" if dry_run else "erased"
+    for r in results:
+        typer.echo(f"{r.rule}: {verb} {r.payloads} payloads in {r.cases} cases")

@@ -1,0 +1,120 @@
+"""Retention by impact: what evidence is kept, for how long, and its erasure.
+
+A case whose proposals touched an action of tier 2 or above (containment,
+user impact, destruction) keeps its full evidence — raw alerts, prompts,
+inputs, outputs — for ``full_days`` (default 7 years). Any other case
+(enrichment and advice only, or no action) keeps payloads for ``short_days``
+(default 30) and then only their hashes, in the ledger, for ever. Entries
+outside any case (policy bundles, identities) are not swept.
+
+Erasure, by this sweep or by a data-subject request, is crypto-shredding
+(``Ledger.erase``): the payload's data key is destroyed and the erasure is
+ledgered with its rule; verification reports erased payloads, not tampering.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, select
+
+from affidavit.errors import InputError, NotFound
+from affidavit.governance import _tables as t
+from affidavit.governance._common import check_case_id, iso
+from affidavit.ledger.log import Ledger
+from affidavit.policy import Catalog
+from affidavit.store.schema import ledger_entries, ledger_payloads
+
+__all__ = ["RetentionPolicy", "SweepResult", "erase_case", "sweep"]
+
+_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class RetentionPolicy:
+    full_days: float = 7 * 365
+    short_days: float = 30
+    impact_tier: int = 2
+
+    def __post_init__(self) -> None:
+        if not 0 < self.short_days <= self.full_days:
+            raise InputError("retention: 0 < short window <= full window")
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    rule: str
+    payloads: int
+    cases: int
+
+
+def _high_impact_cases(conn: Connection, catalog: Catalog, tier: int) -> set[str]:
+    actions = {a.id for a in catalog if a.tier >= tier}
+    rows = conn.execute(select(t.proposals.c.case_id, t.proposals.c.action).distinct())
+    return {case for case, action in rows if action in actions}
+
+
+def _expired(conn: Connection, cutoff: str) -> list[tuple[str, str]]:
+    """(sha256, case) of live payloads of cased entries older than ``cutoff``."""
+    e, p = ledger_entries, ledger_payloads
+    q = (
+        select(p.c.sha256, e.c.case_id)
+        .join(e, e.c.seq == p.c.seq)
+        .where(p.c.erased_seq.is_(None), e.c.case_id.is_not(None), e.c.time < cutoff)
+    )
+    return [(str(sha), str(case)) for sha, case in conn.execute(q)]
+
+
+def sweep(
+    ledger: Ledger, catalog: Catalog, policy: RetentionPolicy, now: datetime, *, dry_run: bool
+) -> list[SweepResult]:
+    """Erase what retention no longer allows; returns what was (or would be) erased."""
+    with ledger.db.read() as conn:
+        impact = _high_impact_cases(conn, catalog, policy.impact_tier)
+        short = [
+            (sha, case)
+            for sha, case in _expired(conn, iso(now - timedelta(days=policy.short_days)))
+            if case not in impact
+        ]
+        full = [
+            (sha, case)
+            for sha, case in _expired(conn, iso(now - timedelta(days=policy.full_days)))
+            if case in impact
+        ]
+    results = []
+    for rule, found in (("retention:short", short), ("retention:impact", full)):
+        refs = list(dict.fromkeys(sha for sha, _ in found))
+        if refs and not dry_run:
+            for i in range(0, len(refs), _BATCH):
+                ledger.erase(
+                    refs[i : i + _BATCH],
+                    actor="system:retention",
+                    rule=rule,
+                    reason=f"retention policy: {policy}",
+                )
+        results.append(SweepResult(rule, len(refs), len({case for _, case in found})))
+    return results
+
+
+def erase_case(ledger: Ledger, case: str, *, actor: str, reason: str) -> int:
+    """Erase every live payload of a case (a data-subject or legal request)."""
+    check_case_id(case)
+    e, p = ledger_entries, ledger_payloads
+    with ledger.db.read() as conn:
+        refs = [
+            str(sha)
+            for (sha,) in conn.execute(
+                select(p.c.sha256)
+                .join(e, e.c.seq == p.c.seq)
+                .where(e.c.case_id == case, p.c.erased_seq.is_(None))
+            )
+        ]
+    if not refs:
+        raise NotFound(f"case {case} has no payloads left to erase")
+    refs = list(dict.fromkeys(refs))
+    erased = 0
+    for i in range(0, len(refs), _BATCH):
+        chunk = refs[i : i + _BATCH]
+        erased += ledger.erase(chunk, actor=actor, rule="request", reason=reason).payloads
+    return erased

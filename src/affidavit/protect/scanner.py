@@ -1,0 +1,150 @@
+"""The scanner: detectors compiled for one configuration and one engine."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping
+from typing import Literal
+
+from affidavit.errors import ConfigError, InputError
+from affidavit.protect.config import ScanConfig
+from affidavit.protect.detector import CustomFind, Detector, Kind
+from affidavit.protect.engines import (
+    Compiled,
+    HyperscanEngine,
+    ReEngine,
+    compile_pattern,
+    hyperscan_available,
+)
+from affidavit.protect.finding import DataClass, Finding
+from affidavit.protect.registry import load_detectors, merge_detectors
+from affidavit.protect.resolve import Candidate, resolve_overlaps
+
+__all__ = ["EngineName", "Scanner", "default_scanner", "scan"]
+
+EngineName = Literal["auto", "hyperscan", "re"]
+
+
+class Scanner:
+    """Finds sensitive values in text.
+
+    ``engine="auto"`` uses hyperscan when it is importable and the pure ``re`` engine
+    otherwise; both give identical findings. A scanner is immutable and safe to share
+    between threads.
+    """
+
+    def __init__(
+        self,
+        config: ScanConfig | None = None,
+        *,
+        detectors: Iterable[Detector] | None = None,
+        engine: EngineName = "auto",
+    ) -> None:
+        self.config = config if config is not None else ScanConfig()
+        if not isinstance(self.config, ScanConfig):
+            raise ConfigError("Scanner config must be a ScanConfig.")
+        chosen = load_detectors() if detectors is None else merge_detectors(detectors)
+        self.detectors: tuple[Detector, ...] = chosen
+        self._kinds: dict[str, Kind] = {}
+        # A slot is one (kind, detector) pair: resolution ranks slots, findings name both.
+        self._slots: list[tuple[Kind, str]] = []
+        slot_of: dict[tuple[str, str], int] = {}
+        compiled: list[Compiled] = []
+        self._finders: list[tuple[CustomFind, Detector]] = []
+        for detector in chosen:
+            for kind in detector.kinds:
+                self._declare(kind, detector.name)
+                slot_of[(kind.name, detector.name)] = len(self._slots)
+                self._slots.append((kind, detector.name))
+            for pattern in detector.patterns_for(self.config):
+                compiled.append(compile_pattern(pattern, slot_of[(pattern.kind, detector.name)]))
+            if detector.find is not None:
+                self._finders.append((detector.find(self.config), detector))
+        self._slot_of = slot_of
+        self._priority = [kind.priority for kind, _ in self._slots]
+        self._slot_names = [kind.name for kind, _ in self._slots]
+        # (data class, kind, detector) per slot: what a finding repeats from its slot.
+        self._labels = [(kind.data_class, kind.name, name) for kind, name in self._slots]
+        self._engine = self._make_engine(engine, compiled)
+
+    def _declare(self, kind: Kind, detector: str) -> None:
+        known = self._kinds.setdefault(kind.name, kind)
+        if known != kind:
+            raise ConfigError(
+                f"Detector {detector} declares kind {kind.name} differently from another "
+                "detector (data class and priority must agree)."
+            )
+
+    @staticmethod
+    def _make_engine(engine: str, compiled: list[Compiled]) -> HyperscanEngine | ReEngine:
+        if engine == "re" or (engine == "auto" and not hyperscan_available()):
+            return ReEngine(compiled)
+        if engine in ("auto", "hyperscan"):
+            return HyperscanEngine(compiled)
+        raise ConfigError(f"Unknown scan engine {engine!r}; use 'auto', 'hyperscan' or 're'.")
+
+    @property
+    def engine(self) -> str:
+        """The engine in use: ``"hyperscan"`` or ``"re"``."""
+        return self._engine.name
+
+    @property
+    def kinds(self) -> Mapping[str, DataClass]:
+        """Every kind this scanner can report, with its data class."""
+        return {name: kind.data_class for name, kind in self._kinds.items()}
+
+    def scan(self, text: str) -> list[Finding]:
+        """Findings in ``text``, sorted by start, never overlapping."""
+        if not isinstance(text, str):
+            hint = " (decode bytes first)" if isinstance(text, bytes | bytearray) else ""
+            raise InputError(f"scan() needs text (str), not {type(text).__name__}{hint}.")
+        if len(text) > self.config.max_input_chars:
+            raise InputError(
+                f"Text of {len(text)} characters is over the scan limit of "
+                f"{self.config.max_input_chars}; split it into smaller pieces."
+            )
+        if not text:
+            return []
+        candidates = self._engine.candidates(text)
+        for finder, detector in self._finders:
+            candidates.extend(self._custom(finder, detector, text))
+        make = Finding._trusted
+        labels = self._labels
+        findings = []
+        for start, end, slot in resolve_overlaps(candidates, self._priority, self._slot_names):
+            data_class, kind, detector_name = labels[slot]
+            findings.append(make(data_class, kind, start, end, detector_name))
+        return findings
+
+    def _custom(self, finder: CustomFind, detector: Detector, text: str) -> list[Candidate]:
+        found: list[Candidate] = []
+        for kind, start, end in finder(text):
+            slot = self._slot_of.get((kind, detector.name))
+            if slot is None or type(start) is not int or type(end) is not int:
+                raise ConfigError(
+                    f"Detector {detector.name} reported {kind!r}, which it does not declare."
+                )
+            if not 0 <= start < end <= len(text):
+                raise ConfigError(
+                    f"Detector {detector.name} reported a span [{start}, {end}) outside the text."
+                )
+            found.append((start, end, slot))
+        return found
+
+
+_default: Scanner | None = None
+_default_lock = threading.Lock()
+
+
+def default_scanner() -> Scanner:
+    """The shared scanner with the default configuration and every installed detector."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Scanner()
+        return _default
+
+
+def scan(text: str) -> list[Finding]:
+    """Findings in ``text`` with the default scanner (see :class:`Scanner`)."""
+    return default_scanner().scan(text)

@@ -1,0 +1,146 @@
+"""Checks that turn a pattern match into a finding: checksums, number rules, randomness.
+
+They run only on candidate matches, never on the whole text, so clarity beats speed here
+(but each stays O(len(value))).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import ipaddress
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+
+__all__ = [
+    "char_classes",
+    "iban_valid",
+    "ipv4_in",
+    "ipv6_in",
+    "is_placeholder",
+    "jwt_header_valid",
+    "luhn_valid",
+    "shannon_entropy",
+    "us_ssn_valid",
+]
+
+_NON_DIGITS = re.compile(r"[^0-9]")
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
+_DOTTED_QUAD = re.compile(rf"{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}")
+_PLACEHOLDER = re.compile(
+    r"""(?x)
+    [*xX#.•-]+                      # already masked: ****, xxxx
+    | \$\{?[A-Za-z_][A-Za-z0-9_]*\}? # $VAR, ${VAR}
+    | %[A-Za-z_][A-Za-z0-9_]*%       # %VAR%
+    | \{\{.*\}\} | <[^<>]*> | \[[^\[\]]*\]   # {{ template }}, <password>, [REDACTED]
+    | (?i:null|none|nil|true|false|undefined|redacted|hidden|secret|password|changeme|example)
+    """
+)
+
+
+def luhn_valid(digits: str) -> bool:
+    """The Luhn (mod 10) check used by payment card numbers; separators are ignored."""
+    digits = _NON_DIGITS.sub("", digits)
+    if not digits:
+        return False
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = ord(char) - 48
+        if index % 2:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return total % 10 == 0
+
+
+def iban_valid(iban: str) -> bool:
+    """ISO 13616 check: move the first four characters to the end, read letters as
+    10..35, and the number must be 1 modulo 97. Spaces are ignored."""
+    compact = iban.replace(" ", "").upper()
+    if len(compact) < 5 or not compact.isalnum() or not compact.isascii():
+        return False
+    rearranged = compact[4:] + compact[:4]
+    remainder = 0
+    for char in rearranged:
+        value = int(char, 36)
+        remainder = (remainder * (100 if value > 9 else 10) + value) % 97
+    return remainder == 1
+
+
+def us_ssn_valid(ssn: str) -> bool:
+    """SSA rules for issuable numbers: area not 000, 666 or 900-999; group not 00;
+    serial not 0000; and not a number the SSA says was never valid (advertising)."""
+    digits = _NON_DIGITS.sub("", ssn)
+    if len(digits) != 9:
+        return False
+    area, group, serial = digits[:3], digits[3:5], digits[5:]
+    if area in ("000", "666") or area[0] == "9" or group == "00" or serial == "0000":
+        return False
+    return digits not in ("078051120", "219099999", "123456789")
+
+
+def shannon_entropy(value: str) -> float:
+    """Bits per character of ``value``'s own character distribution."""
+    if not value:
+        return 0.0
+    size = len(value)
+    # H = log2(n) - sum(c * log2(c)) / n over the character counts c.
+    return max(0.0, math.log2(size) - sum(c * math.log2(c) for c in Counter(value).values()) / size)
+
+
+_CLASSES = tuple(re.compile(p) for p in (r"[a-z]", r"[A-Z]", r"[0-9]", r"[^a-zA-Z0-9_.-]"))
+
+
+def char_classes(value: str) -> int:
+    """How many of lower case, upper case, digits and other symbols ``value`` uses
+    (``_``, ``-`` and ``.`` do not count: identifiers use them as separators)."""
+    return sum(1 for pattern in _CLASSES if pattern.search(value))
+
+
+def is_placeholder(value: str) -> bool:
+    """True for values that stand in for a secret rather than being one."""
+    return _PLACEHOLDER.fullmatch(value) is not None
+
+
+def ipv4_in(networks: Iterable[ipaddress.IPv4Network]) -> Callable[[str], bool]:
+    """A check that a dotted quad lies in one of ``networks`` (integer compares, no parsing
+    library on the hot path)."""
+    ranges = tuple((int(n.network_address), int(n.netmask)) for n in networks)
+
+    def check(value: str) -> bool:
+        if _DOTTED_QUAD.fullmatch(value) is None:
+            return False
+        first, second, third, fourth = map(int, value.split("."))
+        address = first << 24 | second << 16 | third << 8 | fourth
+        return any(address & mask == net for net, mask in ranges)
+
+    return check
+
+
+def ipv6_in(networks: Iterable[ipaddress.IPv6Network]) -> Callable[[str], bool]:
+    """A check that an IPv6 address in any valid notation lies in one of ``networks``."""
+    nets = tuple(networks)
+
+    def check(value: str) -> bool:
+        try:
+            address = ipaddress.IPv6Address(value)
+        except ValueError:
+            return False
+        return any(address in net for net in nets)
+
+    return check
+
+
+def jwt_header_valid(token: str) -> bool:
+    """A JWT's first segment must decode (base64url) to a JSON object naming ``alg`` or ``typ``."""
+    header = token.split(".", 1)[0]
+    try:
+        raw = base64.urlsafe_b64decode(header + "=" * (-len(header) % 4))
+        decoded = json.loads(raw)
+    except (binascii.Error, ValueError, RecursionError):
+        return False
+    return isinstance(decoded, dict) and ("alg" in decoded or "typ" in decoded)

@@ -1,0 +1,50 @@
+"""``affidavit payload erase|sweep``: erasure keeps ``ledger verify`` green and says so."""
+
+from __future__ import annotations
+
+import json
+
+from tests.cli.conftest import Invoke
+
+
+def test_erase_by_case_and_hash_then_verify(cli: Invoke) -> None:
+    assert cli("demo", "--no-serve", "--alerts", "6").code == 0
+    cases = json.loads(cli("case", "list", "--json").out)
+    case = next(c["id"] for c in cases if c["id"].startswith("AL-"))
+    run = cli(
+        "payload",
+        "erase",
+        "--case",
+        case,
+        "--reason",
+        "data-subject request #4",
+        "--actor",
+        "human:dpo",
+    )
+    assert run.code == 0, run.err
+    assert run.out.startswith("erased ")
+    verified = json.loads(cli("ledger", "verify", "--json").out)
+    assert verified["ok"] and verified["erased_payloads"] >= 1
+    assert verified["erasures"][0]["rule"] == "request"
+    text = cli("ledger", "verify").out
+    assert "erased on purpose" in text and "human:dpo" in text
+    again = cli("payload", "erase", "--case", case, "--reason", "again")
+    assert again.code == 3
+
+
+def test_erase_bad_arguments(cli: Invoke) -> None:
+    assert cli("payload", "erase", "--reason", "x").code == 2  # neither --sha256 nor --case
+    assert cli("payload", "erase", "--sha256", "a" * 64, "--case", "C", "--reason", "x").code == 2
+    assert cli("payload", "erase", "--sha256", "XYZ", "--reason", "x").code == 2
+    assert cli("payload", "erase", "--sha256", "a" * 64, "--reason", "").code == 2
+    assert cli("payload", "erase", "--sha256", "a" * 64, "--reason", "no such").code == 3
+    assert cli("payload", "erase", "--case", "../etc", "--reason", "x").code == 2
+
+
+def test_sweep_dry_run_and_bad_windows(cli: Invoke) -> None:
+    assert cli("demo", "--no-serve", "--alerts", "3").code == 0
+    run = cli("payload", "sweep", "--dry-run")
+    assert run.code == 0, run.err
+    assert "retention:short: would erase 0 payloads" in run.out
+    assert cli("payload", "sweep", "--short-days", "400", "--full-days", "30").code == 2
+    assert cli("ledger", "verify").code == 0

@@ -1,0 +1,74 @@
+"""Retention by impact: short window for enrichment-only cases, long for containment."""
+
+from __future__ import annotations
+
+import pytest
+from tests.governance.conftest import Cast, Clock
+
+from affidavit.errors import InputError, NotFound
+from affidavit.governance.governor import Governor
+from affidavit.governance.retention import RetentionPolicy, erase_case, sweep
+
+
+def _case_with_step(gov: Governor, cast: Cast, case: str) -> str:
+    step = gov.record_step(
+        cast.triage,
+        case=case,
+        model="m",
+        model_version="1",
+        prompt=f"prompt for {case}".encode(),
+        output=b"analysis",
+    )
+    return step.prompt_sha256
+
+
+def test_sweep_erases_by_impact(gov: Governor, cast: Cast, clock: Clock) -> None:
+    enrich_only = _case_with_step(gov, cast, "CASE-ENRICH")
+    gov.propose(
+        cast.triage, case="CASE-ENRICH", action="enrich_ip_reputation", target="ip:203.0.113.1"
+    )
+    contained = _case_with_step(gov, cast, "CASE-CONTAIN")
+    gov.propose(
+        cast.triage, case="CASE-CONTAIN", action="block_ip", target="ip:203.0.113.2", confidence=0.9
+    )
+    policy = RetentionPolicy(full_days=365, short_days=30)
+
+    assert [r.payloads for r in sweep(gov.ledger, gov.catalog, policy, clock(), dry_run=False)] == [
+        0,
+        0,
+    ]
+    clock.advance(days=31)
+    dry = sweep(gov.ledger, gov.catalog, policy, clock(), dry_run=True)
+    assert [(r.rule, r.payloads, r.cases) for r in dry] == [
+        ("retention:short", 2, 1),
+        ("retention:impact", 0, 0),
+    ]
+    assert gov.ledger.payload(enrich_only)  # a dry run erases nothing
+    sweep(gov.ledger, gov.catalog, policy, clock(), dry_run=False)
+    with pytest.raises(NotFound, match="erased"):
+        gov.ledger.payload(enrich_only)
+    assert gov.ledger.payload(contained) == b"prompt for CASE-CONTAIN"
+    clock.advance(days=400)
+    sweep(gov.ledger, gov.catalog, policy, clock(), dry_run=False)
+    with pytest.raises(NotFound, match="erased"):
+        gov.ledger.payload(contained)
+    report = gov.ledger.verify()
+    assert report.erased == 4
+    assert {e["rule"] for e in report.erasures} == {"retention:short", "retention:impact"}
+
+
+def test_erase_a_case_on_request(gov: Governor, cast: Cast) -> None:
+    ref = _case_with_step(gov, cast, "CASE-DSR")
+    assert erase_case(gov.ledger, "CASE-DSR", actor="human:dpo", reason="subject access #12") == 2
+    with pytest.raises(NotFound):
+        gov.ledger.payload(ref)
+    with pytest.raises(NotFound, match="no payloads left"):
+        erase_case(gov.ledger, "CASE-DSR", actor="human:dpo", reason="again")
+    with pytest.raises(InputError):
+        erase_case(gov.ledger, "bad case!", actor="human:dpo", reason="x")
+    assert gov.ledger.verify().erased == 2
+
+
+def test_retention_policy_validates() -> None:
+    with pytest.raises(InputError):
+        RetentionPolicy(full_days=10, short_days=30)

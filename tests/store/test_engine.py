@@ -1,0 +1,62 @@
+"""Opening databases on either backend: migrations, concurrent first use, bad URLs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
+
+from affidavit.errors import ConfigError, StorageError
+from affidavit.store import open_database
+from affidavit.store.engine import head_revision
+
+
+def test_concurrent_upgrades_of_an_empty_database_create_one_schema(
+    home: Path, database_url: str
+) -> None:
+    env = dict(os.environ, AFFIDAVIT_HOME=str(home), AFFIDAVIT_DATABASE_URL=database_url)
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "affidavit", "db", "upgrade"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    for p in procs:
+        out, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
+        assert out == f"database at revision {head_revision()}\n"
+    engine = create_engine(database_url, poolclass=NullPool)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == [
+            head_revision()
+        ]
+        assert conn.execute(text("SELECT key, value FROM affidavit_meta")).all() == [
+            ("schema", "affidavit")
+        ]
+    engine.dispose()
+
+
+def test_unreachable_postgresql_is_one_line_without_the_password() -> None:
+    with pytest.raises(StorageError) as caught:
+        open_database("postgresql+psycopg://someone:s3cret@127.0.0.1:1/affidavit")
+    message = str(caught.value)
+    assert message.startswith("cannot connect to PostgreSQL at postgresql+psycopg://someone:***@")
+    assert "s3cret" not in message
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize(
+    "driver", ["postgresql+psycopg2", "postgresql+asyncpg", "postgresql+pg8000"]
+)
+def test_other_postgresql_drivers_are_refused(driver: str) -> None:
+    with pytest.raises(ConfigError, match=r"use a postgresql\+psycopg://"):
+        open_database(f"{driver}://someone@127.0.0.1:1/affidavit")
