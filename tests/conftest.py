@@ -9,8 +9,9 @@ afterwards; PostgreSQL variants carry the ``postgres`` marker, so CI can check
 that they ran (``.ci/run``). With the variable set, an unreachable server is an
 error, never a skip.
 
-Tests that need one backend only use ``home`` (SQLite in ``AFFIDAVIT_HOME``)
-instead and say why.
+Tests for one backend only: SQLite-only tests use ``home`` (SQLite in
+``AFFIDAVIT_HOME``) and say why; PostgreSQL-only tests use ``postgres_schema``
+(marked ``postgres`` too, skipped when no server is configured).
 """
 
 from __future__ import annotations

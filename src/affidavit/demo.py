@@ -276,7 +276,9 @@ def run_demo(gov: Governor, alerts: int) -> DemoReport:
     normalised = [normalize(a) for a in raw]
     tok = _tokens(gov)
     _import_inventory(gov, normalised)
-    report.alerts = ingest_objects(ledger, raw, case=None, actor="system:demo")
+    report.alerts = ingest_objects(
+        ledger, raw, case=None, actor="system:demo", minimiser=gov.minimiser
+    )
     ranked = sorted(
         (r for r in zip(report.alerts, normalised, strict=True) if r[0].seq is not None),
         key=lambda pair: (

@@ -41,6 +41,8 @@ POSITIVE: list[tuple[str, str, str]] = [
     ("aws_access_key_id", '{"AccessKeyId": "ASIAY34FZKBOKMUTVV7A"}', "ASIAY34FZKBOKMUTVV7A"),
     ("aws_secret_access_key", "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
     ("aws_secret_access_key", '"SecretAccessKey": "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY"', "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY"),
+    # regression: the AWS CLI sets it with a space, found by the plaintext-at-rest test
+    ("aws_secret_access_key", "aws configure set aws_secret_access_key wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
     ("gcp_service_account_key", '"private_key_id": "f4c2a1b0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4",', "f4c2a1b0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4"),
     ("gcp_service_account_key", f'{{"type": "service_account", "private_key": "{_JSON_PEM}", "client_email": "x@p.iam.gserviceaccount.com"}}', _JSON_PEM),
     ("gcp_api_key", "https://maps.googleapis.com/api?key=AIzaSyDaGmWKa4JsXZ-HjGw7ISLn_3namBGewQe&x=1", "AIzaSyDaGmWKa4JsXZ-HjGw7ISLn_3namBGewQe"),

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from affidavit.errors import InputError
+from affidavit._cedar import load_schema
+from affidavit.errors import ConfigError, InputError
 from affidavit.governance.identities import Identity
 from affidavit.protect import (
     DataClass,
@@ -320,3 +321,8 @@ def test_bad_principals_are_refused(fields: dict[str, object], message: str) -> 
 def test_treatments_are_ordered_by_strictness() -> None:
     order = sorted(Treatment, key=lambda t: t.strictness)
     assert order == [Treatment.ALLOW, Treatment.TOKENIZE, Treatment.MASK, Treatment.BLOCK]
+
+
+def test_a_broken_shipped_schema_is_a_configuration_error() -> None:
+    with pytest.raises(ConfigError, match="does not parse"):
+        load_schema("affidavit.protect", "data_policy.cedar")  # a policy, not a schema

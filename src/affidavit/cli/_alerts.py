@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from affidavit.cli._common import JSON_OPTION, open_ledger, print_json
+from affidavit.cli._common import JSON_OPTION, open_governor, print_json
 from affidavit.errors import InputError
 from affidavit.governance.intake import ingest_alerts
 
@@ -23,8 +23,10 @@ def ingest(
 ) -> None:
     """Normalise alerts (vendor format auto-detected) and record them in the ledger."""
     data = _read(file)
-    with open_ledger() as ledger:
-        results = ingest_alerts(ledger, data, case=case, actor="system:intake")
+    with open_governor() as gov:
+        results = ingest_alerts(
+            gov.ledger, data, case=case, actor="system:intake", minimiser=gov.minimiser
+        )
     if as_json:
         print_json([r.__dict__ for r in results])
         return

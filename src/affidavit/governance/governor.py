@@ -31,6 +31,7 @@ from affidavit.governance._common import (
     system_clock,
 )
 from affidavit.governance.identities import Identity
+from affidavit.governance.minimise import Minimiser
 from affidavit.governance.policies import PolicyStore
 from affidavit.ledger.log import Ledger
 from affidavit.policy import (
@@ -73,6 +74,7 @@ class Governor:
             config = load_connector_config(settings.home / "connectors.yaml")
             connectors = load_connectors(ConnectorContext(db=ledger.db, config=config))
         self.connectors = dict(connectors)
+        self.minimiser = Minimiser(ledger.db, ledger.vault)
         self._spike: tuple[float, bool] = (0.0, False)
 
     @classmethod
@@ -178,7 +180,9 @@ class Governor:
         proposer = self.authenticate(token)
         check_case_id(case)
         params = dict(params or {})
-        rationale = check_text(rationale, "rationale", required=False)
+        rationale = self.minimiser.for_ledger_text(
+            check_text(rationale, "rationale", required=False)
+        )
         if len(evidence) > p.MAX_EVIDENCE_REFS or not all(
             isinstance(e, str) and 0 < len(e) <= 200 for e in evidence
         ):
@@ -241,6 +245,9 @@ class Governor:
     ) -> p.Proposal:
         approver = self.authenticate(token)
         now = self.clock()
+        rationale = self.minimiser.for_ledger_text(
+            check_text(rationale, "a rationale", required=False)
+        )
         proposal = self.ledger.execute(
             lambda b: approvals.decide(
                 b,
@@ -258,6 +265,9 @@ class Governor:
     def breakglass(self, token: str | None, proposal_id: str, *, justification: str) -> p.Proposal:
         invoker = self.authenticate(token)
         now = self.clock()
+        justification = self.minimiser.for_ledger_text(
+            check_text(justification, "a justification", required=False)
+        )
         proposal = self.ledger.execute(
             lambda b: approvals.invoke_breakglass(
                 b,
@@ -276,6 +286,9 @@ class Governor:
     ) -> None:
         reviewer = self.authenticate(token)
         now = self.clock()
+        rationale = self.minimiser.for_ledger_text(
+            check_text(rationale, "a rationale", required=False)
+        )
         self.ledger.execute(
             lambda b: approvals.review_breakglass(
                 b, proposal_id, reviewer, upheld=upheld, rationale=rationale, now=now
@@ -314,6 +327,9 @@ class Governor:
     ) -> int:
         actor = self.authenticate(token)
         now = self.clock()
+        rationale = self.minimiser.for_ledger_text(
+            check_text(rationale, "a rationale", required=False)
+        )
         return self.ledger.execute(
             lambda b: dispositions.record(
                 b,
@@ -345,6 +361,11 @@ class Governor:
         agent = self.authenticate(token)
         check_case_id(case)
         now = self.clock()
+        if agent.is_human:
+            raise AuthError(
+                "steps are recorded by agents; a person's actions are approvals and dispositions"
+            )
+        treated = steps.treat(self.minimiser, agent, model, prompt, list(inputs), output)
 
         def command(batch: Any) -> steps.StepRecord:
             cases.ensure_case(batch, case, agent.actor, now)
@@ -352,14 +373,12 @@ class Governor:
                 batch,
                 agent,
                 case_id=case,
-                model=model,
                 model_version=model_version,
-                prompt=prompt,
-                inputs=list(inputs),
-                output=output,
+                treated=treated,
                 params=dict(params or {}),
                 parents=list(parents),
                 data_classes=list(data_classes),
+                data_policy=self.minimiser.policy.hash,
             )
 
         return self.ledger.execute(command)

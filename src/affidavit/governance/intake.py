@@ -19,6 +19,7 @@ from sqlalchemy import select
 from affidavit.governance._common import system_clock
 from affidavit.governance.alerts import Alert, normalize, read_alerts
 from affidavit.governance.cases import ensure_case
+from affidavit.governance.minimise import Minimiser
 from affidavit.ledger.batch import Appended, Batch
 from affidavit.ledger.entry import Entry
 from affidavit.ledger.log import Ledger
@@ -66,12 +67,12 @@ def _raw_bytes(obj: Mapping[str, Any]) -> bytes:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def alert_entry(alert: Alert, raw: bytes, *, case: str, actor: str) -> Entry:
+def alert_entry(alert: Alert, raw: bytes, *, case: str, actor: str, minimiser: Minimiser) -> Entry:
+    """The ledger entry of one alert: a minimised summary; the raw alert sealed as evidence."""
     full = alert.to_dict()
-    body: dict[str, Any] = {k: full[k] for k in _SUMMARY_FIELDS}
-    return Entry(
-        type="alert.ingested", actor=actor, case=case, body={"alert": body}, payloads=(raw,)
-    )
+    summary: dict[str, Any] = {k: full[k] for k in _SUMMARY_FIELDS}
+    body = minimiser.alert_summary(summary, raw.decode("utf-8", "replace"))
+    return Entry(type="alert.ingested", actor=actor, case=case, body=body, payloads=(raw,))
 
 
 def _already_ingested(ledger: Ledger, digests: list[str]) -> dict[str, int]:
@@ -84,7 +85,12 @@ def _already_ingested(ledger: Ledger, digests: list[str]) -> dict[str, int]:
 
 
 def ingest_objects(
-    ledger: Ledger, objects: Iterable[Mapping[str, Any]], *, case: str | None, actor: str
+    ledger: Ledger,
+    objects: Iterable[Mapping[str, Any]],
+    *,
+    case: str | None,
+    actor: str,
+    minimiser: Minimiser,
 ) -> list[IngestResult]:
     """Normalise every object first (all or nothing), then append them in one batch."""
     prepared: list[tuple[Alert, bytes, str]] = []
@@ -104,7 +110,7 @@ def ingest_objects(
         )
         if duplicate is None:
             seen[digest] = -1  # the same alert twice in one file is one alert
-            entries.append(alert_entry(alert, raw, case=case_id, actor=actor))
+            entries.append(alert_entry(alert, raw, case=case_id, actor=actor, minimiser=minimiser))
             slots.append(len(results))
         results.append(result)
     now = system_clock()
@@ -127,7 +133,9 @@ def ingest_objects(
 
 
 def ingest_alerts(
-    ledger: Ledger, data: bytes, *, case: str | None, actor: str
+    ledger: Ledger, data: bytes, *, case: str | None, actor: str, minimiser: Minimiser
 ) -> list[IngestResult]:
     """Read JSON, a JSON array or JSON lines and ingest every alert in it."""
-    return ingest_objects(ledger, list(read_alerts(data)), case=case, actor=actor)
+    return ingest_objects(
+        ledger, list(read_alerts(data)), case=case, actor=actor, minimiser=minimiser
+    )

@@ -16,14 +16,16 @@ from typing import Any
 
 from sqlalchemy import select
 
-from affidavit.errors import AuthError, InputError, NotFound, PolicyError
+from affidavit.errors import InputError, NotFound, PolicyError
 from affidavit.governance import _tables as t
 from affidavit.governance._common import check_text, from_json, json_text, new_id
 from affidavit.governance.identities import Identity
+from affidavit.governance.minimise import Minimiser
 from affidavit.ledger.batch import Batch
 from affidavit.ledger.entry import Entry
+from affidavit.protect import Treated
 
-__all__ = ["StepRecord", "record"]
+__all__ = ["StepRecord", "TreatedStep", "record", "treat"]
 
 MAX_PARENTS = 32
 MAX_INPUTS = 32
@@ -38,7 +40,67 @@ class StepRecord:
     output_sha256: str
 
 
-def _visible(agent: Identity, classes: set[str]) -> set[str]:
+@dataclass(frozen=True)
+class TreatedStep:
+    """A step's texts as stored: treated by the data policy for its agent and model."""
+
+    model: str
+    prompt: Treated
+    inputs: tuple[Treated, ...]
+    output: Treated
+
+    @property
+    def exposed(self) -> set[str]:
+        parts = (self.prompt, self.output, *self.inputs)
+        return {c.value for part in parts for c in part.exposed}
+
+    def record(self) -> dict[str, Any]:
+        return {
+            "prompt": self.prompt.record(),
+            "output": self.output.record(),
+            "inputs": [i.record() for i in self.inputs],
+        }
+
+
+def _text(data: bytes, what: str) -> str:
+    if not isinstance(data, bytes):
+        raise InputError(f"the step's {what} must be bytes")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"the step's {what} is not UTF-8 text") from None
+
+
+def treat(
+    minimiser: Minimiser,
+    agent: Identity,
+    model: str,
+    prompt: bytes,
+    inputs: Sequence[bytes],
+    output: bytes,
+) -> TreatedStep:
+    """Apply the data policy for ``agent`` and ``model`` to everything the step stores.
+
+    Inputs are treated as the model must have seen them; the output is treated
+    before it is stored or shown, so a summary cannot leak what the agent may
+    not see. A ``block`` treatment refuses the step (PolicyError); nothing is stored.
+    """
+    model = check_text(model, "model", required=True)
+    if agent.models and model not in agent.models:
+        raise PolicyError(
+            f"agent {agent.id} may not use model {model!r} (allowed: {', '.join(agent.models)})"
+        )
+    if len(inputs) > MAX_INPUTS:
+        raise InputError(f"a step has at most {MAX_INPUTS} inputs")
+    return TreatedStep(
+        model,
+        minimiser.for_agent(agent, model, _text(prompt, "prompt")),
+        tuple(minimiser.for_agent(agent, model, _text(i, "input")) for i in inputs),
+        minimiser.for_agent(agent, model, _text(output, "output")),
+    )
+
+
+def _hidden(agent: Identity, classes: set[str]) -> set[str]:
     if "*" in agent.data_classes:
         return set()
     return classes - set(agent.data_classes)
@@ -49,28 +111,18 @@ def record(
     agent: Identity,
     *,
     case_id: str,
-    model: str,
     model_version: str,
-    prompt: bytes,
-    inputs: Sequence[bytes],
-    output: bytes,
+    treated: TreatedStep,
     params: Mapping[str, Any],
     parents: Sequence[str],
     data_classes: Sequence[str],
+    data_policy: str,
 ) -> StepRecord:
-    if agent.is_human:
-        raise AuthError(
-            "steps are recorded by agents; a person's actions are approvals and dispositions"
-        )
-    model = check_text(model, "model", required=True)
     model_version = check_text(model_version, "model version", required=True)
-    if agent.models and model not in agent.models:
-        raise PolicyError(
-            f"agent {agent.id} may not use model {model!r} (allowed: {', '.join(agent.models)})"
-        )
-    if len(parents) > MAX_PARENTS or len(inputs) > MAX_INPUTS:
-        raise InputError(f"a step has at most {MAX_PARENTS} parents and {MAX_INPUTS} inputs")
-    labels = {check_text(c, "data class", required=True) for c in data_classes}
+    if len(parents) > MAX_PARENTS:
+        raise InputError(f"a step has at most {MAX_PARENTS} parents")
+    # Labels travel: what the caller declares, what passed in the clear, and the parents' labels.
+    labels = {check_text(c, "data class", required=True) for c in data_classes} | treated.exposed
     handoff_from: set[str] = set()
     for parent_id in dict.fromkeys(parents):
         row = batch.conn.execute(select(t.steps).where(t.steps.c.id == parent_id)).first()
@@ -81,18 +133,18 @@ def record(
         labels |= set(from_json(row.data_classes))
         if row.agent_id != agent.id:
             handoff_from.add(row.agent_id)
-    hidden = _visible(agent, labels)
+    hidden = _hidden(agent, labels)
     if hidden:
+        where = (
+            f"handed over by {', '.join(sorted(handoff_from))}" if handoff_from else "in this step"
+        )
         raise PolicyError(
-            f"agent {agent.id} may not see data classes {', '.join(sorted(hidden))} "
-            + (
-                f"handed over by {', '.join(sorted(handoff_from))}"
-                if handoff_from
-                else "in this step"
-            )
+            f"agent {agent.id} may not see data classes {', '.join(sorted(hidden))} {where}"
         )
     step_id = new_id("step")
-    payloads = (prompt, output, *inputs)
+    payloads = tuple(
+        part.text.encode() for part in (treated.prompt, treated.output, *treated.inputs)
+    )
     digests = [hashlib.sha256(b).hexdigest() for b in payloads]
     appended = batch.append(
         Entry(
@@ -103,12 +155,14 @@ def record(
                 "step": step_id,
                 "agent": agent.id,
                 "owner": agent.owner,
-                "model": model,
+                "model": treated.model,
                 "model_version": model_version,
                 "params": dict(params),
                 "parents": list(dict.fromkeys(parents)),
                 "handoff_from": sorted(handoff_from),
                 "data_classes": sorted(labels),
+                "data_policy": data_policy,
+                "treatments": treated.record(),
                 "prompt": digests[0],
                 "output": digests[1],
                 "inputs": digests[2:],
@@ -121,7 +175,7 @@ def record(
             id=step_id,
             case_id=case_id,
             agent_id=agent.id,
-            model=model,
+            model=treated.model,
             model_version=model_version,
             parents=json_text(list(dict.fromkeys(parents))),
             data_classes=json_text(sorted(labels)),

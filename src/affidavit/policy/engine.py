@@ -42,9 +42,9 @@ from typing import Any
 
 import cedarpy
 
+from affidavit._lru import LRU
 from affidavit._text import shorten
 from affidavit.errors import InputError
-from affidavit.policy._lru import LRU
 from affidavit.policy.action_spec import ActionSpec
 from affidavit.policy.assets import Asset
 from affidavit.policy.bundle import PolicyBundle, PolicyRule

@@ -42,9 +42,9 @@ from affidavit._cedar import (
     name_policies,
     validate_policies,
 )
+from affidavit._lru import LRU
 from affidavit._text import check_printable, check_string_set, preview, shorten
 from affidavit.errors import InputError
-from affidavit.policy._lru import LRU
 
 __all__ = [
     "MAX_DATA_POLICY_BYTES",

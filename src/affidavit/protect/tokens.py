@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+from affidavit._lru import LRU
 from affidavit.errors import ConfigError, Conflict, InputError, NotFound, VerificationError
-from affidavit.policy._lru import LRU
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Row

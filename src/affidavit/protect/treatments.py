@@ -135,7 +135,7 @@ def protect_text(
     """
     scanner = scanner if scanner is not None else default_scanner()
     _check_text(text, scanner.config.max_input_chars)
-    findings = _untreated(text, scanner.scan(text), scanner.kinds)
+    findings = _untreated(text, scanner.scan(text), scanner)
     plan = _policy_plan(policy, principal, model, tokenizer, [findings])
     regions = plan.regions(text, findings)
     plan.check()
@@ -152,11 +152,14 @@ def protect_json(
     tokenizer: Tokenizer | None = None,
     scanner: Scanner | None = None,
 ) -> TreatedJSON:
-    """:func:`protect_text` for a JSON value (dicts, lists, strings, numbers, bools, None)."""
+    """:func:`protect_text` for a JSON value (dicts, lists, strings, numbers, bools, None).
+
+    The result is a new value (tuples become lists); ``value`` is not changed.
+    """
     scanner = scanner if scanner is not None else default_scanner()
     strings: list[str] = []
     _collect(value, strings, 0, [scanner.config.max_input_chars])
-    found = [_untreated(s, scanner.scan(s), scanner.kinds) for s in strings]
+    found = [_untreated(s, scanner.scan(s), scanner) for s in strings]
     plan = _policy_plan(policy, principal, model, tokenizer, found)
     regions = [plan.regions(s, f) for s, f in zip(strings, found, strict=True)]
     plan.check()
@@ -323,13 +326,17 @@ class _Plan:
         return MappingProxyType(summary), frozenset(self._counts)
 
 
-def _untreated(text: str, findings: list[Finding], kinds: Mapping[str, DataClass]) -> list[Finding]:
+def _untreated(text: str, findings: list[Finding], scanner: Scanner) -> list[Finding]:
     """``findings`` less those wholly inside a placeholder or token already in ``text``."""
     if not findings or "[" not in text:
         return findings
+    matches = list(_TREATED.finditer(text))
+    if not matches:
+        return findings
+    kinds = scanner.kinds  # a new dict on each call: only when needed
     spans = [
         m.span()
-        for m in _TREATED.finditer(text)
+        for m in matches
         if (known := kinds.get(m[2])) is not None and known.value.upper() == m[1]
     ]
     if not spans:

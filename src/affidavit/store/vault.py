@@ -23,6 +23,8 @@ from typing import Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from affidavit.errors import ConfigError, VerificationError
 
@@ -41,6 +43,10 @@ class KeyEncryptionKey(Protocol):
 
     def unwrap(self, wrapped: bytes, aad: bytes) -> bytes: ...
 
+    def derive_key(self, label: str) -> bytes:
+        """A 32-byte key for another purpose (e.g. tokenization), stable per label."""
+        ...
+
 
 class FileKEK:
     """A local AES-256-GCM key-encryption key."""
@@ -49,6 +55,7 @@ class FileKEK:
         if len(key) != 32:
             raise ConfigError("a vault key-encryption key is 32 bytes")
         self._aead = AESGCM(key)
+        self._key = key
         self.key_id = hashlib.sha256(b"affidavit-kek" + key).hexdigest()[:16]
 
     def wrap(self, data_key: bytes, aad: bytes) -> bytes:
@@ -60,6 +67,9 @@ class FileKEK:
             return self._aead.decrypt(wrapped[:_NONCE], wrapped[_NONCE:], aad)
         except InvalidTag:
             raise VerificationError("a wrapped data key does not open with the vault key") from None
+
+    def derive_key(self, label: str) -> bytes:
+        return HKDF(algorithm=SHA256(), length=32, salt=None, info=label.encode()).derive(self._key)
 
     def __repr__(self) -> str:
         return f"FileKEK(key_id={self.key_id!r})"

@@ -9,6 +9,8 @@ from affidavit.protect.validators import char_classes, is_placeholder, shannon_e
 # `name => v`, `<name>v`. Quotes are optional around both sides; runs of blanks are
 # bounded so anchors stay bounded. Quotes may be backslash-escaped (JSON inside JSON).
 SEP = r"""\\?["']?[ \t]{0,8}(?::=|=>|[:=>])[ \t]{0,8}\\?["']?"""
+# Command lines set values with spaces too: `aws configure set aws_secret_access_key VALUE`.
+SEP_OR_SPACE = r"""\\?["']?(?:[ \t]{0,8}(?::=|=>|[:=>])[ \t]{0,8}|[ \t]{1,8})\\?["']?"""
 
 
 def token(
@@ -41,6 +43,7 @@ def assigned(
     after: str = "",
     anchor_names: str | None = None,
     validator: Validator | None = None,
+    sep: str = SEP,
 ) -> Pattern:
     """A value assigned to a name (matched case-insensitively): ``names`` SEP ``value``.
 
@@ -51,8 +54,8 @@ def assigned(
     """
     return Pattern(
         kind=kind,
-        regex=f"(?i:{names}){SEP}(?P<value>{value})" + (f"(?!{after})" if after else ""),
-        anchor=f"(?i:{anchor_names or names}){SEP}[{first}]",
+        regex=f"(?i:{names}){sep}(?P<value>{value})" + (f"(?!{after})" if after else ""),
+        anchor=f"(?i:{anchor_names or names}){sep}[{first}]",
         validator=validator,
     )
 

@@ -8,7 +8,7 @@ from urllib.parse import unquote
 
 from affidavit.protect.config import ScanConfig
 from affidavit.protect.detector import Detector, Kind, Pattern
-from affidavit.protect.detectors._build import assigned, secret_like, token
+from affidavit.protect.detectors._build import SEP_OR_SPACE, assigned, secret_like, token
 from affidavit.protect.finding import DataClass
 
 __all__ = ["AWS", "AZURE", "GCP"]
@@ -25,6 +25,7 @@ def _aws_patterns(config: ScanConfig) -> tuple[Pattern, ...]:
             first="A-Za-z0-9/+",
             after="[A-Za-z0-9/+=]",
             validator=secret_like(config.min_secret_entropy, min_length=40),
+            sep=SEP_OR_SPACE,
         ),
     )
 
