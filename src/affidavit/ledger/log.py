@@ -43,6 +43,8 @@ if TYPE_CHECKING:
 __all__ = ["Appended", "Batch", "ConsistencyProof", "Erasure", "InclusionProof", "Ledger"]
 
 MAX_BATCH = 2048
+COMMIT_DELAY_S = 0.0005
+"""How long the writer waits for stragglers when more appenders were active."""
 T = TypeVar("T")
 _STOP = object()
 
@@ -131,6 +133,7 @@ class Ledger:
         self._frontier: tree.Frontier = []
         self._last_checkpoint_at = time.monotonic()
         self._closed = False
+        self._expected = 1  # entries in the last batch: the group-commit target
 
     @classmethod
     def open(cls, settings: Settings, *, create: bool = True) -> Ledger:
@@ -214,20 +217,42 @@ class Ledger:
                 continue
             if first is _STOP:
                 return
-            items: list[_Pending] = [first]
-            stop = False
-            while len(items) < MAX_BATCH:
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if item is _STOP:
-                    stop = True
-                    break
-                items.append(item)
+            items, stop = self._gather(first)
             self._commit(items)
+            # Callers woken by this commit queue their next entries while the
+            # writer loops; expect about as many as just committed.
+            self._expected = len(items)
             if stop:
                 return
+
+    def _gather(self, first: _Pending) -> tuple[list[_Pending], bool]:
+        """Take what is queued; when the last batch was bigger, wait briefly for the rest.
+
+        Like PostgreSQL's commit_delay, but adaptive: a lone appender never
+        waits; N concurrent appenders share one fsync instead of trickling in
+        one or two per commit.
+        """
+        items: list[_Pending] = [first]
+        deadline: float | None = None
+        while len(items) < MAX_BATCH:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                if len(items) >= self._expected:
+                    break
+                now = time.perf_counter()
+                if deadline is None:
+                    deadline = now + COMMIT_DELAY_S
+                if now >= deadline:
+                    break
+                try:
+                    item = self._queue.get(timeout=deadline - now)
+                except queue.Empty:
+                    break
+            if item is _STOP:
+                return items, True
+            items.append(item)
+        return items, False
 
     def _commit(self, items: list[_Pending]) -> None:
         try:
