@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from affidavit.config import Settings
+from affidavit.config import Settings, load_settings
 from affidavit.connectors import InMemoryConnector
 from affidavit.governance.alerts import generate_alerts
 from affidavit.governance.governor import Governor
@@ -34,10 +34,9 @@ IN_STEPS = [GITHUB_TOKEN, SSN, PHONE, PERSONAL_EMAIL]
 
 
 @pytest.fixture
-def sqlite_settings(settings: Settings, database_url: str) -> Settings:
-    if not database_url.startswith("sqlite"):
-        pytest.skip("searches the SQLite files themselves")
-    return settings
+def sqlite_settings(home: Path) -> Settings:
+    """SQLite only, by design: the test reads the database files' raw bytes."""
+    return load_settings({"AFFIDAVIT_HOME": str(home), "AFFIDAVIT_CHECKPOINT_INTERVAL": "0"})
 
 
 def test_no_planted_value_in_database_files_or_logs(
