@@ -45,7 +45,11 @@ def import_assets(batch: Batch, imported: Sequence[Asset], source: str) -> int:
 def lookup(conn: Connection, targets: Sequence[Target]) -> list[Asset]:
     """Assets for ``targets`` in order; a target not in the inventory is critical."""
     keys = [(x.kind, x.id) for x in targets]
-    rows = conn.execute(select(t.assets).where(tuple_(t.assets.c.kind, t.assets.c.id).in_(keys)))
+    if len(keys) == 1:  # the common case, without a row-value IN to compile
+        q = select(t.assets).where(t.assets.c.kind == keys[0][0], t.assets.c.id == keys[0][1])
+    else:
+        q = select(t.assets).where(tuple_(t.assets.c.kind, t.assets.c.id).in_(keys))
+    rows = conn.execute(q)
     known = {
         (r.kind, r.id): Asset(
             id=r.id,

@@ -177,23 +177,25 @@ class Governor:
         evidence: Sequence[str] = (),
         step: str | None = None,
     ) -> p.Proposal:
-        proposer = self.authenticate(token)
-        check_case_id(case)
-        params = dict(params or {})
+        if not token:
+            raise AuthError("a token is required (AFFIDAVIT_TOKEN or --token)")
+        with self.ledger.db.read() as conn:  # one snapshot for everything read up front
+            proposer = identities.authenticate(conn, token, self.clock())
+            check_case_id(case)
+            params = dict(params or {})
+            if len(evidence) > p.MAX_EVIDENCE_REFS or not all(
+                isinstance(e, str) and 0 < len(e) <= 200 for e in evidence
+            ):
+                raise InputError(f"evidence is a list of at most {p.MAX_EVIDENCE_REFS} references")
+            parsed = parse_target(target)
+            spec = self.catalog.get(action)
+            self.catalog.check_target(spec.id, parsed)
+            self.catalog.validate_params(spec.id, params)
+            [asset] = assets.lookup(conn, [parsed])
+            engine = self.policies.engine(conn)
         rationale = self.minimiser.for_ledger_text(
             check_text(rationale, "rationale", required=False)
         )
-        if len(evidence) > p.MAX_EVIDENCE_REFS or not all(
-            isinstance(e, str) and 0 < len(e) <= 200 for e in evidence
-        ):
-            raise InputError(f"evidence is a list of at most {p.MAX_EVIDENCE_REFS} references")
-        parsed = parse_target(target)
-        spec = self.catalog.get(action)
-        self.catalog.check_target(spec.id, parsed)
-        self.catalog.validate_params(spec.id, params)
-        with self.ledger.db.read() as conn:
-            [asset] = assets.lookup(conn, [parsed])
-            engine = self.policies.engine(conn)
         decision = engine.decide(
             DecisionRequest(
                 principal=proposer.principal(),

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from affidavit.errors import AuthError, Conflict, InputError, NotFound
 from affidavit.governance import _tables as t
@@ -144,14 +144,26 @@ def authenticate(conn: Connection, token: str, now: datetime) -> Identity:
     for an unknown token, to give a guesser nothing)."""
     if not isinstance(token, str) or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         raise AuthError("invalid token")
-    row = conn.execute(select(t.tokens).where(t.tokens.c.token_hash == hash_token(token))).first()
+    row = conn.execute(_TOKEN_QUERY, {"h": hash_token(token)}).first()
     if row is None:
         raise AuthError("invalid token")
     if row.revoked_at is not None:
         raise AuthError("this token was revoked (rotated); use the new one")
-    if row.expires_at <= iso(now):
-        raise AuthError(f"this token expired at {row.expires_at}; rotate it")
-    return require_active(load(conn, row.identity_id), now)
+    if row.token_expires_at <= iso(now):
+        raise AuthError(f"this token expired at {row.token_expires_at}; rotate it")
+    return require_active(_row_to_identity(row), now)
+
+
+# One indexed join per request: authentication is on every call's path.
+_TOKEN_QUERY = (
+    select(
+        t.identities,
+        t.tokens.c.revoked_at,
+        t.tokens.c.expires_at.label("token_expires_at"),
+    )
+    .join(t.tokens, t.tokens.c.identity_id == t.identities.c.id)
+    .where(t.tokens.c.token_hash == bindparam("h"))
+)
 
 
 def create(batch: Batch, identity: Identity, token: str, token_ttl_s: float, now: datetime) -> None:

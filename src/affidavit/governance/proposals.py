@@ -142,6 +142,7 @@ def record(
         if decision.effect == "require_approval" and decision.expires_after_s
         else None
     )
+    decided = decision.to_dict()
     body = {
         "proposal": {
             "id": proposal_id,
@@ -156,44 +157,57 @@ def record(
             "evidence": list(evidence),
             "expires_at": expires,
         },
-        "decision": {k: v for k, v in decision.to_dict().items() if k != "inputs"},
-        "decision_inputs": decision.to_dict()["inputs"],
+        "decision": {k: v for k, v in decided.items() if k != "inputs"},
+        "decision_inputs": decided["inputs"],
     }
     appended = batch.append(
         Entry(type="proposal.created", actor=proposer_actor, case=case_id, body=body)
     )
-    batch.conn.execute(
-        t.proposals.insert().values(
-            id=proposal_id,
-            case_id=case_id,
-            step_id=step_id,
-            proposer_id=proposer_id,
-            action=action,
-            target=target,
-            params=json_text(dict(params)),
-            action_hash=digest,
-            confidence=confidence,
-            rationale=rationale,
-            evidence=json_text(list(evidence)),
-            effect=decision.effect,
-            approvals_required=decision.approvals_required,
-            approver_roles=json_text(list(decision.approver_roles)),
-            require_evidence_view=decision.require_evidence_view,
-            bundle_hash=decision.bundle_hash,
-            status=status,
-            expires_at=expires,
-            created_at=iso(now),
-            seq=appended.seq,
-        )
-    )
-    proposal = load(batch.conn, proposal_id, now)
+    row = {
+        "id": proposal_id,
+        "case_id": case_id,
+        "step_id": step_id,
+        "proposer_id": proposer_id,
+        "action": action,
+        "target": target,
+        "params": json_text(dict(params)),
+        "action_hash": digest,
+        "confidence": confidence,
+        "rationale": rationale,
+        "evidence": json_text(list(evidence)),
+        "effect": decision.effect,
+        "approvals_required": decision.approvals_required,
+        "approver_roles": json_text(list(decision.approver_roles)),
+        "require_evidence_view": decision.require_evidence_view,
+        "bundle_hash": decision.bundle_hash,
+        "status": status,
+        "expires_at": expires,
+        "created_at": iso(now),
+        "seq": appended.seq,
+    }
+    batch.conn.execute(t.proposals.insert().values(**row))
+    proposal = row_to_proposal(_Row(row), now)
     if decision.effect == "allow":
-        issue_authorization(batch, proposal, "policy", now, authorization_ttl_s)
-    return load(batch.conn, proposal_id, now)
+        # inserted as authorized already: the authorization needs no status update
+        issue_authorization(batch, proposal, "policy", now, authorization_ttl_s, set_status=False)
+    return proposal
+
+
+class _Row:
+    """Attribute access over a dict, so a just-inserted row reads like a fetched one."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.__dict__.update(values)
 
 
 def issue_authorization(
-    batch: Batch, proposal: Proposal, via: str, now: datetime, ttl_s: float
+    batch: Batch,
+    proposal: Proposal,
+    via: str,
+    now: datetime,
+    ttl_s: float,
+    *,
+    set_status: bool = True,
 ) -> str:
     """The single-use, expiring permission to execute exactly this proposal's action hash."""
     authorization_id = new_id("auth")
@@ -210,9 +224,10 @@ def issue_authorization(
             seq=batch.size,
         )
     )
-    batch.conn.execute(
-        update(t.proposals).where(t.proposals.c.id == proposal.id).values(status="authorized")
-    )
+    if set_status:
+        batch.conn.execute(
+            update(t.proposals).where(t.proposals.c.id == proposal.id).values(status="authorized")
+        )
     batch.append(
         Entry(
             type="authorization.issued",

@@ -91,6 +91,9 @@ class PolicyEngine:
         self._decisions: LRU[_Key, Decision] = LRU(cache_size)
         # Parsed principal entities (checked against the schema, with the action entities).
         self._principals: LRU[Principal, cedarpy.Entities] = LRU(_PRINCIPAL_CACHE_SIZE)
+        self._requests: LRU[tuple[Principal, tuple[Asset, ...]], cedarpy.Entities] = LRU(
+            _PRINCIPAL_CACHE_SIZE
+        )
 
     def decide(self, request: DecisionRequest) -> Decision:
         """The decision for ``request``; InputError when the request itself is not acceptable."""
@@ -143,8 +146,7 @@ class PolicyEngine:
             for asset in request.targets
         ]
         try:
-            assets = json.dumps([_asset_entity(asset) for asset in request.targets])
-            entities = self._principal_entities(principal).with_added_json_str(assets)
+            entities = self._request_entities(principal, tuple(request.targets))
             results = cedarpy.is_authorized_batch(
                 cedar_requests, self.bundle.policy_set, entities, self.bundle.schema
             )
@@ -158,6 +160,19 @@ class PolicyEngine:
             self._verdict(result, request, asset)
             for result, asset in zip(results, request.targets, strict=True)
         ]
+
+    def _request_entities(
+        self, principal: Principal, targets: tuple[Asset, ...]
+    ) -> cedarpy.Entities:
+        """Principal plus target assets, parsed once per distinct pair (assets repeat:
+        the same hosts and users come up alert after alert)."""
+        key = (principal, targets)
+        entities = self._requests.get(key)
+        if entities is None:
+            assets = json.dumps([_asset_entity(asset) for asset in targets])
+            entities = self._principal_entities(principal).with_added_json_str(assets)
+            self._requests.put(key, entities)
+        return entities
 
     def _principal_entities(self, principal: Principal) -> cedarpy.Entities:
         """The principal as a parsed entity set, validated against the schema once.

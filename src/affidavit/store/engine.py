@@ -96,8 +96,14 @@ def insert_ignore(conn: Connection, table: Table, values: dict[str, Any]) -> Non
     conn.execute(dialect.insert(table).values(**values).on_conflict_do_nothing())
 
 
+# Every concurrent caller holds a connection for a read, and the ledger writer
+# keeps one: a pool smaller than the callers would open and close connections
+# (and re-run the PRAGMAs below) on every request.
+POOL_SIZE = 32
+
+
 def _sqlite_engine(url: str) -> Engine:
-    engine = create_engine(url)
+    engine = create_engine(url, pool_size=POOL_SIZE, max_overflow=POOL_SIZE)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -238,5 +244,5 @@ def _connect(parsed: URL) -> Database:
                 f"unsupported PostgreSQL driver {parsed.drivername!r}: "
                 "use a postgresql+psycopg://... URL"
             )
-        return Database(postgres.postgres_engine(parsed))
+        return Database(postgres.postgres_engine(parsed, POOL_SIZE))
     raise ConfigError(f"unsupported database {backend!r}: use sqlite or postgresql")

@@ -58,11 +58,11 @@ def begin_write(conn: Connection) -> None:
     conn.exec_driver_sql(_BEGIN_WRITE)
 
 
-def postgres_engine(url: URL) -> Engine:
+def postgres_engine(url: URL, pool_size: int) -> Engine:
     """An engine for ``postgresql+psycopg://...``; refuses a server without fsync."""
     where = url.render_as_string(hide_password=True)
     try:
-        engine = create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size)
     except ImportError as exc:
         raise ConfigError(
             f"PostgreSQL needs the psycopg driver ({exc}); install it with "
