@@ -435,3 +435,33 @@ def test_case_replay_equals_the_tables(
     }
     assert replay.timeline[0]["type"] == "case.opened"
     _verify(gov)
+
+
+def test_detokenize_is_audited_and_role_bound(gov: Governor, cast: Cast) -> None:
+    from affidavit.governance.identities import Identity
+
+    step = gov.record_step(
+        cast.responder,
+        case="C-T",
+        model="m",
+        model_version="1",
+        prompt=b"who is maria.gonzalez@example.org?",
+        output=b"a customer",
+    )
+    stored = gov.ledger.payload(step.prompt_sha256).decode()
+    assert "maria.gonzalez@example.org" not in stored  # responder may not see pii: tokenized
+    token = stored.split("is ", 1)[1].rstrip("?")
+    assert token.startswith("[PII:email:tok_")
+    with pytest.raises(PolicyError, match="detokenize role"):
+        gov.detokenize(cast.alice, token, reason="curious", case="C-T")
+    _, dpo = gov.add_identity(Identity(id="dpo", kind="human", roles=("detokenize",)))
+    with pytest.raises(InputError, match="reason"):
+        gov.detokenize(dpo, token, reason=" ", case="C-T")
+    assert (
+        gov.detokenize(dpo, token, reason="fraud investigation #12", case="C-T")
+        == "maria.gonzalez@example.org"
+    )
+    revealed = [e for e in gov.ledger.entries(case="C-T") if e.type == "token.revealed"]
+    assert len(revealed) == 1
+    assert b"maria.gonzalez" not in revealed[0].data
+    assert revealed[0].actor == "human:dpo"

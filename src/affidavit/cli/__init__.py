@@ -49,6 +49,7 @@ for _command in (
     _work.reviews,
     _work.dispose,
     _work.execute,
+    _work.detokenize,
 ):
     app.command(_command.__name__)(_command)
 

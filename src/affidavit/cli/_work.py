@@ -149,3 +149,14 @@ def execute(proposal_id: str, as_json: bool = JSON_OPTION) -> None:
         print_json({"proposal_id": proposal_id, "status": status})
     else:
         typer.echo(f"{proposal_id} is {status}")
+
+
+def detokenize(
+    value_token: str = typer.Argument(..., help="A token such as [PII:email:tok_...]."),
+    reason: str = typer.Option(..., "--reason", help="Why you need the original."),
+    case: str = typer.Option(..., "--case", help="The case you need it for."),
+    token: str = TOKEN_OPTION,
+) -> None:
+    """Reveal a tokenized value (detokenize role; ledgered, the value never is)."""
+    with open_governor() as gov:
+        typer.echo(gov.detokenize(token, value_token, reason=reason, case=case))

@@ -33,6 +33,7 @@ from affidavit.governance._common import (
 from affidavit.governance.identities import Identity
 from affidavit.governance.minimise import Minimiser
 from affidavit.governance.policies import PolicyStore
+from affidavit.ledger.entry import Entry
 from affidavit.ledger.log import Ledger
 from affidavit.policy import (
     Catalog,
@@ -384,6 +385,31 @@ class Governor:
             )
 
         return self.ledger.execute(command)
+
+    def detokenize(self, token: str | None, value_token: str, *, reason: str, case: str) -> str:
+        """Reveal the original behind a token: people with the ``detokenize`` role only,
+        with a reason, ledgered (who, which token, why; never the value)."""
+        person = self.authenticate(token)
+        if not person.is_human or "detokenize" not in person.roles:
+            raise PolicyError(f"{person.kind} {person.id} lacks the detokenize role")
+        reason = check_text(reason, "a reason", required=True)
+        check_case_id(case)
+        value = self.minimiser.tokenizer.detokenize(value_token)
+        now = self.clock()
+
+        def command(batch: Any) -> None:
+            cases.ensure_case(batch, case, person.actor, now)
+            batch.append(
+                Entry(
+                    type="token.revealed",
+                    actor=person.actor,
+                    case=case,
+                    body={"token": value_token, "reason": self.minimiser.for_ledger_text(reason)},
+                )
+            )
+
+        self.ledger.execute(command)
+        return value
 
     # -- the executor ------------------------------------------------------
 

@@ -27,8 +27,8 @@ from affidavit.policy import Principal
 __all__ = ["KINDS", "Identity", "hash_token", "new_token"]
 
 KINDS = ("human", "agent", "model", "integration")
-HUMAN_ROLES_PATTERN = "analyst, auditor, admin, breakglass, approver:<name>"
-_BASE_ROLES = {"analyst", "auditor", "admin", "breakglass"}
+HUMAN_ROLES_PATTERN = "analyst, auditor, admin, breakglass, detokenize, approver:<name>"
+_BASE_ROLES = {"analyst", "auditor", "admin", "breakglass", "detokenize"}
 TOKEN_PREFIX = "afd_"  # noqa: S105 - a prefix, not a secret
 
 
