@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -36,7 +35,14 @@ from typing import Literal
 
 import cedarpy
 
-from affidavit._text import preview, shorten
+from affidavit._cedar import (
+    AnnotatedPolicy,
+    annotated_policies,
+    checked_policy_bytes,
+    name_policies,
+    validate_policies,
+)
+from affidavit._text import preview
 from affidavit.errors import InputError
 from affidavit.policy.catalog import Catalog
 from affidavit.policy.schema import cedar_schema
@@ -46,14 +52,12 @@ __all__ = ["MAX_POLICY_BYTES", "PolicyBundle", "PolicyRule", "Requirements", "de
 MAX_POLICY_BYTES = 1 << 20
 MAX_APPROVALS = 10
 MIN_EXPIRES_S, MAX_EXPIRES_S = 60, 30 * 86400
-_POLICY_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
 _ROLE = re.compile(r"[a-z][a-z0-9_.:-]{0,63}")
 _DECIMAL = re.compile(r"(0|[1-9][0-9]{0,8})")
 _REQUIREMENT_KEYS = frozenset(
     {"approvals", "approver_roles", "require_evidence_view", "expires_after"}
 )
-_ANNOTATIONS = _REQUIREMENT_KEYS | {"id", "description"}
-_CEDAR_ID = re.compile(r"`(policy\d+)`")
+_ANNOTATIONS = _REQUIREMENT_KEYS | {"description"}
 
 
 @dataclass(frozen=True)
@@ -82,12 +86,13 @@ class PolicyBundle:
 
     def __init__(self, text: str, catalog: Catalog | None = None) -> None:
         self.catalog = catalog if catalog is not None else Catalog.default()
-        data = _checked_bytes(text)
+        data = checked_policy_bytes(text, limit=MAX_POLICY_BYTES)
         self.text = text
         self.hash = hashlib.sha256(data).hexdigest()
         self.schema = cedar_schema(self.catalog)
-        self.rules = _rules(text)
-        _validate(text, self.schema, self.rules)
+        self._policies = annotated_policies(text, allowed=_ANNOTATIONS)
+        self.rules = tuple(_rule(policy) for policy in self._policies)
+        validate_policies(text, self.schema, self._policies)
         self.policy_set = cedarpy.PolicySet.from_str(text)
         self.rules_by_cedar_id: Mapping[str, PolicyRule] = MappingProxyType(
             {rule.cedar_id: rule for rule in self.rules}
@@ -110,7 +115,7 @@ class PolicyBundle:
 
     def explain(self, cedar_message: str) -> str:
         """A Cedar message with positional policy ids replaced by their @id."""
-        return _name_policies(cedar_message, self.rules)
+        return name_policies(cedar_message, self._policies)
 
 
 @functools.cache
@@ -118,69 +123,19 @@ def default_policy_text() -> str:
     return resources.files("affidavit.policy").joinpath("default.cedar").read_text("utf-8")
 
 
-def _checked_bytes(text: object) -> bytes:
-    if not isinstance(text, str):
-        raise InputError(f"policy text must be a string, not {type(text).__name__}.")
-    try:
-        data = text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise InputError("policy text contains characters that are not valid Unicode.") from None
-    if len(data) > MAX_POLICY_BYTES:
-        raise InputError(f"policy text is {len(data)} bytes; the limit is {MAX_POLICY_BYTES}.")
-    return data
-
-
-def _rules(text: str) -> tuple[PolicyRule, ...]:
-    try:
-        document = json.loads(cedarpy.policies_to_json_str(text))
-    except ValueError as exc:
-        raise InputError(f"the policy text does not parse: {shorten(str(exc))}.") from None
-    if document.get("templates") or document.get("templateLinks"):
-        raise InputError("policy templates (?principal, ?resource) are not supported.")
-    policies = document.get("staticPolicies", {})
-    if not policies:
-        raise InputError("the policy text contains no policy.")
-    rules: list[PolicyRule] = []
-    seen: dict[str, str] = {}
-    for cedar_id in sorted(policies, key=lambda name: int(name.removeprefix("policy"))):
-        policy = policies[cedar_id]
-        rule = _rule(cedar_id, policy["effect"], policy.get("annotations") or {})
-        if rule.id in seen:
-            raise InputError(f"two policies have @id({rule.id!r}); ids must be unique.")
-        seen[rule.id] = cedar_id
-        rules.append(rule)
-    return tuple(rules)
-
-
-def _rule(
-    cedar_id: str, effect: Literal["permit", "forbid"], notes: dict[str, str | None]
-) -> PolicyRule:
-    number = int(cedar_id.removeprefix("policy")) + 1
-    for key, value in notes.items():
-        if value is None:
-            raise InputError(f'policy #{number}: @{key} needs a value, e.g. @{key}("...").')
-    policy_id = notes.get("id")
-    if policy_id is None:
-        raise InputError(f'policy #{number} ({effect}) needs an @id("...") annotation.')
-    if _POLICY_ID.fullmatch(policy_id) is None:
-        raise InputError(
-            f"policy #{number}: @id({preview(policy_id)}) must be 1-64 letters, digits or _.:- ."
-        )
-    where = f"policy {policy_id!r}"
-    unknown = sorted(set(notes) - _ANNOTATIONS)
-    if unknown:
-        allowed = ", ".join(f"@{name}" for name in sorted(_ANNOTATIONS))
-        raise InputError(f"{where}: unknown annotation @{unknown[0]}; allowed: {allowed}.")
+def _rule(policy: AnnotatedPolicy) -> PolicyRule:
+    """The engine's view of one policy: description and, for a permit, its requirements."""
+    notes, where = policy.annotations, policy.where
     description = notes.get("description", "")
-    assert description is not None
     if len(description) > 500 or not description.isprintable():
         raise InputError(f"{where}: @description must be printable and at most 500 characters.")
-    if effect == "forbid":
+    if policy.effect == "forbid":
         present = sorted(_REQUIREMENT_KEYS & set(notes))
         if present:
             raise InputError(f"{where}: a forbid cannot carry @{present[0]}; it always denies.")
-        return PolicyRule(policy_id, cedar_id, effect, description, None)
-    return PolicyRule(policy_id, cedar_id, effect, description, _requirements(where, notes))
+        return PolicyRule(policy.id, policy.cedar_id, policy.effect, description, None)
+    requirements = _requirements(where, notes)
+    return PolicyRule(policy.id, policy.cedar_id, policy.effect, description, requirements)
 
 
 def _requirements(where: str, notes: Mapping[str, str | None]) -> Requirements:
@@ -211,17 +166,3 @@ def _number(where: str, key: str, text: str, low: int, high: int) -> int:
     if _DECIMAL.fullmatch(text) is None or not low <= int(text) <= high:
         raise InputError(f"{where}: @{key}({text!r}) must be a whole number from {low} to {high}.")
     return int(text)
-
-
-def _validate(text: str, schema: cedarpy.Schema, rules: tuple[PolicyRule, ...]) -> None:
-    result = cedarpy.validate_policies(text, schema)
-    if result.validation_passed:
-        return
-    problems = [_name_policies(error.error, rules) for error in result.errors[:5]]
-    more = f" (and {len(result.errors) - 5} more)" if len(result.errors) > 5 else ""
-    raise InputError(f"the policy does not match the schema: {'; '.join(problems)}{more}.")
-
-
-def _name_policies(message: str, rules: tuple[PolicyRule, ...]) -> str:
-    names = {rule.cedar_id: rule.id for rule in rules}
-    return _CEDAR_ID.sub(lambda m: f"`{names.get(m.group(1), m.group(1))}`", message)
