@@ -33,6 +33,7 @@ test: lint typecheck unit
 
 bench: $(INSTALLED)
 	$(BIN)/python bench/ledger.py --quick
+	$(BIN)/python bench/governance.py --quick
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis $(DEMO_HOME)
