@@ -46,3 +46,16 @@ def test_readme_starts_with_the_two_commands() -> None:
     head = README.read_text().split("\n## ", 1)[0]
     assert "make demo" in head
     assert "make test" in head
+
+
+def test_every_plugin_hook_is_documented() -> None:
+    import tomllib
+
+    project = tomllib.loads((DOCS.parent / "pyproject.toml").read_text())["project"]
+    groups = list(project["entry-points"])
+    assert {"affidavit.normalizers", "affidavit.detectors", "affidavit.connectors"} <= set(groups)
+    docs = "".join(p.read_text() for p in DOCS.glob("*.md"))
+    for group in groups:
+        assert f"`{group}`" in docs or f'"{group}"' in docs, (
+            f"entry point group {group} is undocumented"
+        )
