@@ -62,9 +62,8 @@ def view_evidence(batch: Batch, proposal_id: str, viewer: Identity, now: datetim
         )
     )
     batch.conn.execute(
-        t.evidence_views.insert().values(
-            proposal_id=proposal_id, identity_id=viewer.id, seq=appended.seq
-        )
+        t.evidence_views.insert(),
+        dict(proposal_id=proposal_id, identity_id=viewer.id, seq=appended.seq),
     )
 
 
@@ -130,13 +129,14 @@ def decide(
         )
     )
     batch.conn.execute(
-        a.insert().values(
+        a.insert(),
+        dict(
             proposal_id=proposal_id,
             approver_id=approver.id,
             verdict="approve" if approve else "deny",
             rationale=rationale,
             seq=appended.seq,
-        )
+        ),
     )
     if not approve:
         batch.conn.execute(
@@ -178,7 +178,8 @@ def invoke_breakglass(
         )
     )
     batch.conn.execute(
-        t.breakglass_reviews.insert().values(
+        t.breakglass_reviews.insert(),
+        dict(
             proposal_id=proposal_id,
             invoked_by=invoker.id,
             justification=justification,
@@ -187,7 +188,7 @@ def invoke_breakglass(
             outcome=None,
             rationale=None,
             seq=appended.seq,
-        )
+        ),
     )
     p.issue_authorization(batch, proposal, "breakglass", now, authorization_ttl_s)
     return p.load(batch.conn, proposal_id, now)

@@ -23,14 +23,15 @@ def import_assets(batch: Batch, imported: Sequence[Asset], source: str) -> int:
             delete(t.assets).where(t.assets.c.kind == asset.kind, t.assets.c.id == asset.id)
         )
         conn.execute(
-            t.assets.insert().values(
+            t.assets.insert(),
+            dict(
                 kind=asset.kind,
                 id=asset.id,
                 criticality=asset.criticality,
                 environment=asset.environment,
                 owner=asset.owner,
                 tags=json_text(list(asset.tags)),
-            )
+            ),
         )
     batch.append(
         Entry(

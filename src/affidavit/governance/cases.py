@@ -23,9 +23,8 @@ def ensure_case(batch: Batch, case_id: str, actor: str, now: datetime) -> None:
         return
     appended = batch.append(Entry(type="case.opened", actor=actor, case=case_id, body={}))
     batch.conn.execute(
-        t.cases.insert().values(
-            id=case_id, opened_seq=appended.seq, opened_by=actor, opened_at=iso(now)
-        )
+        t.cases.insert(),
+        dict(id=case_id, opened_seq=appended.seq, opened_by=actor, opened_at=iso(now)),
     )
 
 

@@ -95,7 +95,8 @@ def record(
         )
     )
     batch.conn.execute(
-        t.dispositions.insert().values(
+        t.dispositions.insert(),
+        dict(
             seq=appended.seq,
             proposal_id=proposal_id,
             actor_id=actor.id,
@@ -104,6 +105,6 @@ def record(
             rationale=rationale,
             override_proposal_id=override_with,
             evidence_viewed=json_text(viewed),
-        )
+        ),
     )
     return appended.seq

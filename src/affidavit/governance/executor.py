@@ -85,7 +85,8 @@ def start(
         )
     )
     batch.conn.execute(
-        t.executions.insert().values(
+        t.executions.insert(),
+        dict(
             id=auth.id,
             proposal_id=proposal_id,
             connector=spec.connector,
@@ -93,7 +94,7 @@ def start(
             result=None,
             started_seq=appended.seq,
             finished_seq=None,
-        )
+        ),
     )
     return _request(proposal, auth.id, catalog)
 

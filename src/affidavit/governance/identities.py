@@ -175,7 +175,8 @@ def create(batch: Batch, identity: Identity, token: str, token_ttl_s: float, now
         if not owner.is_human or owner.status != "active":
             raise InputError(f"owner {owner.id} must be an active person")
     conn.execute(
-        t.identities.insert().values(
+        t.identities.insert(),
+        dict(
             id=identity.id,
             kind=identity.kind,
             roles=json_text(list(identity.roles)),
@@ -186,7 +187,7 @@ def create(batch: Batch, identity: Identity, token: str, token_ttl_s: float, now
             status="active",
             expires_at=identity.expires_at,
             created_at=iso(now),
-        )
+        ),
     )
     expires = _issue_token(conn, identity.id, token, token_ttl_s, now)
     batch.append(
@@ -203,13 +204,14 @@ def _issue_token(
 ) -> str:
     expires = later(now, ttl_s)
     conn.execute(
-        t.tokens.insert().values(
+        t.tokens.insert(),
+        dict(
             token_hash=hash_token(token),
             identity_id=identity_id,
             created_at=iso(now),
             expires_at=expires,
             revoked_at=None,
-        )
+        ),
     )
     return expires
 

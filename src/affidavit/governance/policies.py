@@ -64,8 +64,9 @@ class PolicyStore:
         )
         batch.conn.execute(t.policy_bundles.delete().where(t.policy_bundles.c.hash == bundle.hash))
         batch.conn.execute(
-            t.policy_bundles.insert().values(
+            t.policy_bundles.insert(),
+            dict(
                 hash=bundle.hash, text=bundle.text, published_seq=appended.seq, published_by=actor
-            )
+            ),
         )
         return bundle.hash

@@ -185,7 +185,7 @@ def record(
         "created_at": iso(now),
         "seq": appended.seq,
     }
-    batch.conn.execute(t.proposals.insert().values(**row))
+    batch.conn.execute(t.proposals.insert(), row)
     proposal = row_to_proposal(_Row(row), now)
     if decision.effect == "allow":
         # inserted as authorized already: the authorization needs no status update
@@ -213,7 +213,8 @@ def issue_authorization(
     authorization_id = new_id("auth")
     expires = later(now, ttl_s)
     batch.conn.execute(
-        t.authorizations.insert().values(
+        t.authorizations.insert(),
+        dict(
             id=authorization_id,
             proposal_id=proposal.id,
             action_hash=proposal.action_hash,
@@ -222,7 +223,7 @@ def issue_authorization(
             expires_at=expires,
             consumed_at=None,
             seq=batch.size,
-        )
+        ),
     )
     if set_status:
         batch.conn.execute(

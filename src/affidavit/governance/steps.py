@@ -171,7 +171,8 @@ def record(
         )
     )
     batch.conn.execute(
-        t.steps.insert().values(
+        t.steps.insert(),
+        dict(
             id=step_id,
             case_id=case_id,
             agent_id=agent.id,
@@ -180,6 +181,6 @@ def record(
             parents=json_text(list(dict.fromkeys(parents))),
             data_classes=json_text(sorted(labels)),
             seq=appended.seq,
-        )
+        ),
     )
     return StepRecord(step_id, appended.seq, tuple(sorted(labels)), digests[0], digests[1])
