@@ -465,3 +465,33 @@ def test_detokenize_is_audited_and_role_bound(gov: Governor, cast: Cast) -> None
     assert len(revealed) == 1
     assert b"maria.gonzalez" not in revealed[0].data
     assert revealed[0].actor == "human:dpo"
+
+
+def test_a_bundle_published_elsewhere_voids_authorizations_decided_on_the_old_one(
+    ledger: object,
+    settings: object,
+    clock: Clock,
+    connectors: dict,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Another node's publish may reach this one's decision cache up to a second late;
+    the executor still reads the active bundle fresh and refuses the stale authorization."""
+    from tests.governance.conftest import add_cast, make_governor
+
+    from affidavit.governance import policies
+
+    monkeypatch.setattr(policies, "ACTIVE_BUNDLE_TTL_S", 3600.0)  # a slow node: stale for sure
+    here = make_governor(ledger, settings, clock, connectors, auto_execute=False)  # type: ignore[arg-type]
+    elsewhere = make_governor(ledger, settings, clock, connectors)  # type: ignore[arg-type]
+    cast = add_cast(here)
+    here.propose(
+        cast.alice, case="C", action="enrich_ip_reputation", target="ip:203.0.113.1"
+    )  # warm
+    elsewhere.publish_policy(elsewhere.active_policy()[1] + "\n// v2 from another node\n")
+    stale = here.propose(
+        cast.alice, case="C", action="enrich_ip_reputation", target="ip:203.0.113.2"
+    )
+    assert stale.status == "authorized"
+    assert stale.bundle_hash != elsewhere.active_policy()[0]  # decided under the old bundle
+    with pytest.raises(PolicyError, match="policy changed"):
+        here.execute(stale.id)

@@ -131,7 +131,9 @@ class Governor:
 
     def publish_policy(self, text: str, actor: str = "system:admin") -> str:
         bundle = PolicyBundle.publish(text, self.catalog)
-        return self.ledger.execute(lambda b: self.policies.publish(b, bundle, actor))
+        published = self.ledger.execute(lambda b: self.policies.publish(b, bundle, actor))
+        self.policies.forget_active()  # this process decides under its own publish at once
+        return published
 
     def active_policy(self) -> tuple[str, str]:
         with self.ledger.db.read() as conn:
@@ -434,7 +436,7 @@ class Governor:
         now = self.clock()
         with self.ledger.db.read() as conn:
             proposal = p.load(conn, proposal_id, now)
-            bundle_hash = self.policies.engine(conn).bundle.hash
+            bundle_hash = self.policies.engine(conn, fresh=True).bundle.hash
         request = self.ledger.execute(
             lambda b: executor.start(
                 b,

@@ -7,6 +7,7 @@ default bundle is. Each process caches one engine per bundle hash.
 from __future__ import annotations
 
 import threading
+import time
 
 from sqlalchemy import Connection, select
 
@@ -16,7 +17,12 @@ from affidavit.ledger.batch import Batch
 from affidavit.ledger.entry import Entry
 from affidavit.policy import Catalog, PolicyBundle, PolicyEngine
 
-__all__ = ["PolicyStore"]
+__all__ = ["ACTIVE_BUNDLE_TTL_S", "PolicyStore"]
+
+ACTIVE_BUNDLE_TTL_S = 1.0
+"""How long a process trusts the active bundle it last read. A proposal decided on
+the previous bundle right after a publish is safe: its authorization is bound to the
+bundle it was decided under, and the executor refuses it once another is active."""
 
 
 class PolicyStore:
@@ -27,6 +33,8 @@ class PolicyStore:
         self._lock = threading.Lock()
         self._engines: dict[str, PolicyEngine] = {}
         self._default: PolicyEngine | None = None
+        self._active: str | None = None
+        self._checked_at = -ACTIVE_BUNDLE_TTL_S
 
     def active_text(self, conn: Connection) -> str | None:
         b = t.policy_bundles
@@ -34,9 +42,17 @@ class PolicyStore:
         text = conn.execute(q).scalar()
         return None if text is None else str(text)
 
-    def engine(self, conn: Connection) -> PolicyEngine:
+    def engine(self, conn: Connection, *, fresh: bool = False) -> PolicyEngine:
+        """The active engine; ``fresh`` reads the active bundle now (the executor does)."""
         b = t.policy_bundles
-        active = conn.execute(select(b.c.hash).order_by(b.c.published_seq.desc()).limit(1)).scalar()
+        now = time.monotonic()
+        if not fresh and now - self._checked_at < ACTIVE_BUNDLE_TTL_S:
+            active = self._active
+        else:
+            active = conn.execute(
+                select(b.c.hash).order_by(b.c.published_seq.desc()).limit(1)
+            ).scalar()
+            self._active, self._checked_at = active, now
         with self._lock:
             if active is None:
                 if self._default is None:
@@ -49,6 +65,9 @@ class PolicyStore:
             with self._lock:
                 self._engines[active] = engine
         return engine
+
+    def forget_active(self) -> None:
+        self._checked_at = -ACTIVE_BUNDLE_TTL_S
 
     def publish(self, batch: Batch, bundle: PolicyBundle, actor: str) -> str:
         current = self.active_text(batch.conn)
