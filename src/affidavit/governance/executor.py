@@ -30,7 +30,7 @@ __all__ = ["finish", "start"]
 
 def start(
     batch: Batch,
-    proposal_id: str,
+    proposal: p.Proposal,
     *,
     action: str,
     target: str,
@@ -39,8 +39,13 @@ def start(
     catalog: Catalog,
     now: datetime,
 ) -> ActionRequest:
-    """Consume the proposal's authorization for exactly (action, target, params)."""
-    proposal = p.load(batch.conn, proposal_id, now)
+    """Consume the proposal's authorization for exactly (action, target, params).
+
+    ``proposal`` may be the caller's copy: what it is read for (id, case, action,
+    target, params) never changes after creation; what can change, its
+    authorization, is read and consumed here, inside the write.
+    """
+    proposal_id = proposal.id
     auth = batch.conn.execute(
         select(t.authorizations).where(t.authorizations.c.proposal_id == proposal_id)
     ).first()
@@ -127,21 +132,22 @@ def run_connector(
         return ActionResult(status="failed", detail={"error": f"{type(exc).__name__}: {exc}"[:500]})
 
 
-def finish(batch: Batch, execution_id: str, result: ActionResult, now: datetime) -> str:
+def finish(
+    batch: Batch, execution_id: str, result: ActionResult, now: datetime, case_id: str
+) -> str:
     row = batch.conn.execute(select(t.executions).where(t.executions.c.id == execution_id)).first()
     if row is None:
         raise NotFound(f"no execution {execution_id}")
     if row.status != "running":
         return str(row.status)  # already finished: idempotent
-    proposal = p.load(batch.conn, row.proposal_id, now)
     detail = dict(result.detail)
     appended = batch.append(
         Entry(
             type="execution.finished",
             actor="system:executor",
-            case=proposal.case_id,
+            case=case_id,
             body={
-                "proposal": proposal.id,
+                "proposal": row.proposal_id,
                 "execution": execution_id,
                 "status": result.status,
                 "detail": detail,
@@ -160,7 +166,7 @@ def finish(batch: Batch, execution_id: str, result: ActionResult, now: datetime)
     )
     new_status = "executed" if result.status == "succeeded" else "failed"
     batch.conn.execute(
-        update(t.proposals).where(t.proposals.c.id == proposal.id).values(status=new_status)
+        update(t.proposals).where(t.proposals.c.id == row.proposal_id).values(status=new_status)
     )
     return new_status
 

@@ -8,6 +8,7 @@ race another writer and every state change is a durable ledger entry.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
@@ -417,8 +418,7 @@ class Governor:
 
     def _maybe_execute(self, proposal: p.Proposal) -> p.Proposal:
         if proposal.status == "authorized" and self.settings.auto_execute:
-            self.execute(proposal.id)
-            return self.proposal(proposal.id)
+            return dataclasses.replace(proposal, status=self.execute(proposal.id, known=proposal))
         return proposal
 
     def execute(
@@ -428,19 +428,22 @@ class Governor:
         action: str | None = None,
         target: str | None = None,
         params: Mapping[str, Any] | None = None,
+        known: p.Proposal | None = None,
     ) -> str:
         """Run an authorized proposal; exactly its action, target and params unless given.
 
         Giving other values is how a tampered executor request looks: it is refused.
+        ``known`` is the proposal as the caller just committed it (saves a read; the
+        authorization is still checked inside the write).
         """
         now = self.clock()
         with self.ledger.db.read() as conn:
-            proposal = p.load(conn, proposal_id, now)
+            proposal = known if known is not None else p.load(conn, proposal_id, now)
             bundle_hash = self.policies.engine(conn, fresh=True).bundle.hash
         request = self.ledger.execute(
             lambda b: executor.start(
                 b,
-                proposal_id,
+                proposal,
                 action=proposal.action if action is None else action,
                 target=proposal.target if target is None else target,
                 params=proposal.params if params is None else params,
@@ -452,7 +455,9 @@ class Governor:
         connector = self.catalog.get(proposal.action).connector
         result = executor.run_connector(self.connectors, connector, request)
         return self.ledger.execute(
-            lambda b: executor.finish(b, request.execution_id, result, self.clock())
+            lambda b: executor.finish(
+                b, request.execution_id, result, self.clock(), proposal.case_id
+            )
         )
 
     # -- reading -----------------------------------------------------------
