@@ -521,10 +521,6 @@ class Governor:
         with self.ledger.db.read() as conn:
             return cases.list_cases(conn)
 
-    def require_human(self, identity: Identity, what: str) -> None:
-        if not identity.is_human:
-            raise PolicyError(f"{identity.kind} {identity.id} cannot {what}")
-
     def case_state(self, case: str) -> dict[str, dict[str, Any]]:
         """What the tables say about a case, in the shape of ``CaseReplay.state()``."""
         state: dict[str, dict[str, Any]] = {}

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -268,7 +267,3 @@ def parse_list(text: str | None) -> tuple[str, ...]:
     if len(items) > 256:
         raise InputError("at most 256 items in a list")
     return items
-
-
-def humans_with_role(identities: Sequence[Identity], role: str) -> list[Identity]:
-    return [i for i in identities if i.is_human and role in i.roles]
