@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from affidavit.errors import AffidavitError, Conflict
+from affidavit.errors import AffidavitError
 from affidavit.governance.alerts import Alert, generate_alerts, normalize
 from affidavit.governance.governor import Governor
 from affidavit.governance.identities import Identity
@@ -134,7 +134,7 @@ def _attempt(report: DemoReport, what: str, fn: Any, *args: Any, **kwargs: Any) 
     """Run one governed operation; a refusal is part of the story, recorded, not fatal."""
     try:
         return fn(*args, **kwargs)
-    except (Conflict, AffidavitError) as exc:
+    except AffidavitError as exc:
         report.refusals.append(f"{what}: {exc.message}")
         return None
 

@@ -132,9 +132,7 @@ def run_connector(
         return ActionResult(status="failed", detail={"error": f"{type(exc).__name__}: {exc}"[:500]})
 
 
-def finish(
-    batch: Batch, execution_id: str, result: ActionResult, now: datetime, case_id: str
-) -> str:
+def finish(batch: Batch, execution_id: str, result: ActionResult, case_id: str) -> str:
     row = batch.conn.execute(select(t.executions).where(t.executions.c.id == execution_id)).first()
     if row is None:
         raise NotFound(f"no execution {execution_id}")

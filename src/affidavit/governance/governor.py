@@ -436,7 +436,5 @@ class Governor(GovernorQueries):
         connector = self.catalog.get(proposal.action).connector
         result = executor.run_connector(self.connectors, connector, request)
         return self.ledger.execute(
-            lambda b: executor.finish(
-                b, request.execution_id, result, self.clock(), proposal.case_id
-            )
+            lambda b: executor.finish(b, request.execution_id, result, proposal.case_id)
         )
