@@ -278,3 +278,14 @@ def test_policy_commands(cli: Invoke, people: dict[str, str], tmp_path: Path) ->
     )
     assert cli("policy", "publish", str(good)).code == 4  # already active
     assert cli("policy", "publish", str(tmp_path / "missing.cedar")).code == 2
+
+
+def test_identity_expiry_must_be_a_utc_time(cli: Invoke) -> None:
+    # regression: a free-text expiry sorted after every real time and never expired
+    bad = cli("identity", "add", "eve", "--human", "--expires", "next year")
+    assert bad.code == 2
+    assert "not a UTC time" in bad.err
+    assert (
+        cli("identity", "add", "eve", "--human", "--expires", "2027-01-31T00:00:00.000000Z").code
+        == 0
+    )

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, bindparam, select, update
 
 from affidavit.errors import AuthError, Conflict, InputError, NotFound
 from affidavit.governance import _tables as t
-from affidavit.governance._common import check_name, from_json, iso, json_text, later
+from affidavit.governance._common import check_name, from_json, iso, json_text, later, parse_iso
 from affidavit.ledger.batch import Batch
 from affidavit.ledger.entry import Entry
 from affidavit.policy import Principal
@@ -62,6 +62,14 @@ class Identity:
                 and role[9:].replace("_", "a").isalnum()
             ):
                 raise InputError(f"unknown role {role!r}: roles are {HUMAN_ROLES_PATTERN}")
+        if self.expires_at is not None:
+            # Expiry is compared as text: only the ledger's own format sorts like time.
+            try:
+                parse_iso(self.expires_at)
+            except (TypeError, ValueError):
+                raise InputError(
+                    f"expiry {self.expires_at!r} is not a UTC time like 2027-01-31T00:00:00.000000Z"
+                ) from None
         if self.is_human:
             if self.scopes or self.owner:
                 raise InputError("people have roles; scopes and an owner belong to agents")
