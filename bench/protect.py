@@ -35,7 +35,7 @@ from typing import Any
 
 from affidavit.protect import Scanner
 from affidavit.protect.engines import hyperscan_available
-from affidavit.protect.synthetic import DECOYS, SAMPLERS, Sample
+from affidavit.samples.secrets import DECOYS, SAMPLERS, Sample
 
 MB = 1_000_000
 TARGET_MBPS = 50.0

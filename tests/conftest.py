@@ -30,7 +30,7 @@ from affidavit.config import Settings, load_settings
 from affidavit.ledger.log import Ledger
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
+TEST_DATA = REPO / "tests" / "data"
 
 TEST_DATABASE_URL_ENV = "AFFIDAVIT_TEST_DATABASE_URL"
 POSTGRES_URL = os.environ.get(TEST_DATABASE_URL_ENV) or None

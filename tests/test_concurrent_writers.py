@@ -24,9 +24,9 @@ from pathlib import Path
 import pytest
 
 from affidavit.config import Settings
-from affidavit.governance.alerts import generate_alerts
 from affidavit.ledger import note
 from affidavit.ledger.log import Ledger
+from affidavit.samples.alerts import generate_alerts
 
 pytestmark = pytest.mark.slow
 

@@ -10,11 +10,11 @@ import pytest
 
 from affidavit.config import Settings, load_settings
 from affidavit.connectors import InMemoryConnector
-from affidavit.governance.alerts import generate_alerts
 from affidavit.governance.governor import Governor
 from affidavit.governance.identities import Identity
-from affidavit.governance.intake import ingest_objects
+from affidavit.governance.ingest import ingest_objects
 from affidavit.ledger.log import Ledger
+from affidavit.samples.alerts import generate_alerts
 
 # Planted by the sample alert generator (command lines, URLs, headers) ...
 IN_ALERTS = [

@@ -21,13 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from affidavit.errors import AffidavitError
-from affidavit.governance.alerts import Alert, generate_alerts, normalize
 from affidavit.governance.governor import Governor
 from affidavit.governance.identities import Identity
-from affidavit.governance.intake import IngestResult, ingest_objects
+from affidavit.governance.ingest import IngestResult, ingest_objects
+from affidavit.intake import Alert, normalize
 from affidavit.ledger import merkle, note
 from affidavit.ledger.verify import VerifyReport
 from affidavit.oversight import replay_case
+from affidavit.samples.alerts import generate_alerts
 
 __all__ = ["DemoReport", "run_demo"]
 

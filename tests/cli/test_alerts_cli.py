@@ -8,13 +8,11 @@ from pathlib import Path
 import pytest
 
 from tests.cli.conftest import Invoke
-from tests.conftest import SHARED_DATA
+from tests.conftest import TEST_DATA
 
-VENDOR = SHARED_DATA / "alerts" / "vendor"
-needs_samples = pytest.mark.skipif(not VENDOR.is_dir(), reason=f"{VENDOR} not present")
+VENDOR = TEST_DATA / "alerts" / "vendor"
 
 
-@needs_samples
 @pytest.mark.parametrize(
     ("name", "vendor"),
     [
@@ -35,7 +33,6 @@ def test_ingest_each_vendor_sample(cli: Invoke, name: str, vendor: str) -> None:
     assert cli("ledger", "verify").code == 0
 
 
-@needs_samples
 def test_ingest_json_lines_and_duplicates(cli: Invoke, tmp_path: Path) -> None:
     lines = [json.dumps(json.loads((VENDOR / n).read_text())) for n in ("scc.json", "falco.json")]
     path = tmp_path / "alerts.jsonl"

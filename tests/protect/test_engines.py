@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from affidavit.protect import Finding, Scanner
-from affidavit.protect.synthetic import DECOYS, SAMPLERS
+from affidavit.samples.secrets import DECOYS, SAMPLERS
 from tests.protect._cases import NEGATIVE, POSITIVE
 
 _SETTINGS = settings(

@@ -29,8 +29,8 @@ from affidavit.protect import (
     protect_text,
     scan,
 )
-from affidavit.protect.synthetic import SAMPLERS
 from affidavit.protect.treatments import MAX_JSON_DEPTH
+from affidavit.samples.secrets import SAMPLERS
 
 KEY = bytes(range(32))
 TEXT = "login bob@corp.local from 10.1.2.3 key AKIAIOSFODNN7EXAMPLE card 4111 1111 1111 1111"

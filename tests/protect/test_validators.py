@@ -7,7 +7,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from affidavit.protect.synthetic import iban, luhn_complete
 from affidavit.protect.validators import (
     char_classes,
     iban_valid,
@@ -19,6 +18,7 @@ from affidavit.protect.validators import (
     shannon_entropy,
     us_ssn_valid,
 )
+from affidavit.samples.secrets import iban, luhn_complete
 
 
 @pytest.mark.parametrize(

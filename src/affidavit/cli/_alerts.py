@@ -8,7 +8,7 @@ import typer
 
 from affidavit.cli._common import JSON_OPTION, open_governor, print_json
 from affidavit.errors import InputError
-from affidavit.governance.intake import ingest_alerts
+from affidavit.governance.ingest import ingest_alerts
 
 app = typer.Typer(help="Alerts from detection tools.", no_args_is_help=True)
 

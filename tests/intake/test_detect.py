@@ -1,0 +1,273 @@
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from affidavit.errors import InputError
+from affidavit.intake import (
+    Alert,
+    detect_vendor,
+    normalize,
+    read_alerts,
+)
+from affidavit.intake.normalizers import falco
+from affidavit.samples.alerts import generate_alerts
+
+from ._shared import panther_tests, shared_data, vendor_sample
+
+_VENDOR_FILES = {
+    "defender_endpoint.json": "microsoft_defender",
+    "crowdstrike_falcon.json": "crowdstrike_falcon",
+    "guardduty.json": "aws_guardduty",
+    "scc.json": "google_scc",
+    "falco.json": "falco",
+}
+_PANTHER_FILES = {
+    "okta_threatinsight_security_threat_detected.yml": "okta",
+    "crowdstrike_detection_passthrough.yml": "crowdstrike_falcon",
+    "defender_detection_passthrough.yml": "microsoft_defender",
+    "aws_guardduty_high_sev_findings.yml": "aws_guardduty",
+}
+
+
+@pytest.mark.parametrize(("file_name", "vendor"), sorted(_VENDOR_FILES.items()))
+def test_vendor_samples_are_detected(file_name: str, vendor: str) -> None:
+    assert detect_vendor(vendor_sample(file_name)).name == vendor
+
+
+@pytest.mark.parametrize(("file_name", "vendor"), sorted(_PANTHER_FILES.items()))
+def test_labelled_panther_alerts_are_detected(file_name: str, vendor: str) -> None:
+    alerts = [t["Log"] for t in panther_tests(file_name) if t["ExpectedResult"] is True]
+    assert alerts
+    for event in alerts:
+        assert detect_vendor(event).name == vendor
+        assert normalize(event).vendor == vendor
+
+
+@pytest.mark.parametrize(
+    "file_name",
+    [
+        "ec2_proxy_s3_exfiltration_2020-09-14011940.json",
+        "psh_lsass_memory_dump_comsvcs_2020-10-18T19500924.json",
+    ],
+)
+def test_raw_logs_are_not_alerts(file_name: str) -> None:
+    # CloudTrail and Windows Security/Sysmon events are telemetry, not alerts.
+    records = list(read_alerts((shared_data() / "logs" / file_name).read_bytes()))
+    assert len(records) > 100
+    for record in records:
+        with pytest.raises(InputError, match=r"^unrecognised alert format; keys seen: '"):
+            normalize(record)
+
+
+def test_unrecognised_message_lists_keys() -> None:
+    with pytest.raises(InputError) as raised:
+        detect_vendor({f"key{i:02d}": i for i in range(20)})
+    assert str(raised.value) == (
+        "unrecognised alert format; keys seen: "
+        + ", ".join(f"'key{i:02d}'" for i in range(15))
+        + " and 5 more."
+    )
+    with pytest.raises(InputError, match="keys seen: none"):
+        detect_vendor({})
+    with pytest.raises(InputError, match="must be a JSON object, not list"):
+        detect_vendor([1])  # type: ignore[arg-type]
+
+
+class _AnyRule:
+    """A real (if greedy) normaliser: claims every object with a "rule" key."""
+
+    name = "any_rule"
+
+    def detect(self, obj: Mapping[str, Any]) -> bool:
+        return "rule" in obj
+
+    def normalize(self, obj: Mapping[str, Any]) -> Alert:
+        raise InputError("not implemented for this test")
+
+
+def test_two_matching_normalisers_are_ambiguous() -> None:
+    with pytest.raises(InputError, match=r"ambiguous alert format: .*any_rule, falco; keys seen"):
+        detect_vendor(vendor_sample("falco.json"), [falco.NORMALIZER, _AnyRule()])
+
+
+def test_explicit_normaliser_list_limits_detection() -> None:
+    assert detect_vendor(vendor_sample("falco.json"), [falco.NORMALIZER]) is falco.NORMALIZER
+    with pytest.raises(InputError, match="unrecognised"):
+        normalize(vendor_sample("guardduty.json"), [falco.NORMALIZER])
+
+
+# ---- robustness: nothing but InputError, whatever arrives ----
+
+_DETECTION_KEYS = [
+    "class_uid",
+    "finding_info",
+    "rule",
+    "priority",
+    "output",
+    "time",
+    "eventType",
+    "eventtype",
+    "uuid",
+    "published",
+    "actor",
+    "finding",
+    "name",
+    "category",
+    "detail",
+    "source",
+    "arn",
+    "type",
+    "id",
+    "alertCreationTime",
+    "machineId",
+    "properties",
+    "AlertId",
+    "Title",
+    "ServiceSource",
+    "DetectionSource",
+    "metadata",
+    "event",
+    "ExternalApiType",
+    "DetectId",
+    "ComputerName",
+    "SeverityName",
+    "detection_id",
+    "behaviors",
+    "device",
+    "composite_id",
+    "severity",
+    "evidence",
+    "createdAt",
+    "output_fields",
+]
+_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=12)
+    | st.sampled_from(
+        [
+            2004,
+            "aws.guardduty",
+            "DetectionSummaryEvent",
+            "AdvancedHunting-AlertInfo",
+            "Event_EppDetectionSummaryEvent",
+            "arn:aws:guardduty:x:1:detector/d/finding/f",
+            "organizations/1/sources/2/findings/3",
+            "2025-01-01T00:00:00Z",
+            "High",
+        ]
+    )
+)
+_JSON = st.recursive(
+    _SCALARS,
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(_DETECTION_KEYS) | st.text(max_size=8), children, max_size=6
+        )
+    ),
+    max_leaves=25,
+)
+_OBJECTS = st.dictionaries(
+    st.sampled_from(_DETECTION_KEYS) | st.text(max_size=8), _JSON, max_size=8
+)
+
+
+def _only_input_errors(obj: Any) -> None:
+    try:
+        alert = normalize(obj)
+    except InputError:
+        return
+    assert isinstance(alert, Alert)
+    json.dumps(alert.to_dict())
+
+
+@settings(max_examples=400, deadline=None)
+@given(_OBJECTS)
+def test_random_objects_give_an_alert_or_an_input_error(obj: dict[str, Any]) -> None:
+    _only_input_errors(obj)
+
+
+def _samples() -> list[dict[str, Any]]:
+    found = generate_alerts(21, seed=1)  # holds every built-in format
+    found += [vendor_sample(name) for name in _VENDOR_FILES]
+    for rule_file in _PANTHER_FILES:
+        found += [test["Log"] for test in panther_tests(rule_file)]
+    return found
+
+
+_SAMPLES = _samples()
+
+
+def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    paths = [prefix]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            paths += _paths(item, (*prefix, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            paths += _paths(item, (*prefix, index))
+    return paths
+
+
+@st.composite
+def _mutated_sample(draw: st.DrawFn) -> dict[str, Any]:
+    """A real alert with a few fields replaced by random JSON or removed."""
+    sample: dict[str, Any] = copy.deepcopy(draw(st.sampled_from(_SAMPLES)))
+    for _ in range(draw(st.integers(min_value=1, max_value=4))):
+        paths = [p for p in _paths(sample) if p]
+        if not paths:
+            break
+        path = draw(st.sampled_from(paths))
+        parent = sample
+        for step in path[:-1]:
+            parent = parent[step]
+        if draw(st.booleans()) and isinstance(parent, dict):
+            del parent[path[-1]]
+        else:
+            parent[path[-1]] = draw(_JSON)
+    return sample
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_mutated_sample())
+def test_mutated_real_alerts_give_an_alert_or_an_input_error(obj: dict[str, Any]) -> None:
+    _only_input_errors(obj)
+
+
+def test_every_format_is_among_the_fuzzed_samples() -> None:
+    vendors = set()
+    for sample in _SAMPLES:
+        try:
+            vendors.add(detect_vendor(sample).name)
+        except InputError:
+            continue  # the labelled non-alerts are fuzzed too
+    assert vendors == {
+        "microsoft_defender",
+        "crowdstrike_falcon",
+        "aws_guardduty",
+        "google_scc",
+        "falco",
+        "okta",
+        "ocsf_detection_finding",
+    }
+
+
+def test_python_values_that_are_not_json_are_refused() -> None:
+    event = vendor_sample("falco.json")
+    event["output_fields"]["when"] = object()
+    with pytest.raises(InputError, match="not JSON"):
+        normalize(event)
+    event = vendor_sample("guardduty.json")
+    event["detail"]["severity"] = float("nan")
+    with pytest.raises(InputError, match="NaN or Infinity at"):
+        normalize(event)
