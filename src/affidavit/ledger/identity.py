@@ -60,11 +60,20 @@ def bind_log_key(db: Database, settings: Settings, *, create: bool = True) -> Lo
 
 
 def bind_vault_key(db: Database, settings: Settings) -> FileKEK:
-    """The vault's key-encryption key; the database remembers which one it uses."""
-    settings.ensure_home()
-    kek = load_or_create_file_kek(settings.vault_key_path)
+    """The vault's key-encryption key; the database remembers which one it uses.
+
+    Created only for a database that has none yet: a missing key of an existing
+    database is an error, not a reason to make a new one beside it.
+    """
     with db.read() as conn:
         expected = conn.execute(select(meta.c.value).where(meta.c.key == "vault_kek_id")).scalar()
+    if expected is not None and not settings.vault_key_path.exists():
+        raise ConfigError(
+            f"vault key {settings.vault_key_path} is missing; this database's payloads are "
+            f"sealed with vault key id {expected}: restore its vault.key"
+        )
+    settings.ensure_home()
+    kek = load_or_create_file_kek(settings.vault_key_path)
     if expected is None:
         with db.write() as conn:
             insert_ignore(conn, meta, {"key": "vault_kek_id", "value": kek.key_id})

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +22,7 @@ from sqlalchemy import Connection, func, select
 
 from affidavit.errors import AffidavitError, VerificationError
 from affidavit.ledger import note, tree
+from affidavit.ledger.anchors import Anchor, check_anchors
 from affidavit.ledger.entry import entry_prefix, entry_tail
 from affidavit.ledger.merkle import frontier_append, frontier_root
 from affidavit.store import Database
@@ -47,6 +48,8 @@ class VerifyReport:
     erasures: tuple[dict[str, Any], ...] = ()
     """When, by whom and under which rule (the first MAX_LISTED_ERASURES erasure entries)."""
     payloads_decrypted: bool = False
+    anchors: tuple[int, ...] = ()
+    """Sizes of the checkpoints from outside the database (signer state, saved) it extends."""
 
     @property
     def unsigned_entries(self) -> int:
@@ -261,21 +264,23 @@ def verify_ledger(
     progress: Progress | None = None,
     *,
     vault: Vault | None = None,
+    anchors: Sequence[Anchor] = (),
 ) -> VerifyReport:
     """Verify everything; raise VerificationError at the first discrepancy.
 
     With the ``vault``, every live payload is also decrypted and hashed; without
     it (an auditor holding only the verifier key) payload contents are not read.
+    The log must extend every one of ``anchors`` and still store it.
     """
     with db.read() as conn:
         _check_meta(conn, verifier_key, origin)
         last = conn.execute(select(func.max(ledger_entries.c.seq))).scalar()
-        total = 0 if last is None else int(last) + 1
+        total = last + 1 if isinstance(last, int) else 0
         checker = _Checker(conn, verifier_key, origin, vault)
+        expected = 0
         try:
             frontier: tree.Frontier = []
             checker.checkpoints_at(0, frontier)
-            expected = 0
             rows = _stream(
                 conn,
                 "SELECT seq, leaf_hash, entry, type, case_id, actor, time "
@@ -323,8 +328,17 @@ def verify_ledger(
             checker.leftovers(expected)
             if progress is not None:
                 progress(expected, total)
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:
+            # A column whose type was altered (seq or entry stored as text...): say
+            # where, without echoing the stored value.
+            raise VerificationError(
+                f"entry {expected}: its row, or a payload, subtree or checkpoint row stored "
+                f"with it, holds a value of the wrong type or shape ({type(exc).__name__}): "
+                "the table was altered"
+            ) from None
         finally:
             checker.close()
+        check_anchors(conn, anchors, expected, frontier_root(frontier))
         return VerifyReport(
             size=expected,
             root=frontier_root(frontier),
@@ -334,4 +348,5 @@ def verify_ledger(
             erased=checker.erased_count,
             erasures=tuple(checker.erasures),
             payloads_decrypted=vault is not None,
+            anchors=tuple(a.signed.size for a in anchors),
         )
