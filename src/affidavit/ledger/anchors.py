@@ -49,7 +49,7 @@ class SignedCheckpoint:
 
 def parse_signed_checkpoint(text: str, verifier_key: str, what: str) -> SignedCheckpoint:
     """Verify ``text`` as a checkpoint signed by ``verifier_key``; VerificationError if not."""
-    origin = verifier_key.split("+", 1)[0]
+    origin = note.verifier_key_name(verifier_key)
     try:
         signed = note.verify(text, [verifier_key])
         checkpoint = Checkpoint.parse(signed.text)

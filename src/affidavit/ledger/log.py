@@ -37,6 +37,13 @@ from affidavit.ledger.identity import bind_log_key, bind_vault_key
 from affidavit.ledger.keys import LogKey
 from affidavit.ledger.reader import ConsistencyProof, InclusionProof, LedgerReader
 from affidavit.ledger.signer import Signer
+from affidavit.ledger.witnesses import (
+    Outcome,
+    WitnessClient,
+    WitnessWorker,
+    load_witnesses,
+    store_cosignatures,
+)
 from affidavit.store import Database, open_database
 from affidavit.store.engine import insert_ignore
 from affidavit.store.schema import ledger_checkpoints
@@ -87,6 +94,8 @@ class Ledger(LedgerReader):
         self._closed = False
         self._expected = 1  # entries in the last batch: the group-commit target
         self._refused: VerificationError | None = None  # the signer refused this tree
+        self.witnesses: WitnessClient | None = None
+        self._witness_worker: WitnessWorker | None = None
 
     @classmethod
     def open(cls, settings: Settings, *, create: bool = True) -> Ledger:
@@ -104,6 +113,8 @@ class Ledger(LedgerReader):
                 checkpoint_interval_s=settings.checkpoint_interval_s,
             )
             ledger.signer.last_signed()  # a corrupt or foreign state file: refuse now
+            witnesses = load_witnesses(settings.witnesses_path)
+            ledger.witnesses = WitnessClient(witnesses) if witnesses else None
         except BaseException:
             db.close()
             raise
@@ -283,11 +294,16 @@ class Ledger(LedgerReader):
         # A failed checkpoint never kills the writer: the next append or interval
         # tries again. A tree the signer refuses (rewound or forked) also stops appends.
         try:
-            self.checkpoint()
+            signed = self.checkpoint()
         except VerificationError as exc:
             self._refused = exc
+            return
         except AffidavitError:
-            pass
+            return
+        if self.witnesses is not None:
+            if self._witness_worker is None:
+                self._witness_worker = WitnessWorker(self.witness)
+            self._witness_worker.submit(signed)
 
     def _checkpoint_if_stale(self) -> None:
         self._checkpoint_quietly()
@@ -318,6 +334,18 @@ class Ledger(LedgerReader):
         except SQLAlchemyError as exc:
             self._size = -1
             raise StorageError(f"could not store the checkpoint: {exc}") from exc
+
+    def witness(self, signed_note: str) -> tuple[str, list[Outcome]]:
+        """Ask the configured witnesses to cosign a stored checkpoint; store their cosignatures.
+
+        Returns the stored note (with every cosignature so far) and what each witness said.
+        """
+        if self.witnesses is None:
+            return signed_note, []
+        lines, outcomes = self.witnesses.collect(
+            signed_note, lambda old, new: self.consistency_proof(old, new).hashes
+        )
+        return store_cosignatures(self.db, signed_note, lines), outcomes
 
     def latest_checkpoint(self) -> str | None:
         t = ledger_checkpoints
@@ -361,6 +389,8 @@ class Ledger(LedgerReader):
         if self._writer is not None:
             self._queue.put(_STOP)
             self._writer.join()
+        if self._witness_worker is not None and self.witnesses is not None:
+            self._witness_worker.close(self.witnesses.timeout_s * len(self.witnesses.witnesses))
         if self._conn is not None:
             self._conn.close()
         self.db.close()

@@ -21,10 +21,11 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from affidavit.errors import AffidavitError, VerificationError
-from affidavit.ledger import note, tree
+from affidavit.ledger import cosignature, note, tree
 from affidavit.ledger.anchors import Anchor, check_anchors
 from affidavit.ledger.entry import entry_prefix, entry_tail
 from affidavit.ledger.merkle import frontier_append, frontier_root
+from affidavit.ledger.witnesses import Witnessed, latest_witnessed
 from affidavit.store import Database
 from affidavit.store.schema import ledger_entries, meta
 from affidavit.store.vault import Vault
@@ -50,6 +51,8 @@ class VerifyReport:
     payloads_decrypted: bool = False
     anchors: tuple[int, ...] = ()
     """Sizes of the checkpoints from outside the database (signer state, saved) it extends."""
+    witnessed: Witnessed | None = None
+    """The latest checkpoint cosigned by the required witnesses (when witnesses were given)."""
 
     @property
     def unsigned_entries(self) -> int:
@@ -265,13 +268,19 @@ def verify_ledger(
     *,
     vault: Vault | None = None,
     anchors: Sequence[Anchor] = (),
+    witnesses: Sequence[str] = (),
+    witness_quorum: int | None = None,
 ) -> VerifyReport:
     """Verify everything; raise VerificationError at the first discrepancy.
 
     With the ``vault``, every live payload is also decrypted and hashed; without
     it (an auditor holding only the verifier key) payload contents are not read.
-    The log must extend every one of ``anchors`` and still store it.
+    The log must extend every one of ``anchors`` and still store it. With
+    ``witnesses`` (verifier keys), a stored checkpoint must carry valid
+    cosignatures by ``witness_quorum`` of them (default: all).
     """
+    if witnesses:
+        cosignature.quorum_of(witnesses, witness_quorum)  # bad arguments fail before the work
     with db.read() as conn:
         _check_meta(conn, verifier_key, origin)
         last = conn.execute(select(func.max(ledger_entries.c.seq))).scalar()
@@ -339,6 +348,7 @@ def verify_ledger(
         finally:
             checker.close()
         check_anchors(conn, anchors, expected, frontier_root(frontier))
+        witnessed = latest_witnessed(conn, witnesses, witness_quorum) if witnesses else None
         return VerifyReport(
             size=expected,
             root=frontier_root(frontier),
@@ -349,4 +359,5 @@ def verify_ledger(
             erasures=tuple(checker.erasures),
             payloads_decrypted=vault is not None,
             anchors=tuple(a.signed.size for a in anchors),
+            witnessed=witnessed,
         )
