@@ -12,13 +12,18 @@ from sqlalchemy import select
 
 from affidavit.config import Settings
 from affidavit.errors import ConfigError, VerificationError
-from affidavit.ledger.keys import LogKey, load_log_key, load_or_create_log_key
+from affidavit.ledger.keys import (
+    LogKey,
+    load_log_key,
+    load_or_create_log_key,
+    load_or_create_token_key,
+)
 from affidavit.store import Database
 from affidavit.store.engine import insert_ignore
 from affidavit.store.schema import ledger_entries, meta
 from affidavit.store.vault import FileKEK, load_or_create_file_kek
 
-__all__ = ["bind_log_key", "bind_vault_key"]
+__all__ = ["bind_log_key", "bind_token_key", "bind_vault_key"]
 
 
 def _has_entries(db: Database) -> bool:
@@ -86,3 +91,9 @@ def bind_vault_key(db: Database, settings: Settings) -> FileKEK:
             f"(database expects key id {expected}); restore the right vault.key"
         )
     return kek
+
+
+def bind_token_key(settings: Settings) -> bytes:
+    """The secret that keys identity-token hashes; created on the service's first use."""
+    settings.ensure_home()
+    return load_or_create_token_key(settings.token_key_path)
