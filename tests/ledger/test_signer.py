@@ -88,6 +88,16 @@ def test_the_writer_stops_appending_once_the_signer_refused(signed: Settings) ->
     assert _checkpoint_rows(signed) == {}
 
 
+def test_a_running_writer_signs_its_own_root_not_a_rewritten_tail(signed: Settings) -> None:
+    """Entries after the last checkpoint, rewritten and rehashed while the service runs:
+    the service signs the root it computed itself, so the stored tree is refused."""
+    with Ledger.open(signed) as ledger:
+        ledger.append_many([_entry(i) for i in range(SIZE, SIZE + 5)])  # not yet signed
+        rewrite_history(signed.database_url, edit={42: (b'"i":42', b'"i":24')})
+        with pytest.raises(VerificationError, match="not consistent with the checkpoint this"):
+            ledger.checkpoint()
+
+
 def test_truncated_database_is_never_signed_nor_appended_to(signed: Settings) -> None:
     truncate(signed.database_url, 23)  # the tail and its checkpoints, gone
     with Ledger.open(signed) as ledger:

@@ -272,7 +272,8 @@ class Ledger(LedgerReader):
                 f"the ledger has {size} entries but {max(signed, self._high_water)} were "
                 "committed (a signed checkpoint or this process saw them): entries were lost "
                 "or deleted; refusing to append until they are restored "
-                "(run `affidavit ledger verify`)"
+                "(run `affidavit ledger verify`; a new, empty database needs its own "
+                "AFFIDAVIT_HOME and log key)"
             )
         if size != self._size:  # first use, or another process appended
             self._frontier = tree.load_frontier(conn, size)
