@@ -96,6 +96,7 @@ class Ledger(LedgerReader):
         self._refused: VerificationError | None = None  # the signer refused this tree
         self.witnesses: WitnessClient | None = None
         self._witness_worker: WitnessWorker | None = None
+        self._submitted_size = -1
 
     @classmethod
     def open(cls, settings: Settings, *, create: bool = True) -> Ledger:
@@ -301,10 +302,12 @@ class Ledger(LedgerReader):
             return
         except AffidavitError:
             return
-        if self.witnesses is not None:
+        size = int(signed.split("\n", 2)[1])
+        if self.witnesses is not None and size > self._submitted_size:
             if self._witness_worker is None:
                 self._witness_worker = WitnessWorker(self.witness)
             self._witness_worker.submit(signed)
+            self._submitted_size = size  # an idle writer does not post the same one again
 
     def _checkpoint_if_stale(self) -> None:
         self._checkpoint_quietly()

@@ -170,8 +170,15 @@ class _Checker:
         self.next_node = next(self.nodes, None)
 
     def checkpoints_at(self, size: int, frontier: tree.Frontier) -> None:
-        while self.next_checkpoint is not None and self.next_checkpoint[0] <= size:
+        while self.next_checkpoint is not None:
             cp_size, text = self.next_checkpoint
+            if not isinstance(cp_size, int):
+                raise VerificationError(
+                    "ledger_checkpoints has a row whose size is not a number (the column's "
+                    "type was altered)"
+                )
+            if cp_size > size:
+                return
             if cp_size < size:
                 raise VerificationError(f"checkpoint row for size {cp_size} is out of order")
             where = f"checkpoint at size {cp_size} (after entry {cp_size - 1})"
