@@ -114,7 +114,7 @@ def _verify(
         if state is not None and state[0] != verifier_key:
             raise VerificationError(
                 f"the log key of the signer state in {settings.home} is not the expected "
-                f"key {verifier_key!r}"
+                "key given with --key"
             )
     elif state is not None:
         verifier_key = state[0]

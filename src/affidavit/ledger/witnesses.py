@@ -164,16 +164,14 @@ class WitnessClient:
                     f"this checkpoint's {checkpoint.size}: the log was rewound or forked"
                 )
             proof = proof_for(old, checkpoint.size) if old else []
-            response = http.post(
+            status, kind, body = _post(
+                http,
                 witness.url.rstrip("/") + "/add-checkpoint",
-                content=add_checkpoint_body(old, proof, signed_note),
+                add_checkpoint_body(old, proof, signed_note),
             )
-            body = response.content[:MAX_RESPONSE_BYTES].decode("utf-8", "replace")
-            status = response.status_code
             if status == 200:
                 return self._cosignatures(witness, checkpoint, signed_note, body)
             held = _SIZE.fullmatch(body)
-            kind = response.headers.get("content-type", "")
             if status != 409 or not kind.startswith(SIZE_CONTENT_TYPE) or held is None:
                 break
             if int(held.group(1)) == old:  # same size, another root: the witness saw a fork
@@ -188,16 +186,31 @@ class WitnessClient:
     def _cosignatures(
         self, witness: Witness, checkpoint: Checkpoint, signed_note: str, body: str
     ) -> list[str]:
-        valid = [
-            line + "\n"
-            for line in body.splitlines()
-            if line.startswith("\u2014 ")
-            and cosignature.verify_cosignatures(signed_note + line + "\n", [witness.key])
-        ]
+        try:
+            valid = [
+                line + "\n"
+                for line in body.splitlines()
+                if line.startswith("\u2014 ")
+                and cosignature.verify_cosignatures(signed_note + line + "\n", [witness.key])
+            ]
+        except VerificationError as exc:
+            raise VerificationError(f"witness {witness.name} answered: {exc.message}") from None
         if not valid:
             raise VerificationError(f"witness {witness.name} answered without its cosignature")
         self._sizes[witness.url] = checkpoint.size
         return valid
+
+
+def _post(http: httpx.Client, url: str, body: bytes) -> tuple[int, str, str]:
+    """(status, content type, at most MAX_RESPONSE_BYTES of the body as text)."""
+    with http.stream("POST", url, content=body) as response:
+        data = b""
+        for chunk in response.iter_bytes():
+            data += chunk
+            if len(data) > MAX_RESPONSE_BYTES:
+                break
+        kind = response.headers.get("content-type", "")
+        return response.status_code, kind, data[:MAX_RESPONSE_BYTES].decode("utf-8", "replace")
 
 
 _REFUSALS = {
