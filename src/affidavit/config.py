@@ -69,6 +69,21 @@ class Settings:
         """The ledger's checkpoint signing key (signed-note signer key text)."""
         return self.home / "log.key"
 
+    @property
+    def log_state_path(self) -> Path:
+        """The checkpoint signer's last signed checkpoint, kept outside the database."""
+        return self.home / "log.state"
+
+    @property
+    def token_key_path(self) -> Path:
+        """The secret that keys identity-token hashes (HMAC-SHA256)."""
+        return self.home / "token.key"
+
+    @property
+    def witnesses_path(self) -> Path:
+        """Witnesses that cosign the log's checkpoints (optional YAML)."""
+        return self.home / "witnesses.yaml"
+
     def ensure_home(self) -> Path:
         """Create the home directory (mode 0700) if it is missing."""
         try:

@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.pool import NullPool
 
+from affidavit.config import Settings
 from affidavit.ledger import merkle, note
+from affidavit.ledger.entry import Entry
+from affidavit.ledger.log import Ledger
 from affidavit.store.engine import head_revision
 from tests.cli.conftest import Invoke
 from tests.conftest import run_sql
+from tests.ledger.attacks import rewrite_history, truncate
 
 
 def test_demo_headless_runs_the_main_job(cli: Invoke) -> None:
@@ -162,3 +171,194 @@ def test_console_script_and_db_upgrade(home: Path, database_url: str) -> None:
     )
     assert bad.returncode == 3
     assert bad.stderr == "error: entry 0 is not in a tree of size 0\n"
+
+
+# -- an auditor needs no secret (issue 9 item 4) ------------------------------------
+
+
+def _fill(settings: Settings, entries: int, every: int = 10) -> str:
+    """A ledger of ``entries`` entries (payloads on some), a checkpoint every ``every``."""
+    with Ledger.open(replace(settings, checkpoint_every=every)) as ledger:
+        for start in range(0, entries, every):
+            ledger.append_many(
+                [
+                    Entry(
+                        type="test.entry",
+                        actor="agent:a",
+                        body={"i": i},
+                        payloads=(f"evidence {i}".encode(),) if i % 7 == 0 else (),
+                    )
+                    for i in range(start, min(start + every, entries))
+                ]
+            )
+        ledger.checkpoint()
+        return ledger.verifier_key
+
+
+def _auditor(tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty AFFIDAVIT_HOME holding only a copy of the database (SQLite), or nothing
+    but the database URL (PostgreSQL): what an auditor has."""
+    auditor = tmp_path / "auditor"
+    auditor.mkdir()
+    source = home / "affidavit.db"
+    if source.exists() and not os.environ.get("AFFIDAVIT_DATABASE_URL"):
+        shutil.copyfile(source, auditor / "affidavit.db")
+    monkeypatch.setenv("AFFIDAVIT_HOME", str(auditor))
+    return auditor
+
+
+def test_auditor_verifies_a_copy_with_no_key_file_and_creates_none(
+    cli: Invoke,
+    settings: Settings,
+    home: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    database_url: str,
+) -> None:
+    key = _fill(settings, 30)
+    auditor = _auditor(tmp_path, home, monkeypatch)
+    before = sorted(p.name for p in auditor.iterdir())
+    run = cli("ledger", "verify", "--key", key, "--json")
+    assert run.code == 0, run.err
+    report = json.loads(run.out)
+    assert (report["size"], report["payloads_decrypted"]) == (30, False)
+    assert sorted(p.name for p in auditor.iterdir()) == before  # no key, no state, nothing
+    proof = json.loads(cli("ledger", "prove", "--seq", "3").out)  # proofs need no key either
+    assert proof["seq"] == 3
+    assert sorted(p.name for p in auditor.iterdir()) == before
+    # Tampering is still caught, on the auditor's side.
+    if database_url.startswith("sqlite"):
+        database_url = f"sqlite:///{auditor / 'affidavit.db'}"
+    run_sql(database_url, "UPDATE ledger_entries SET actor = 'agent:intruder' WHERE seq = 4")
+    tampered = cli("ledger", "verify", "--key", key)
+    assert tampered.code == 1
+    assert tampered.err.startswith("error: entry 4:")
+    assert tampered.err.count("\n") == 1
+
+
+def test_auditor_without_a_key_is_told_to_pass_one(
+    cli: Invoke, settings: Settings, home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _fill(settings, 3)
+    auditor = _auditor(tmp_path, home, monkeypatch)
+    run = cli("ledger", "verify")
+    assert (run.code, run.err) == (
+        7,
+        "error: no verifier key: pass --key VKEY (the output of `affidavit ledger verifier-key`)\n",
+    )
+    assert not (auditor / "log.key").exists()
+    assert cli("ledger", "verify", "--key", "not-a-key").code == 2
+
+
+def test_verify_never_creates_a_vault_key(cli: Invoke, settings: Settings) -> None:
+    """Before: with log.key but no vault.key, verify created a new vault.key."""
+    _fill(settings, 12)
+    settings.vault_key_path.unlink()
+    run = cli("ledger", "verify", "--json")
+    assert run.code == 0, run.err
+    assert json.loads(run.out)["payloads_decrypted"] is False
+    assert not settings.vault_key_path.exists()
+
+
+def test_a_saved_checkpoint_catches_a_truncated_tail(
+    cli: Invoke,
+    settings: Settings,
+    home: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    database_url: str,
+) -> None:
+    key = _fill(settings, 200)
+    saved = tmp_path / "saved.note"
+    saved.write_text(cli("ledger", "checkpoint").out)  # what the auditor kept
+    truncate(database_url, 123)  # the last 77 entries and their checkpoints, gone
+    _auditor(tmp_path, home, monkeypatch)
+    assert cli("ledger", "verify", "--key", key).code == 0  # clean without the saved one
+    run = cli("ledger", "verify", "--key", key, "--checkpoint", str(saved))
+    assert run.code == 1
+    assert run.err == (
+        f"error: the ledger has 123 entries but saved checkpoint {saved} covers 200: entries "
+        "were deleted from the end, or the database was restored from an older backup\n"
+    )
+
+
+def test_a_saved_checkpoint_catches_history_rewritten_with_the_same_key(
+    cli: Invoke,
+    settings: Settings,
+    home: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    database_url: str,
+) -> None:
+    key = _fill(settings, 50)
+    saved = tmp_path / "saved.note"
+    saved.write_text(cli("ledger", "checkpoint", "--size", "40").out)
+    # Whoever holds log.key rewrites entry 3, rehashes, discards the signer state and
+    # re-signs: the database alone verifies clean.
+    rewrite_history(database_url, edit={3: (b'"i":3', b'"i":9')})
+    settings.log_state_path.unlink()
+    assert cli("ledger", "checkpoint").code == 0
+    _auditor(tmp_path, home, monkeypatch)
+    assert cli("ledger", "verify", "--key", key).code == 0
+    run = cli("ledger", "verify", "--key", key, "--checkpoint", str(saved))
+    assert run.code == 1
+    assert run.err.startswith(
+        f"error: the ledger's tree is not consistent with saved checkpoint {saved} (size 40)"
+    )
+
+
+def test_saved_checkpoint_must_be_still_stored_and_well_formed(
+    cli: Invoke, settings: Settings, tmp_path: Path, database_url: str
+) -> None:
+    key = _fill(settings, 30)
+    saved = tmp_path / "saved.note"
+    saved.write_text(cli("ledger", "checkpoint", "--size", "20").out)
+    ok = cli("ledger", "verify", "--key", key, "--checkpoint", str(saved), "--json")
+    assert json.loads(ok.out)["extends_checkpoints"] == [30, 20]
+    run_sql(database_url, "DELETE FROM ledger_checkpoints WHERE size = 20")
+    run = cli("ledger", "verify", "--key", key, "--checkpoint", str(saved))
+    assert run.code == 1
+    assert "signed at size 20, but ledger_checkpoints has no checkpoint" in run.err
+
+    missing = cli("ledger", "verify", "--checkpoint", str(tmp_path / "nope.note"))
+    assert (missing.code, missing.err.count("\n")) == (2, 1)
+    garbage = tmp_path / "garbage.note"
+    garbage.write_bytes(b"\xff\xfe")
+    assert cli("ledger", "verify", "--checkpoint", str(garbage)).code == 2
+    garbage.write_text("hello\n")
+    bad = cli("ledger", "verify", "--checkpoint", str(garbage))
+    assert bad.code == 1
+    assert "is not a checkpoint signed by the log key" in bad.err
+    other_signer, _ = note.generate_key(note.verifier_key_name(key))
+    foreign = note.sign(
+        note.Checkpoint(note.verifier_key_name(key), 20, bytes(32)).format(), other_signer
+    )
+    garbage.write_text(foreign)
+    assert (
+        "not a checkpoint signed by the log key"
+        in cli("ledger", "verify", "--checkpoint", str(garbage)).err
+    )
+    garbage.write_text("x" * 70_000)
+    assert cli("ledger", "verify", "--checkpoint", str(garbage)).code == 2
+
+
+def test_checkpoint_size_prints_an_older_checkpoint(cli: Invoke, settings: Settings) -> None:
+    key = _fill(settings, 30)
+    stored = cli("ledger", "checkpoint", "--size", "20")
+    assert stored.code == 0
+    assert note.Checkpoint.parse(note.verify(stored.out, [key]).text).size == 20
+    older = cli("ledger", "checkpoint", "--size", "13")  # none stored: signed, a prefix
+    assert note.Checkpoint.parse(note.verify(older.out, [key]).text).size == 13
+    assert cli("ledger", "checkpoint", "--size", "13").out == older.out
+    for bad in ("31", "-1", "x"):
+        run = cli("ledger", "checkpoint", "--size", bad)
+        assert run.code == 2
+        assert run.err.count("\n") <= 1 or bad == "x"
+
+
+def test_prove_prints_the_exact_entry_bytes(cli: Invoke, settings: Settings) -> None:
+    _fill(settings, 10)
+    proof = json.loads(cli("ledger", "prove", "--seq", "7").out)
+    data = base64.b64decode(proof["entry_base64"], validate=True)
+    assert hashlib.sha256(b"\x00" + data).hexdigest() == proof["leaf_hash"]
+    assert json.loads(data) == proof["entry"]

@@ -8,6 +8,7 @@ from affidavit.config import Settings
 from affidavit.errors import ConfigError, InputError, NotFound, VerificationError
 from affidavit.ledger.entry import Entry
 from affidavit.ledger.log import Ledger
+from affidavit.store.vault import load_or_create_file_kek
 from tests.conftest import run_sql
 
 
@@ -88,6 +89,10 @@ def test_wrong_vault_key_is_refused(settings: Settings, ledger: Ledger) -> None:
     _fill(ledger)
     ledger.close()
     settings.vault_key_path.unlink()
+    with pytest.raises(ConfigError, match="is missing; this database's payloads are sealed"):
+        Ledger.open(settings)
+    assert not settings.vault_key_path.exists()  # no new key made beside the database
+    load_or_create_file_kek(settings.vault_key_path)  # a new, foreign key
     with pytest.raises(ConfigError, match="not this database's vault key"):
         Ledger.open(settings)
 

@@ -8,12 +8,14 @@ per dialect (blobs, zero bytes, newlines) the pieces come from ``DIALECTS``.
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
-from affidavit.config import Settings
+from affidavit.cli import main
+from affidavit.config import Settings, load_settings
 from affidavit.errors import VerificationError
 from affidavit.ledger.entry import Entry
 from affidavit.ledger.log import Ledger
@@ -307,3 +309,38 @@ def test_consistent_rewrite_without_the_key_is_caught_by_checkpoints(pristine: S
     engine.dispose()
     with pytest.raises(VerificationError, match="checkpoint at size 8"):
         _verify(pristine)
+
+
+def test_a_column_whose_type_was_changed_is_one_clear_line(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SQLite only: it stores any type in any column (PostgreSQL refuses text in a
+    bigint or bytea column). A TypeError in verify was a traceback before."""
+    settings = replace(load_settings(), checkpoint_every=4)
+    with Ledger.open(settings) as ledger:
+        for i in range(12):
+            ledger.append(
+                Entry(type="test.entry", actor="agent:a", body={"i": i}, payloads=(b"p",))
+            )
+    path = home / "affidavit.db"
+    pristine = path.read_bytes()
+    for statement, named in [
+        ("UPDATE ledger_entries SET seq = 'x5' WHERE seq = 5", "error: entry 5:"),
+        ("UPDATE ledger_entries SET entry = CAST(entry AS TEXT) WHERE seq = 6", "error: entry 6:"),
+        ("UPDATE ledger_payloads SET data = 'x' WHERE seq = 7", "error: entry 7:"),
+        ("UPDATE ledger_nodes SET hash = 'x' WHERE id = 2 * 64 + 1", "error: entry 1:"),
+        (
+            "UPDATE ledger_checkpoints SET size = 'x' WHERE size = 8",
+            "error: ledger_checkpoints has a row whose size is not a number",
+        ),
+    ]:
+        run_sql(settings.database_url, statement)
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as exited:
+            main(["ledger", "verify"])
+        err = capsys.readouterr().err
+        assert exited.value.code == 1, statement
+        assert err.startswith(named), (statement, err)
+        assert err.count("\n") == 1
+        assert "Traceback" not in err and "x5" not in err
+        path.write_bytes(pristine)

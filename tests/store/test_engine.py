@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -60,3 +61,22 @@ def test_unreachable_postgresql_is_one_line_without_the_password() -> None:
 def test_other_postgresql_drivers_are_refused(driver: str) -> None:
     with pytest.raises(ConfigError, match=r"use a postgresql\+psycopg://"):
         open_database(f"{driver}://someone@127.0.0.1:1/affidavit")
+
+
+def test_home_and_database_files_are_owner_only(home: Path) -> None:
+    """SQLite-only: file permission bits. The home is created 0700 and the database,
+    its WAL and shared-memory files 0600, whatever the umask lets others read."""
+    from affidavit.config import load_settings
+    from affidavit.ledger.entry import Entry
+    from affidavit.ledger.log import Ledger
+
+    old_umask = os.umask(0o022)
+    try:
+        with Ledger.open(load_settings()) as ledger:
+            ledger.append(Entry(type="test.entry", actor="agent:a", body={}))
+            files = ["affidavit.db", "affidavit.db-wal", "affidavit.db-shm"]
+            modes = {name: stat.S_IMODE((home / name).stat().st_mode) for name in files}
+    finally:
+        os.umask(old_umask)
+    assert stat.S_IMODE(home.stat().st_mode) == 0o700
+    assert modes == dict.fromkeys(files, 0o600)

@@ -1,13 +1,24 @@
-"""``affidavit ledger``: verify, checkpoints, proofs."""
+"""``affidavit ledger``: verify, checkpoints, proofs.
+
+``verify``, ``prove`` and ``consistency`` read the database only: they create
+no key and need none (``verify --key`` reads no key file at all), so an
+auditor runs them on a copy of the database. ``checkpoint`` and
+``verifier-key`` are the log's own and use its key.
+"""
 
 from __future__ import annotations
+
+import base64
+from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from affidavit.cli._common import JSON_OPTION, open_ledger, print_json
-from affidavit.errors import VerificationError
+from affidavit.config import load_settings
+from affidavit.ledger.audit import open_reader, verify_home
+from affidavit.ledger.verify import VerifyReport
 
 app = typer.Typer(help="The tamper-evident evidence ledger.", no_args_is_help=True)
 
@@ -15,47 +26,74 @@ app = typer.Typer(help="The tamper-evident evidence ledger.", no_args_is_help=Tr
 @app.command("verify")
 def verify(
     key: str = typer.Option(
-        None, "--key", help="Expected verifier key (default: the one derived from log.key)."
+        None,
+        "--key",
+        help="The log's verifier key. With it nothing but the database is read: "
+        "an auditor's copy is enough. Default: the key of the signer state or log.key.",
+    ),
+    checkpoints: list[Path] = typer.Option(
+        None,
+        "--checkpoint",
+        help="A signed checkpoint saved earlier (repeatable): the log must extend it.",
+    ),
+    witnesses: list[str] = typer.Option(
+        None, "--witness", help="A witness's verifier key (repeatable)."
+    ),
+    quorum: int = typer.Option(
+        None, "--witness-quorum", help="How many of the --witness keys must cosign (default: all)."
     ),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Recompute every hash, the tree and every checkpoint; exit 1 on any discrepancy."""
-    with open_ledger() as ledger:
-        if key is not None and key.strip() != ledger.verifier_key:
-            raise VerificationError(
-                f"the log key in AFFIDAVIT_HOME is not the expected key {key.strip()!r}"
-            )
-        console = Console(stderr=True)
-        with Progress(
-            "verifying",
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            console=console,
-            transient=True,
-            disable=as_json or not console.is_terminal,
-        ) as bar:
-            task = bar.add_task("verify", total=None)
+    console = Console(stderr=True)
+    with Progress(
+        "verifying",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+        disable=as_json or not console.is_terminal,
+    ) as bar:
+        task = bar.add_task("verify", total=None)
 
-            def progress(done: int, total: int) -> None:
-                bar.update(task, completed=done, total=total)
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
 
-            report = ledger.verify(progress)
-    if as_json:
-        print_json(
-            {
-                "ok": True,
-                "size": report.size,
-                "root": report.root.hex(),
-                "checkpoints": report.checkpoints,
-                "latest_checkpoint_size": report.latest_checkpoint_size,
-                "payloads": report.payloads,
-                "erased_payloads": report.erased,
-                "erasures": list(report.erasures),
-                "unsigned_entries": report.unsigned_entries,
-            }
+        report = verify_home(
+            load_settings(),
+            verifier_key=key,
+            saved=checkpoints or (),
+            witnesses=witnesses or (),
+            witness_quorum=quorum,
+            progress=progress,
         )
-        return
+    if as_json:
+        print_json(_report_json(report))
+    else:
+        _print_report(report)
+
+
+def _report_json(report: VerifyReport) -> dict[str, object]:
+    witnessed = report.witnessed
+    return {
+        "ok": True,
+        "size": report.size,
+        "root": report.root.hex(),
+        "checkpoints": report.checkpoints,
+        "latest_checkpoint_size": report.latest_checkpoint_size,
+        "payloads": report.payloads,
+        "payloads_decrypted": report.payloads_decrypted,
+        "erased_payloads": report.erased,
+        "erasures": list(report.erasures),
+        "unsigned_entries": report.unsigned_entries,
+        "extends_checkpoints": list(report.anchors),
+        "witnessed_size": None if witnessed is None else witnessed.size,
+        "witnessed_by": [] if witnessed is None else list(witnessed.witnesses),
+    }
+
+
+def _print_report(report: VerifyReport) -> None:
     typer.echo(
         f"ok: {report.size} entries, root {report.root.hex()}, "
         f"{report.checkpoints} checkpoints verified, {report.payloads} payloads checked"
@@ -70,6 +108,19 @@ def verify(
             f"erased: {e['payloads']} payloads at entry {e['entry']} ({e['time']}) "
             f"by {e['actor']}, rule {e['rule']}: {e['reason']}"
         )
+    if report.anchors:
+        sizes = ", ".join(str(s) for s in report.anchors)
+        typer.echo(f"extends the checkpoints signed earlier at sizes {sizes}")
+    if report.witnessed is not None:
+        typer.echo(
+            f"witnessed: the checkpoint at size {report.witnessed.size} is cosigned by "
+            + ", ".join(report.witnessed.witnesses)
+        )
+        if report.size > report.witnessed.size:
+            typer.echo(
+                f"note: {report.size - report.witnessed.size} entries after the latest "
+                "witnessed checkpoint"
+            )
     if report.unsigned_entries:
         typer.echo(
             f"note: {report.unsigned_entries} entries after the latest signed checkpoint; "
@@ -78,10 +129,27 @@ def verify(
 
 
 @app.command("checkpoint")
-def checkpoint() -> None:
-    """Sign (if needed) and print the latest checkpoint as a signed note."""
+def checkpoint(
+    size: int = typer.Option(
+        None,
+        "--size",
+        help="An older tree size: print the checkpoint stored at exactly that size "
+        "(or sign one, if that tree is a prefix of what the log key signed).",
+    ),
+) -> None:
+    """Sign (if needed) and print the latest checkpoint as a signed note.
+
+    With witnesses configured ($AFFIDAVIT_HOME/witnesses.yaml) a new latest
+    checkpoint is sent to each and printed with their cosignatures.
+    """
     with open_ledger() as ledger:
-        typer.echo(ledger.checkpoint(), nl=False)
+        signed = ledger.checkpoint(size)
+        if size is None:
+            signed, outcomes = ledger.witness(signed)
+            for outcome in outcomes:
+                if not outcome.cosigned:
+                    typer.echo(f"warning: {outcome.detail}", err=True)
+    typer.echo(signed, nl=False)
 
 
 @app.command("verifier-key")
@@ -96,10 +164,14 @@ def prove(
     seq: int = typer.Option(..., "--seq", help="Entry sequence number (0-based)."),
     size: int = typer.Option(None, "--size", help="Tree size (default: current)."),
 ) -> None:
-    """Print an inclusion proof for entry SEQ in the tree of SIZE entries, as JSON."""
-    with open_ledger() as ledger:
-        proof = ledger.inclusion_proof(seq, size)
-        entry = ledger.entry(seq)
+    """Print an inclusion proof for entry SEQ in the tree of SIZE entries, as JSON.
+
+    ``entry_base64`` is the entry's exact canonical bytes, the Merkle leaf data:
+    SHA-256(0x00 || those bytes) is ``leaf_hash``.
+    """
+    with open_reader(load_settings()) as reader:
+        proof = reader.inclusion_proof(seq, size)
+        entry = reader.entry(seq)
     print_json(
         {
             "seq": proof.seq,
@@ -108,6 +180,7 @@ def prove(
             "root": proof.root.hex(),
             "proof": [h.hex() for h in proof.hashes],
             "entry": entry.json(),
+            "entry_base64": base64.b64encode(entry.data).decode("ascii"),
         }
     )
 
@@ -118,8 +191,8 @@ def consistency(
     size: int = typer.Option(None, "--size", help="The newer tree size (default: current)."),
 ) -> None:
     """Print a consistency proof between two tree sizes, as JSON."""
-    with open_ledger() as ledger:
-        proof = ledger.consistency_proof(old, size)
+    with open_reader(load_settings()) as reader:
+        proof = reader.consistency_proof(old, size)
     print_json(
         {
             "old_size": proof.old_size,

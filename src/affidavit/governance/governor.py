@@ -35,6 +35,7 @@ from affidavit.governance.minimise import Minimiser
 from affidavit.governance.policies import PolicyStore
 from affidavit.governance.queries import GovernorQueries
 from affidavit.ledger.entry import Entry
+from affidavit.ledger.identity import bind_token_key
 from affidavit.ledger.log import Ledger
 from affidavit.policy import (
     Catalog,
@@ -77,6 +78,7 @@ class Governor(GovernorQueries):
             connectors = load_connectors(ConnectorContext(db=ledger.db, config=config))
         self.connectors = dict(connectors)
         self.minimiser = Minimiser(ledger.db, ledger.vault)
+        self.token_key = bind_token_key(settings)
         self._spike: tuple[float, bool] = (0.0, False)
 
     @classmethod
@@ -98,7 +100,9 @@ class Governor(GovernorQueries):
         token = identities.new_token()
         now = self.clock()
         ttl = self.settings.token_ttl_days * 86400
-        self.ledger.execute(lambda b: identities.create(b, identity, token, ttl, now))
+        self.ledger.execute(
+            lambda b: identities.create(b, identity, token, ttl, now, self.token_key)
+        )
         return identity, token
 
     def set_identity_status(self, identity_id: str, status: str) -> Identity:
@@ -111,7 +115,9 @@ class Governor(GovernorQueries):
         token = identities.new_token()
         now = self.clock()
         ttl = self.settings.token_ttl_days * 86400
-        expires = self.ledger.execute(lambda b: identities.rotate(b, identity_id, token, ttl, now))
+        expires = self.ledger.execute(
+            lambda b: identities.rotate(b, identity_id, token, ttl, now, self.token_key)
+        )
         return token, expires
 
     def identities(self) -> list[Identity]:
@@ -122,7 +128,7 @@ class Governor(GovernorQueries):
         if not token:
             raise AuthError("a token is required (AFFIDAVIT_TOKEN or --token)")
         with self.ledger.db.read() as conn:
-            return identities.authenticate(conn, token, self.clock())
+            return identities.authenticate(conn, token, self.clock(), self.token_key)
 
     # -- assets and policy (local administration) ---------------------------
 
@@ -184,7 +190,7 @@ class Governor(GovernorQueries):
         if not token:
             raise AuthError("a token is required (AFFIDAVIT_TOKEN or --token)")
         with self.ledger.db.read() as conn:  # one snapshot for everything read up front
-            proposer = identities.authenticate(conn, token, self.clock())
+            proposer = identities.authenticate(conn, token, self.clock(), self.token_key)
             check_case_id(case)
             params = dict(params or {})
             if len(evidence) > p.MAX_EVIDENCE_REFS or not all(

@@ -1,7 +1,9 @@
 """Identities: people with roles; agents, models and integrations with an owner.
 
-Tokens are random, shown once, stored only as SHA-256, expiring, revocable
-and rotatable. A suspended, retired or expired identity, or a revoked or
+Tokens are random, shown once, stored only as HMAC-SHA256 under the secret
+``token.key`` (kept beside the log's keys, not in the database, so a token row
+planted in the database does not authenticate), expiring, revocable and
+rotatable. A suspended, retired or expired identity, or a revoked or
 expired token, is refused. Every change is a ledger entry; no token value is
 ever ledgered.
 """
@@ -9,6 +11,7 @@ ever ledgered.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,8 +38,8 @@ def new_token() -> str:
     return TOKEN_PREFIX + secrets.token_urlsafe(32)
 
 
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+def hash_token(token: str, key: bytes) -> str:
+    return hmac.new(key, token.encode(), hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -146,12 +149,12 @@ def require_active(identity: Identity, now: datetime) -> Identity:
     return identity
 
 
-def authenticate(conn: Connection, token: str, now: datetime) -> Identity:
+def authenticate(conn: Connection, token: str, now: datetime, key: bytes) -> Identity:
     """The active identity holding ``token``; AuthError otherwise (never says which part failed
     for an unknown token, to give a guesser nothing)."""
     if not isinstance(token, str) or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         raise AuthError("invalid token")
-    row = conn.execute(_TOKEN_QUERY, {"h": hash_token(token)}).first()
+    row = conn.execute(_TOKEN_QUERY, {"h": hash_token(token, key)}).first()
     if row is None:
         raise AuthError("invalid token")
     if row.revoked_at is not None:
@@ -173,7 +176,9 @@ _TOKEN_QUERY = (
 )
 
 
-def create(batch: Batch, identity: Identity, token: str, token_ttl_s: float, now: datetime) -> None:
+def create(
+    batch: Batch, identity: Identity, token: str, token_ttl_s: float, now: datetime, key: bytes
+) -> None:
     conn = batch.conn
     if conn.execute(select(t.identities.c.id).where(t.identities.c.id == identity.id)).first():
         raise Conflict(f"identity {identity.id} already exists")
@@ -196,7 +201,7 @@ def create(batch: Batch, identity: Identity, token: str, token_ttl_s: float, now
             created_at=iso(now),
         ),
     )
-    expires = _issue_token(conn, identity.id, token, token_ttl_s, now)
+    expires = _issue_token(conn, identity.id, token, token_ttl_s, now, key)
     batch.append(
         Entry(
             type="identity.created",
@@ -207,13 +212,13 @@ def create(batch: Batch, identity: Identity, token: str, token_ttl_s: float, now
 
 
 def _issue_token(
-    conn: Connection, identity_id: str, token: str, ttl_s: float, now: datetime
+    conn: Connection, identity_id: str, token: str, ttl_s: float, now: datetime, key: bytes
 ) -> str:
     expires = later(now, ttl_s)
     conn.execute(
         t.tokens.insert(),
         dict(
-            token_hash=hash_token(token),
+            token_hash=hash_token(token, key),
             identity_id=identity_id,
             created_at=iso(now),
             expires_at=expires,
@@ -252,12 +257,14 @@ def _revoke_all(conn: Connection, identity_id: str, now: datetime) -> None:
     )
 
 
-def rotate(batch: Batch, identity_id: str, token: str, ttl_s: float, now: datetime) -> str:
+def rotate(
+    batch: Batch, identity_id: str, token: str, ttl_s: float, now: datetime, key: bytes
+) -> str:
     identity = load(batch.conn, identity_id)
     if identity.status == "retired":
         raise Conflict(f"identity {identity_id} is retired; it gets no new token")
     _revoke_all(batch.conn, identity_id, now)
-    expires = _issue_token(batch.conn, identity_id, token, ttl_s, now)
+    expires = _issue_token(batch.conn, identity_id, token, ttl_s, now, key)
     batch.append(
         Entry(
             type="identity.token_rotated",

@@ -10,17 +10,19 @@ appends are undone and the rest of the batch still commits.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection
 
+from affidavit.errors import AffidavitError, StorageError
 from affidavit.ledger import merkle
 from affidavit.ledger.entry import Entry
 from affidavit.store.schema import ledger_entries, ledger_nodes, ledger_payloads
 from affidavit.store.vault import SealedPayload, Vault
 
-__all__ = ["Appended", "Batch"]
+__all__ = ["Appended", "Batch", "Pending", "run_command"]
 
 
 class Appended(NamedTuple):
@@ -102,3 +104,46 @@ class Batch:
         _executemany(self.conn, ledger_nodes, self._nodes)
         _executemany(self.conn, ledger_payloads, self._payloads)
         self._entries, self._nodes, self._payloads = [], [], []
+
+
+class Pending:
+    """One caller's request: an entry to append, or a command to run."""
+
+    __slots__ = ("command", "data", "done", "entry", "error", "result", "sealed")
+
+    def __init__(
+        self,
+        entry: Entry | None = None,
+        data: bytes | None = None,
+        command: Callable[[Batch], Any] | None = None,
+        sealed: list[SealedPayload] | None = None,
+    ) -> None:
+        self.entry = entry
+        self.data = data
+        self.sealed = sealed
+        self.command = command
+        self.done = threading.Event()
+        self.result: Any = None
+        self.error: BaseException | None = None
+
+    def wait(self) -> Any:
+        self.done.wait()
+        if self.error is not None:
+            if isinstance(self.error, AffidavitError):
+                raise self.error
+            raise StorageError(f"the ledger write failed: {self.error}") from self.error
+        return self.result
+
+
+def run_command(batch: Batch, p: Pending) -> None:
+    assert p.command is not None
+    mark = batch.mark()
+    savepoint = batch.conn.begin_nested()
+    try:
+        p.result = p.command(batch)
+    except Exception as exc:
+        savepoint.rollback()
+        batch.restore(mark)
+        p.error = exc
+    else:
+        savepoint.commit()

@@ -12,13 +12,18 @@ from sqlalchemy import select
 
 from affidavit.config import Settings
 from affidavit.errors import ConfigError, VerificationError
-from affidavit.ledger.keys import LogKey, load_log_key, load_or_create_log_key
+from affidavit.ledger.keys import (
+    LogKey,
+    load_log_key,
+    load_or_create_log_key,
+    load_or_create_token_key,
+)
 from affidavit.store import Database
 from affidavit.store.engine import insert_ignore
 from affidavit.store.schema import ledger_entries, meta
 from affidavit.store.vault import FileKEK, load_or_create_file_kek
 
-__all__ = ["bind_log_key", "bind_vault_key"]
+__all__ = ["bind_log_key", "bind_token_key", "bind_vault_key"]
 
 
 def _has_entries(db: Database) -> bool:
@@ -60,11 +65,20 @@ def bind_log_key(db: Database, settings: Settings, *, create: bool = True) -> Lo
 
 
 def bind_vault_key(db: Database, settings: Settings) -> FileKEK:
-    """The vault's key-encryption key; the database remembers which one it uses."""
-    settings.ensure_home()
-    kek = load_or_create_file_kek(settings.vault_key_path)
+    """The vault's key-encryption key; the database remembers which one it uses.
+
+    Created only for a database that has none yet: a missing key of an existing
+    database is an error, not a reason to make a new one beside it.
+    """
     with db.read() as conn:
         expected = conn.execute(select(meta.c.value).where(meta.c.key == "vault_kek_id")).scalar()
+    if expected is not None and not settings.vault_key_path.exists():
+        raise ConfigError(
+            f"vault key {settings.vault_key_path} is missing; this database's payloads are "
+            f"sealed with vault key id {expected}: restore its vault.key"
+        )
+    settings.ensure_home()
+    kek = load_or_create_file_kek(settings.vault_key_path)
     if expected is None:
         with db.write() as conn:
             insert_ignore(conn, meta, {"key": "vault_kek_id", "value": kek.key_id})
@@ -77,3 +91,9 @@ def bind_vault_key(db: Database, settings: Settings) -> FileKEK:
             f"(database expects key id {expected}); restore the right vault.key"
         )
     return kek
+
+
+def bind_token_key(settings: Settings) -> bytes:
+    """The secret that keys identity-token hashes; created on the service's first use."""
+    settings.ensure_home()
+    return load_or_create_token_key(settings.token_key_path)

@@ -9,34 +9,45 @@ Several processes may append to one database: the write transaction is
 exclusive, the writer re-reads the tree size inside it, and reloads the tree's
 right edge when another process has appended since. Sequence numbers are the
 primary key, so a fork or a reused number cannot be committed.
+
+Checkpoints are signed after the batch that makes one due has committed, by
+:class:`affidavit.ledger.signer.Signer`, which refuses a tree that does not
+extend the checkpoint it last signed; once it refused, nothing more is appended.
 """
 
 from __future__ import annotations
 
-import contextlib
 import queue
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from affidavit.config import Settings
-from affidavit.errors import AffidavitError, InputError, NotFound, StorageError, VerificationError
+from affidavit.errors import AffidavitError, InputError, StorageError, VerificationError
 from affidavit.ledger import merkle, tree
-from affidavit.ledger.batch import Appended, Batch
+from affidavit.ledger.batch import Appended, Batch, Pending, run_command
 from affidavit.ledger.entry import Entry
+from affidavit.ledger.erasure import Erasure, erasure_command
 from affidavit.ledger.identity import bind_log_key, bind_vault_key
 from affidavit.ledger.keys import LogKey
-from affidavit.ledger.note import Checkpoint
 from affidavit.ledger.reader import ConsistencyProof, InclusionProof, LedgerReader
+from affidavit.ledger.signer import Signer
+from affidavit.ledger.witnesses import (
+    Outcome,
+    WitnessClient,
+    WitnessWorker,
+    load_witnesses,
+    store_cosignatures,
+)
 from affidavit.store import Database, open_database
 from affidavit.store.engine import insert_ignore
-from affidavit.store.schema import ledger_checkpoints, ledger_payloads
-from affidavit.store.vault import SealedPayload, Vault
+from affidavit.store.schema import ledger_checkpoints
+from affidavit.store.vault import Vault
 
 if TYPE_CHECKING:
     from affidavit.ledger.verify import VerifyReport
@@ -50,43 +61,6 @@ T = TypeVar("T")
 _STOP = object()
 
 
-@dataclass(frozen=True)
-class Erasure:
-    """The ``payload.erased`` entry and how many payloads it shredded."""
-
-    seq: int
-    payloads: int
-
-
-class _Pending:
-    """One caller's request: an entry to append, or a command to run."""
-
-    __slots__ = ("command", "data", "done", "entry", "error", "result", "sealed")
-
-    def __init__(
-        self,
-        entry: Entry | None = None,
-        data: bytes | None = None,
-        command: Callable[[Batch], Any] | None = None,
-        sealed: list[SealedPayload] | None = None,
-    ) -> None:
-        self.entry = entry
-        self.data = data
-        self.sealed = sealed
-        self.command = command
-        self.done = threading.Event()
-        self.result: Any = None
-        self.error: BaseException | None = None
-
-    def wait(self) -> Any:
-        self.done.wait()
-        if self.error is not None:
-            if isinstance(self.error, AffidavitError):
-                raise self.error
-            raise StorageError(f"the ledger write failed: {self.error}") from self.error
-        return self.result
-
-
 class Ledger(LedgerReader):
     """Append-only, verifiable log of every governance state change."""
 
@@ -96,11 +70,13 @@ class Ledger(LedgerReader):
         key: LogKey,
         vault: Vault,
         *,
+        state_path: Path,
         checkpoint_every: int = 1000,
         checkpoint_interval_s: float = 60.0,
     ) -> None:
         self.db = db
         self.key = key
+        self.signer = Signer(key, state_path)
         self.vault = vault
         self.checkpoint_every = checkpoint_every
         self.checkpoint_interval_s = checkpoint_interval_s
@@ -117,6 +93,10 @@ class Ledger(LedgerReader):
         self._last_checkpoint_at = time.monotonic()
         self._closed = False
         self._expected = 1  # entries in the last batch: the group-commit target
+        self._refused: VerificationError | None = None  # the signer refused this tree
+        self.witnesses: WitnessClient | None = None
+        self._witness_worker: WitnessWorker | None = None
+        self._submitted_size = -1
 
     @classmethod
     def open(cls, settings: Settings, *, create: bool = True) -> Ledger:
@@ -125,16 +105,21 @@ class Ledger(LedgerReader):
         try:
             key = bind_log_key(db, settings, create=create)
             vault = Vault(bind_vault_key(db, settings))
+            ledger = cls(
+                db,
+                key,
+                vault,
+                state_path=settings.log_state_path,
+                checkpoint_every=settings.checkpoint_every,
+                checkpoint_interval_s=settings.checkpoint_interval_s,
+            )
+            ledger.signer.last_signed()  # a corrupt or foreign state file: refuse now
+            witnesses = load_witnesses(settings.witnesses_path)
+            ledger.witnesses = WitnessClient(witnesses) if witnesses else None
         except BaseException:
             db.close()
             raise
-        return cls(
-            db,
-            key,
-            vault,
-            checkpoint_every=settings.checkpoint_every,
-            checkpoint_interval_s=settings.checkpoint_interval_s,
-        )
+        return ledger
 
     @property
     def origin(self) -> str:
@@ -156,8 +141,7 @@ class Ledger(LedgerReader):
             if not isinstance(e, Entry):
                 raise InputError(f"append takes Entry objects, got {type(e).__name__}")
         pending = [
-            _Pending(e, e.encode(), sealed=[self.vault.seal(p) for p in e.payloads])
-            for e in entries
+            Pending(e, e.encode(), sealed=[self.vault.seal(p) for p in e.payloads]) for e in entries
         ]
         self._submit(pending)
         return [p.wait() for p in pending]
@@ -172,12 +156,12 @@ class Ledger(LedgerReader):
         (no network I/O). If it raises, its writes and appends are undone, the
         error is raised here, and the rest of the batch commits.
         """
-        pending = _Pending(command=command)
+        pending = Pending(command=command)
         self._submit([pending])
         result: T = pending.wait()
         return result
 
-    def _submit(self, pending: list[_Pending]) -> None:
+    def _submit(self, pending: list[Pending]) -> None:
         if self._closed:
             raise StorageError("the ledger is closed")
         if self._writer is None:
@@ -208,14 +192,14 @@ class Ledger(LedgerReader):
             if stop:
                 return
 
-    def _gather(self, first: _Pending) -> tuple[list[_Pending], bool]:
+    def _gather(self, first: Pending) -> tuple[list[Pending], bool]:
         """Take what is queued; when the last batch was bigger, wait briefly for the rest.
 
         Like PostgreSQL's commit_delay, but adaptive: a lone appender never
         waits; N concurrent appenders share one fsync instead of trickling in
         one or two per commit.
         """
-        items: list[_Pending] = [first]
+        items: list[Pending] = [first]
         deadline: float | None = None
         while len(items) < MAX_BATCH:
             try:
@@ -237,7 +221,7 @@ class Ledger(LedgerReader):
             items.append(item)
         return items, False
 
-    def _commit(self, items: list[_Pending]) -> None:
+    def _commit(self, items: list[Pending]) -> None:
         try:
             if self._conn is None:
                 self._conn = self.db.engine.connect()
@@ -249,12 +233,13 @@ class Ledger(LedgerReader):
                         assert p.entry is not None
                         p.result = batch.append(p.entry, p.data, p.sealed)
                     else:
-                        _run_command(batch, p)
+                        run_command(batch, p)
                 batch.flush()
-                if self._checkpoint_due(batch.size, last_checkpoint):
-                    self._store_checkpoint(conn, batch.size, merkle.frontier_root(batch.frontier))
+                due = self._checkpoint_due(batch.size, last_checkpoint)
                 self._size, self._frontier = batch.size, batch.frontier
             self._high_water = batch.size  # committed: the with-block has exited
+            if due:  # signed only once committed: the signer's state never runs ahead
+                self._checkpoint_quietly()
         except BaseException as exc:
             self._size = -1
             if self._conn is not None:
@@ -270,12 +255,14 @@ class Ledger(LedgerReader):
 
     def _heads(self, conn: Connection) -> tuple[int, int]:
         """(tree size, size of the latest checkpoint), read inside the write lock."""
+        if self._refused is not None:
+            raise self._refused
         row = conn.exec_driver_sql(
             "SELECT (SELECT max(seq) FROM ledger_entries), "
             "(SELECT max(size) FROM ledger_checkpoints)"
         ).one()
         size = 0 if row[0] is None else int(row[0]) + 1
-        signed = int(row[1] or 0)
+        signed = max(int(row[1] or 0), self.signer.signed_size)
         # The log only grows. Fewer entries than a signed checkpoint covers, or
         # than this process has seen committed, means committed entries are
         # gone (failover to a replica that was behind, restore of an old backup,
@@ -286,7 +273,8 @@ class Ledger(LedgerReader):
                 f"the ledger has {size} entries but {max(signed, self._high_water)} were "
                 "committed (a signed checkpoint or this process saw them): entries were lost "
                 "or deleted; refusing to append until they are restored "
-                "(run `affidavit ledger verify`)"
+                "(run `affidavit ledger verify`; a new, empty database needs its own "
+                "AFFIDAVIT_HOME and log key)"
             )
         if size != self._size:  # first use, or another process appended
             self._frontier = tree.load_frontier(conn, size)
@@ -304,34 +292,64 @@ class Ledger(LedgerReader):
         elapsed = time.monotonic() - self._last_checkpoint_at
         return bool(self.checkpoint_interval_s) and elapsed >= self.checkpoint_interval_s
 
-    def _store_checkpoint(self, conn: Connection, size: int, root: bytes) -> str:
-        signed = self.key.sign(Checkpoint(origin=self.origin, size=size, root=root).format())
-        insert_ignore(conn, ledger_checkpoints, {"size": size, "note": signed})
-        self._last_checkpoint_at = time.monotonic()
-        stored = conn.execute(
-            select(ledger_checkpoints.c.note).where(ledger_checkpoints.c.size == size)
-        ).scalar_one()
-        return str(stored)
+    def _checkpoint_quietly(self) -> None:
+        # A failed checkpoint never kills the writer: the next append or interval
+        # tries again. A tree the signer refuses (rewound or forked) also stops appends.
+        try:
+            signed = self.checkpoint()
+        except VerificationError as exc:
+            self._refused = exc
+            return
+        except AffidavitError:
+            return
+        size = int(signed.split("\n", 2)[1])
+        if self.witnesses is not None and size > self._submitted_size:
+            if self._witness_worker is None:
+                self._witness_worker = WitnessWorker(self.witness)
+            self._witness_worker.submit(signed)
+            self._submitted_size = size  # an idle writer does not post the same one again
 
     def _checkpoint_if_stale(self) -> None:
-        # On failure the next append or interval tries again; never kill the writer.
-        with contextlib.suppress(AffidavitError):
-            self.checkpoint()
+        self._checkpoint_quietly()
 
-    def checkpoint(self) -> str:
-        """Sign (if needed) and return the checkpoint for the current tree size."""
+    def checkpoint(self, size: int | None = None) -> str:
+        """The signed checkpoint at ``size`` (default: the current size).
+
+        The one stored at exactly that size, else a new one, signed only if the
+        tree extends the checkpoint the signer last signed (see ``signer``).
+        """
+        t = ledger_checkpoints
         try:
             with self._state_lock, self.db.write() as conn:
-                size, _ = self._heads(conn)
-                existing = conn.execute(
-                    select(ledger_checkpoints.c.note).where(ledger_checkpoints.c.size == size)
-                ).scalar()
-                if existing is not None:
-                    return str(existing)
-                return self._store_checkpoint(conn, size, merkle.frontier_root(self._frontier))
+                current, _ = self._heads(conn)
+                n = current if size is None else size
+                if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= current:
+                    raise InputError(f"checkpoint size must be between 0 and {current}, got {n}")
+                stored = conn.execute(select(t.c.note).where(t.c.size == n)).scalar()
+                if stored is not None:
+                    return str(stored)
+                root = (
+                    merkle.frontier_root(self._frontier) if n == current else tree.root_at(conn, n)
+                )
+                signed = self.signer.sign(conn, current, n, root)
+                insert_ignore(conn, t, {"size": n, "note": signed})
+                self._last_checkpoint_at = time.monotonic()
+                return signed
         except SQLAlchemyError as exc:
             self._size = -1
             raise StorageError(f"could not store the checkpoint: {exc}") from exc
+
+    def witness(self, signed_note: str) -> tuple[str, list[Outcome]]:
+        """Ask the configured witnesses to cosign a stored checkpoint; store their cosignatures.
+
+        Returns the stored note (with every cosignature so far) and what each witness said.
+        """
+        if self.witnesses is None:
+            return signed_note, []
+        lines, outcomes = self.witnesses.collect(
+            signed_note, lambda old, new: self.consistency_proof(old, new).hashes
+        )
+        return store_cosignatures(self.db, signed_note, lines), outcomes
 
     def latest_checkpoint(self) -> str | None:
         t = ledger_checkpoints
@@ -347,36 +365,7 @@ class Ledger(LedgerReader):
         The entries that reference them, and every proof, stay valid;
         ``verify`` reports the payloads as erased (when, by whom, which rule).
         """
-        refs = list(dict.fromkeys(sha256_refs))
-        if not refs or len(refs) > 10_000:
-            raise InputError("erase between 1 and 10,000 payloads at a time")
-        t = ledger_payloads
-
-        def command(batch: Batch) -> Erasure:
-            rows = batch.conn.execute(
-                select(t.c.seq, t.c.ordinal, t.c.sha256)
-                .where(t.c.sha256.in_(refs), t.c.erased_seq.is_(None))
-                .order_by(t.c.seq, t.c.ordinal)
-            ).all()
-            if not rows:
-                raise NotFound("no live payload has any of those SHA-256 hashes")
-            erased = [{"seq": r.seq, "ordinal": r.ordinal, "sha256": r.sha256} for r in rows]
-            appended = batch.append(
-                Entry(
-                    type="payload.erased",
-                    actor=actor,
-                    body={"payloads": erased, "rule": rule, "reason": reason},
-                )
-            )
-            for r in rows:
-                batch.conn.execute(
-                    update(t)
-                    .where(t.c.seq == r.seq, t.c.ordinal == r.ordinal)
-                    .values(data=b"", wrapped_key=None, kek_id=None, erased_seq=appended.seq)
-                )
-            return Erasure(appended.seq, len(rows))
-
-        erasure = self.execute(command)
+        erasure = self.execute(erasure_command(sha256_refs, actor=actor, rule=rule, reason=reason))
         self.db.purge_freed_pages()
         return erasure
 
@@ -384,7 +373,15 @@ class Ledger(LedgerReader):
         """Full verification with this ledger's key and vault (see ``ledger.verify``)."""
         from affidavit.ledger.verify import verify_ledger
 
-        return verify_ledger(self.db, self.verifier_key, self.origin, progress, vault=self.vault)
+        last = self.signer.last_signed()
+        return verify_ledger(
+            self.db,
+            self.verifier_key,
+            self.origin,
+            progress,
+            vault=self.vault,
+            anchors=() if last is None else (self.signer.anchor(last),),
+        )
 
     # -- lifecycle --------------------------------------------------------
 
@@ -396,6 +393,8 @@ class Ledger(LedgerReader):
         if self._writer is not None:
             self._queue.put(_STOP)
             self._writer.join()
+        if self._witness_worker is not None and self.witnesses is not None:
+            self._witness_worker.close(self.witnesses.timeout_s * len(self.witnesses.witnesses))
         if self._conn is not None:
             self._conn.close()
         self.db.close()
@@ -405,17 +404,3 @@ class Ledger(LedgerReader):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _run_command(batch: Batch, p: _Pending) -> None:
-    assert p.command is not None
-    mark = batch.mark()
-    savepoint = batch.conn.begin_nested()
-    try:
-        p.result = p.command(batch)
-    except Exception as exc:
-        savepoint.rollback()
-        batch.restore(mark)
-        p.error = exc
-    else:
-        savepoint.commit()

@@ -51,6 +51,7 @@ __all__ = [
     "generate_key",
     "sign",
     "verifier_key_from_signer",
+    "verifier_key_name",
     "verify",
 ]
 
@@ -92,15 +93,15 @@ def _b64decode(value: str) -> bytes | None:
     return raw if _b64encode(raw) == value else None
 
 
-def _key_id(name: str, public_key: bytes) -> int:
-    digest = hashlib.sha256(
-        name.encode("utf-8") + b"\n" + bytes([_ALG_ED25519]) + public_key
-    ).digest()
+# ``alg`` is the signature type byte: 0x01 here; witness cosignatures
+# (affidavit.ledger.cosignature) use the same key formats with 0x04.
+def _key_id(name: str, public_key: bytes, alg: int = _ALG_ED25519) -> int:
+    digest = hashlib.sha256(name.encode("utf-8") + b"\n" + bytes([alg]) + public_key).digest()
     return int.from_bytes(digest[:4], "big")
 
 
-def _format_key(name: str, key_id: int, key_bytes: bytes) -> str:
-    return f"{name}+{key_id:08x}+{_b64encode(bytes([_ALG_ED25519]) + key_bytes)}"
+def _format_key(name: str, key_id: int, key_bytes: bytes, alg: int = _ALG_ED25519) -> str:
+    return f"{name}+{key_id:08x}+{_b64encode(bytes([alg]) + key_bytes)}"
 
 
 def _check_text(text: str) -> bytes:
@@ -145,13 +146,14 @@ class _SignerKey:
     name: str
     key_id: int
     private_key: Ed25519PrivateKey = field(repr=False, compare=False)
+    alg: int = _ALG_ED25519
 
     def verifier_key(self) -> str:
         public = self.private_key.public_key().public_bytes_raw()
-        return _format_key(self.name, self.key_id, public)
+        return _format_key(self.name, self.key_id, public, self.alg)
 
 
-def _split_key(text: str, what: str) -> tuple[str, int, bytes]:
+def _split_key(text: str, what: str, alg: int = _ALG_ED25519) -> tuple[str, int, bytes]:
     """Split ``<name>+<key id>+<base64 key>`` into name, claimed key id and key bytes."""
     name, plus1, rest = text.partition("+")
     key_id_hex, plus2, encoded = rest.partition("+")
@@ -167,9 +169,10 @@ def _split_key(text: str, what: str) -> tuple[str, int, bytes]:
     raw = _b64decode(encoded)
     if not raw:
         raise InputError(f"The {what} for {name!r} is not valid base64.")
-    if raw[0] != _ALG_ED25519:
+    if raw[0] != alg:
+        supported = "Ed25519 (1)" if alg == _ALG_ED25519 else f"Ed25519 cosignature/v1 ({alg})"
         raise InputError(
-            f"The {what} for {name!r} uses algorithm {raw[0]}; only Ed25519 (1) is supported."
+            f"The {what} for {name!r} uses algorithm {raw[0]}; only {supported} is supported."
         )
     if len(raw) != 1 + _ED25519_KEY_BYTES:
         raise InputError(f"The {what} for {name!r} does not hold a 32-byte Ed25519 key.")
@@ -183,47 +186,56 @@ def _key_id_mismatch(what: str, name: str, claimed: int, actual: int) -> InputEr
     )
 
 
-def _parse_verifier_key(text: str) -> _VerifierKey:
+def _parse_verifier_key(text: str, alg: int = _ALG_ED25519) -> _VerifierKey:
     if not isinstance(text, str):
         raise InputError(f"A verifier key must be a str, not {type(text).__name__}.")
-    name, key_id, public_bytes = _split_key(text, "verifier key")
-    actual = _key_id(name, public_bytes)
+    name, key_id, public_bytes = _split_key(text, "verifier key", alg)
+    actual = _key_id(name, public_bytes, alg)
     if actual != key_id:
         raise _key_id_mismatch("verifier key", name, key_id, actual)
     public_key = Ed25519PublicKey.from_public_bytes(public_bytes)
     return _VerifierKey(name, key_id, public_key, public_bytes)
 
 
-def _parse_signer_key(text: str) -> _SignerKey:
+def _parse_signer_key(text: str, alg: int = _ALG_ED25519) -> _SignerKey:
     # Messages never quote the key text: it is a secret.
     if not isinstance(text, str):
         raise InputError(f"The signer key must be a str, not {type(text).__name__}.")
     if not text.startswith(_SIGNER_PREFIX):
         raise InputError(f"The signer key does not start with {_SIGNER_PREFIX!r}.")
-    name, key_id, seed = _split_key(text[len(_SIGNER_PREFIX) :], "signer key")
+    name, key_id, seed = _split_key(text[len(_SIGNER_PREFIX) :], "signer key", alg)
     private_key = Ed25519PrivateKey.from_private_bytes(seed)
-    actual = _key_id(name, private_key.public_key().public_bytes_raw())
+    actual = _key_id(name, private_key.public_key().public_bytes_raw(), alg)
     if actual != key_id:
         raise _key_id_mismatch("signer key", name, key_id, actual)
-    return _SignerKey(name, key_id, private_key)
+    return _SignerKey(name, key_id, private_key, alg)
 
 
 def generate_key(name: str) -> tuple[str, str]:
     """Make a new Ed25519 key named ``name``; return (signer key, verifier key) texts."""
+    return _generate_key(name, _ALG_ED25519)
+
+
+def _generate_key(name: str, alg: int) -> tuple[str, str]:
     if not isinstance(name, str) or not _is_valid_name(name):
         raise InputError(
             "A key name must be non-empty, without spaces, plus signs or control characters."
         )
     private_key = Ed25519PrivateKey.generate()
     public = private_key.public_key().public_bytes_raw()
-    key_id = _key_id(name, public)
-    signer = _SIGNER_PREFIX + _format_key(name, key_id, private_key.private_bytes_raw())
-    return signer, _format_key(name, key_id, public)
+    key_id = _key_id(name, public, alg)
+    signer = _SIGNER_PREFIX + _format_key(name, key_id, private_key.private_bytes_raw(), alg)
+    return signer, _format_key(name, key_id, public, alg)
 
 
 def verifier_key_from_signer(signer_key: str) -> str:
     """Return the verifier key text that belongs to ``signer_key``."""
     return _parse_signer_key(signer_key).verifier_key()
+
+
+def verifier_key_name(verifier_key: str) -> str:
+    """Check ``verifier_key`` (``InputError`` if malformed) and return its key name."""
+    return _parse_verifier_key(verifier_key).name
 
 
 def sign(text: str, signer_key: str) -> str:

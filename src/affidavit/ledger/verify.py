@@ -14,16 +14,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, func, select
 
 from affidavit.errors import AffidavitError, VerificationError
-from affidavit.ledger import note, tree
+from affidavit.ledger import cosignature, note, tree
+from affidavit.ledger.anchors import Anchor, check_anchors
 from affidavit.ledger.entry import entry_prefix, entry_tail
 from affidavit.ledger.merkle import frontier_append, frontier_root
+from affidavit.ledger.witnesses import Witnessed, latest_witnessed
 from affidavit.store import Database
 from affidavit.store.schema import ledger_entries, meta
 from affidavit.store.vault import Vault
@@ -47,6 +49,10 @@ class VerifyReport:
     erasures: tuple[dict[str, Any], ...] = ()
     """When, by whom and under which rule (the first MAX_LISTED_ERASURES erasure entries)."""
     payloads_decrypted: bool = False
+    anchors: tuple[int, ...] = ()
+    """Sizes of the checkpoints from outside the database (signer state, saved) it extends."""
+    witnessed: Witnessed | None = None
+    """The latest checkpoint cosigned by the required witnesses (when witnesses were given)."""
 
     @property
     def unsigned_entries(self) -> int:
@@ -164,8 +170,15 @@ class _Checker:
         self.next_node = next(self.nodes, None)
 
     def checkpoints_at(self, size: int, frontier: tree.Frontier) -> None:
-        while self.next_checkpoint is not None and self.next_checkpoint[0] <= size:
+        while self.next_checkpoint is not None:
             cp_size, text = self.next_checkpoint
+            if not isinstance(cp_size, int):
+                raise VerificationError(
+                    "ledger_checkpoints has a row whose size is not a number (the column's "
+                    "type was altered)"
+                )
+            if cp_size > size:
+                return
             if cp_size < size:
                 raise VerificationError(f"checkpoint row for size {cp_size} is out of order")
             where = f"checkpoint at size {cp_size} (after entry {cp_size - 1})"
@@ -261,21 +274,29 @@ def verify_ledger(
     progress: Progress | None = None,
     *,
     vault: Vault | None = None,
+    anchors: Sequence[Anchor] = (),
+    witnesses: Sequence[str] = (),
+    witness_quorum: int | None = None,
 ) -> VerifyReport:
     """Verify everything; raise VerificationError at the first discrepancy.
 
     With the ``vault``, every live payload is also decrypted and hashed; without
     it (an auditor holding only the verifier key) payload contents are not read.
+    The log must extend every one of ``anchors`` and still store it. With
+    ``witnesses`` (verifier keys), a stored checkpoint must carry valid
+    cosignatures by ``witness_quorum`` of them (default: all).
     """
+    if witnesses:
+        cosignature.quorum_of(witnesses, witness_quorum)  # bad arguments fail before the work
     with db.read() as conn:
         _check_meta(conn, verifier_key, origin)
         last = conn.execute(select(func.max(ledger_entries.c.seq))).scalar()
-        total = 0 if last is None else int(last) + 1
+        total = last + 1 if isinstance(last, int) else 0
         checker = _Checker(conn, verifier_key, origin, vault)
+        expected = 0
         try:
             frontier: tree.Frontier = []
             checker.checkpoints_at(0, frontier)
-            expected = 0
             rows = _stream(
                 conn,
                 "SELECT seq, leaf_hash, entry, type, case_id, actor, time "
@@ -323,8 +344,18 @@ def verify_ledger(
             checker.leftovers(expected)
             if progress is not None:
                 progress(expected, total)
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:
+            # A column whose type was altered (seq or entry stored as text...): say
+            # where, without echoing the stored value.
+            raise VerificationError(
+                f"entry {expected}: its row, or a payload, subtree or checkpoint row stored "
+                f"with it, holds a value of the wrong type or shape ({type(exc).__name__}): "
+                "the table was altered"
+            ) from None
         finally:
             checker.close()
+        check_anchors(conn, anchors, expected, frontier_root(frontier))
+        witnessed = latest_witnessed(conn, witnesses, witness_quorum) if witnesses else None
         return VerifyReport(
             size=expected,
             root=frontier_root(frontier),
@@ -334,4 +365,6 @@ def verify_ledger(
             erased=checker.erased_count,
             erasures=tuple(checker.erasures),
             payloads_decrypted=vault is not None,
+            anchors=tuple(a.signed.size for a in anchors),
+            witnessed=witnessed,
         )

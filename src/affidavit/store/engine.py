@@ -17,6 +17,7 @@ empty or already Affidavit's; any other database is refused untouched.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -127,6 +128,17 @@ def _sqlite_engine(url: str) -> Engine:
     return engine
 
 
+def _create_private(path: Path) -> None:
+    """Create the database file owner-only (0600) before SQLite does: SQLite creates
+    the ``-wal`` and ``-shm`` files with the database file's permissions."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise ConfigError(f"cannot create database file {path}: {exc}") from exc
+
+
 def _check_sqlite_file(path: Path) -> None:
     """Refuse a file that is not an empty or Affidavit SQLite database, read-only."""
     if not path.exists() or path.stat().st_size == 0:
@@ -232,7 +244,8 @@ def _connect(parsed: URL) -> Database:
         if parsed.database in (None, "", ":memory:"):
             raise ConfigError("an in-memory SQLite database cannot hold a durable ledger")
         path = Path(parsed.database)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _create_private(path)
         _check_sqlite_file(path)
         return Database(_sqlite_engine(parsed.render_as_string(hide_password=False)))
     if backend == "postgresql":
