@@ -1,0 +1,13 @@
+"""The /v1 routers, one module per area."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from affidavit.api.routes import _admin, _alerts, _cases, _events, _ledger, _proposals, _steps
+
+__all__ = ["v1"]
+
+v1 = APIRouter(prefix="/v1")
+for _module in (_alerts, _cases, _steps, _proposals, _admin, _ledger, _events):
+    v1.include_router(_module.router)
