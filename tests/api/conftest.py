@@ -83,6 +83,7 @@ CAST: dict[str, Identity] = {
     "approver": Identity(id="alice", kind="human", roles=("analyst", "approver:ir_lead")),
     "approver2": Identity(id="carol", kind="human", roles=("approver:ir_lead",)),
     "breakglass": Identity(id="bob", kind="human", roles=("approver:ir_lead", "breakglass")),
+    "breakglass_only": Identity(id="bree", kind="human", roles=("breakglass",)),
     "auditor": Identity(id="audrey", kind="human", roles=("auditor",)),
     "detokenize": Identity(id="dana", kind="human", roles=("detokenize",)),
     "owner": Identity(id="olivia", kind="human", roles=("approver:ir_lead",)),
@@ -102,9 +103,9 @@ CAST: dict[str, Identity] = {
 
 def add_cast(gov: Governor) -> dict[str, str]:
     tokens: dict[str, str] = {}
-    for role in ("admin", "analyst", "approver", "approver2", "breakglass", "auditor"):
+    for role in ("admin", "analyst", "approver", "approver2", "breakglass", "breakglass_only"):
         tokens[role] = gov.add_identity(CAST[role])[1]
-    for role in ("detokenize", "owner", "agent", "agent2", "integration"):
+    for role in ("auditor", "detokenize", "owner", "agent", "agent2", "integration"):
         tokens[role] = gov.add_identity(CAST[role])[1]
     return tokens
 

@@ -13,10 +13,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 
 from affidavit.api._limits import BodyLimit, RateLimiter
 from affidavit.api.errors import ERROR_RESPONSES, install_error_handlers
 from affidavit.api.idempotency import IdempotencyStore
+from affidavit.api.permissions import PERMISSIONS
 from affidavit.api.routes import v1
 from affidavit.api.routes._health import router as health
 from affidavit.api.settings import ApiSettings, load_api_settings
@@ -53,6 +55,7 @@ def create_app(
         "agents and authority.",
         lifespan=lifespan,
         responses=ERROR_RESPONSES,
+        generate_unique_id_function=_operation_id,
     )
     app.state.governor = governor
     app.state.api_settings = settings
@@ -67,8 +70,14 @@ def create_app(
     return app
 
 
+def _operation_id(route: APIRoute) -> str:
+    """The operation id is the route's name, which is its key in the role table."""
+    return route.name
+
+
 def _document_errors(app: FastAPI) -> None:
-    """The schema says what the server does: validation errors are 400 ErrorBody, not 422."""
+    """The schema says what the server does: validation errors are 400 ErrorBody, not 422;
+    each operation lists the roles allowed (``x-roles``)."""
     build = app.openapi
 
     def openapi() -> dict[str, object]:
@@ -76,6 +85,13 @@ def _document_errors(app: FastAPI) -> None:
             schema = build()
             for path in schema.get("paths", {}).values():
                 for operation in path.values():
+                    roles = PERMISSIONS.get(operation.get("operationId", ""))
+                    if roles is not None:
+                        operation["x-roles"] = sorted(roles)
+                        operation["description"] = (
+                            operation.get("description", "")
+                            + f"\n\nRoles: {', '.join(sorted(roles))}."
+                        ).strip()
                     responses = operation.get("responses", {})
                     validation = responses.get("422", {})
                     if "HTTPValidationError" in str(validation):

@@ -265,13 +265,14 @@ class ServiceQueries:
 
     # -- the ledger ---------------------------------------------------------------
 
-    def payload_reference(self, sha256_hex: str) -> dict[str, Any]:
-        """The first entry that carries a payload: who recorded it, in which case."""
+    def payload_reference(self, sha256_hex: str, *, actor: str | None = None) -> dict[str, Any]:
+        """The first entry that carries a payload (``actor``'s, if given): who, which case."""
         pl, e = ledger_payloads, ledger_entries
         q = (
             select(e.c.seq, e.c.type, e.c.actor, e.c.case_id)
             .join(pl, pl.c.seq == e.c.seq)
             .where(pl.c.sha256 == sha256_hex)
+            .where(e.c.actor == actor if actor is not None else e.c.seq >= 0)
             .order_by(e.c.seq)
             .limit(1)
         )
