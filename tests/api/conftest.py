@@ -48,6 +48,7 @@ class Live:
     gov: Governor
     clock: Clock
     connectors: dict[str, InMemoryConnector]
+    app: Any
     tokens: dict[str, str] = field(default_factory=dict)
 
     def client(self, who: str | None = None, **headers: str) -> httpx.Client:
@@ -127,9 +128,10 @@ def live(
     connectors = {name: InMemoryConnector(name) for name in CONNECTORS}
     gov = Governor(ledger, settings, connectors=connectors, clock=clock)  # type: ignore[arg-type]
     tokens = add_cast(gov)
-    url, server, thread = serve_in_thread(create_app(gov, api_settings))
+    app = create_app(gov, api_settings)
+    url, server, thread = serve_in_thread(app)
     try:
-        found = Live(url, gov, clock, connectors, tokens)
+        found = Live(url, gov, clock, connectors, app, tokens)
         with found.client("admin") as admin:
             assert admin.post("/v1/assets", json={"assets": ASSETS}).status_code == 201
         yield found

@@ -30,8 +30,9 @@ __all__ = [
 ]
 
 Text = Field(default="", max_length=4000)
-Name = Field(min_length=1, max_length=128)
-CaseId = Field(min_length=1, max_length=128)
+# Shapes are checked here too so that a refused value is never echoed back.
+Name = Field(min_length=1, max_length=128, pattern=r"^[a-z0-9][a-z0-9._@-]*$")
+CaseId = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")
 StepText = Field(max_length=1_000_000)
 
 

@@ -86,14 +86,17 @@ async def show_proposal(
 ) -> dict[str, Any]:
     """A proposal with its approvals, executions and dispositions.
 
-    With ``wait``, the answer comes once the proposal is no longer pending
-    approval, or when the wait (capped by the server) runs out.
+    With ``wait``, the answer comes once the proposal is decided (no longer pending
+    approval; with auto-execution, once executed, failed, denied or expired), or
+    when the wait (capped by the server) runs out.
     """
     gov = governor(request)
     details = _own(caller, await run(gov.proposal_details, proposal_id))
     settings = request.app.state.api_settings
+    # With auto-execution, "authorized" lasts only until the executor reports.
+    undecided = ("pending_approval", "authorized") if gov.settings.auto_execute else _UNDECIDED
     deadline = time.monotonic() + min(wait, settings.max_wait_s)
-    while details["status"] in _UNDECIDED and time.monotonic() < deadline:
+    while details["status"] in undecided and time.monotonic() < deadline:
         if await request.is_disconnected():
             break
         await asyncio.sleep(settings.poll_interval_s)
