@@ -174,9 +174,9 @@ def test_events_stream_proposal_changes(live: Live) -> None:
     start = live.size() - 1
     proposal = live.gov.propose(live.tokens["agent"], **PROPOSAL)
     other = live.gov.propose(live.tokens["agent2"], **PROPOSAL)
-    with live.client("agent") as agent:
-        with agent.stream("GET", "/v1/events", params={"after": start, "max_seconds": 0.3}) as r:
-            text = "".join(r.iter_text())
+    params = {"after": start, "max_seconds": 0.3}
+    with live.client("agent") as agent, agent.stream("GET", "/v1/events", params=params) as r:
+        text = "".join(r.iter_text())
     events = [json.loads(line[6:]) for line in text.splitlines() if line.startswith("data: ")]
     assert [e["proposal"] for e in events] == [proposal.id]  # its own only
     assert events[0]["type"] == "proposal.created"
@@ -243,7 +243,9 @@ def test_ledger_routes_give_exact_bytes_and_proofs(live: Live) -> None:
         size = len(items)
         assert [e["seq"] for e in items] == list(range(size))
         leaves = [base64.b64decode(e["entry_base64"]) for e in items]
-        assert all(merkle.leaf_hash(d).hex() == e["leaf_hash"] for d, e in zip(leaves, items))
+        assert all(
+            merkle.leaf_hash(d).hex() == e["leaf_hash"] for d, e in zip(leaves, items, strict=True)
+        )
         proof = auditor.get(f"/v1/ledger/entries/{size - 1}/proof").json()
         assert proof["root"] == live.gov.ledger.root(size).hex()
         consistency = auditor.get("/v1/ledger/consistency", params={"old": 1}).json()
