@@ -93,6 +93,11 @@ def _document_errors(app: FastAPI) -> None:
                             + f"\n\nRoles: {', '.join(sorted(roles))}."
                         ).strip()
                     responses = operation.get("responses", {})
+                    for status, response in responses.items():
+                        content = response.get("content", {})
+                        if status[0] in "45" and "text/plain" in content:
+                            # errors are JSON even where success is text (checkpoints)
+                            content["application/json"] = content.pop("text/plain")
                     validation = responses.get("422", {})
                     if "HTTPValidationError" in str(validation):
                         responses["422"] = {
