@@ -64,8 +64,8 @@ class IdempotencyStore:
         }
         with self.db.write() as conn:
             dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
-            inserted = conn.execute(dialect.insert(t).values(**row).on_conflict_do_nothing())
-            if inserted.rowcount == 1:
+            insert = dialect.insert(t).values(**row).on_conflict_do_nothing().returning(t.c.key)
+            if conn.execute(insert).first() is not None:
                 return None  # reserved for this request
             found = conn.execute(
                 select(t.c.request_sha256, t.c.status, t.c.response).where(

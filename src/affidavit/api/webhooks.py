@@ -69,8 +69,6 @@ class NonceStore:
         with self.db.write() as conn:
             conn.execute(delete(t).where(t.c.seen_at < iso(now - timedelta(seconds=2 * window_s))))
             dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
-            inserted = conn.execute(
-                dialect.insert(t).values(nonce=nonce, seen_at=iso(now)).on_conflict_do_nothing()
-            )
-            if inserted.rowcount != 1:
+            insert = dialect.insert(t).values(nonce=nonce, seen_at=iso(now))
+            if conn.execute(insert.on_conflict_do_nothing().returning(t.c.nonce)).first() is None:
                 raise Conflict("this webhook delivery was already received (nonce replayed)")
