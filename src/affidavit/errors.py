@@ -2,7 +2,8 @@
 
 Every error carries a short machine-readable ``code`` and a message written for
 the person who has to act on it. The CLI prints ``error: <message>`` and exits
-with ``exit_code``; the API (later) maps ``http_status`` into a JSON error body.
+with ``exit_code``; the API maps ``http_status`` into a JSON error body
+``{"error": {"code", "message"}}`` and the SDK raises the same classes again.
 """
 
 from __future__ import annotations
@@ -12,10 +13,13 @@ __all__ = [
     "AuthError",
     "ConfigError",
     "Conflict",
+    "Forbidden",
     "InputError",
     "NotFound",
     "PolicyError",
+    "RateLimited",
     "StorageError",
+    "TooLarge",
     "VerificationError",
 ]
 
@@ -95,3 +99,29 @@ class StorageError(AffidavitError):
     code = "storage_error"
     http_status = 503
     exit_code = 8
+
+
+class Forbidden(PolicyError):
+    """Authenticated, but this identity's roles do not allow the request."""
+
+    code = "forbidden"
+    http_status = 403
+
+
+class TooLarge(InputError):
+    """A request body over the configured size limit."""
+
+    code = "too_large"
+    http_status = 413
+
+
+class RateLimited(AffidavitError):
+    """Too many requests from one identity; retry after ``retry_after`` seconds."""
+
+    code = "rate_limited"
+    http_status = 429
+    exit_code = 9
+
+    def __init__(self, message: str, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

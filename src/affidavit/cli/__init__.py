@@ -20,6 +20,7 @@ from affidavit.cli._identity import app as identity_app
 from affidavit.cli._ledger import app as ledger_app
 from affidavit.cli._payload import app as payload_app
 from affidavit.cli._policy import assets_app, policy_app
+from affidavit.cli._serve import serve
 from affidavit.cli._witness import app as witness_app
 from affidavit.errors import AffidavitError
 
@@ -36,6 +37,7 @@ app.add_typer(ledger_app, name="ledger")
 app.add_typer(db_app, name="db")
 app.add_typer(alerts_app, name="alerts")
 app.command("demo")(demo)
+app.command("serve")(serve)
 app.add_typer(identity_app, name="identity")
 app.add_typer(assets_app, name="assets")
 app.add_typer(policy_app, name="policy")

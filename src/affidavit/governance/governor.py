@@ -34,6 +34,7 @@ from affidavit.governance.identities import Identity
 from affidavit.governance.minimise import Minimiser
 from affidavit.governance.policies import PolicyStore
 from affidavit.governance.queries import GovernorQueries
+from affidavit.governance.service_ops import ServiceOps
 from affidavit.ledger.entry import Entry
 from affidavit.ledger.identity import bind_token_key
 from affidavit.ledger.log import Ledger
@@ -54,7 +55,7 @@ _SPIKE_WINDOW = timedelta(minutes=15)
 _SPIKE_CACHE_S = 5.0
 
 
-class Governor(GovernorQueries):
+class Governor(GovernorQueries, ServiceOps):
     """Identities, policy, proposals, approvals, authority and dispositions over one ledger."""
 
     def __init__(

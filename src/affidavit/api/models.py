@@ -1,0 +1,194 @@
+"""Request and response bodies. Requests refuse unknown fields (``extra="forbid"``);
+the Governor checks meaning (names, case ids, policy), these check shape and size."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "AssetIn",
+    "AssetsIn",
+    "BreakglassIn",
+    "CompleteIn",
+    "DecisionIn",
+    "DetokenizeIn",
+    "DispositionIn",
+    "IdentityIn",
+    "IdentityOut",
+    "PolicyIn",
+    "PolicyTestIn",
+    "PrepareIn",
+    "PreparedOut",
+    "ProposalIn",
+    "ProposalOut",
+    "ReviewIn",
+    "StatusIn",
+    "StepIn",
+    "StepOut",
+]
+
+Text = Field(default="", max_length=4000)
+# Shapes are checked here too so that a refused value is never echoed back.
+Name = Field(min_length=1, max_length=128, pattern=r"^[a-z0-9][a-z0-9._@-]*$")
+CaseId = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")
+StepText = Field(max_length=1_000_000)
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ProposalIn(_In):
+    case: str = CaseId
+    action: str = Field(min_length=1, max_length=64)
+    target: str = Field(min_length=1, max_length=300, description="KIND:ID, e.g. host:pc-1")
+    params: dict[str, Any] = Field(default_factory=dict)
+    confidence: float | None = Field(default=None, ge=0.0, le=1.0)
+    rationale: str = Text
+    evidence: list[str] = Field(default_factory=list, max_length=100)
+    step: str | None = Field(default=None, max_length=64)
+
+
+class DecisionIn(_In):
+    rationale: str = Text
+
+
+class BreakglassIn(_In):
+    justification: str = Field(min_length=1, max_length=4000)
+
+
+class ReviewIn(_In):
+    upheld: bool
+    rationale: str = Field(min_length=1, max_length=4000)
+
+
+class DispositionIn(_In):
+    outcome: Literal["accepted", "rejected", "overridden", "modified"]
+    reason: str = Field(min_length=1, max_length=32)
+    rationale: str = Text
+    override_with: str | None = Field(default=None, max_length=64)
+    evidence_viewed: list[str] = Field(default_factory=list, max_length=100)
+
+
+class DetokenizeIn(_In):
+    token: str = Field(min_length=1, max_length=200)
+    reason: str = Field(min_length=1, max_length=4000)
+    case: str = CaseId
+
+
+class _StepBase(_In):
+    case: str = CaseId
+    model: str = Field(min_length=1, max_length=128)
+    model_version: str = Field(min_length=1, max_length=128)
+    prompt: str = StepText
+    inputs: list[str] = Field(default_factory=list, max_length=32)
+    params: dict[str, Any] = Field(default_factory=dict)
+    parents: list[str] = Field(default_factory=list, max_length=32)
+    data_classes: list[str] = Field(default_factory=list, max_length=64)
+
+
+class StepIn(_StepBase):
+    output: str = StepText
+
+
+class PrepareIn(_StepBase):
+    pass
+
+
+class CompleteIn(_In):
+    output: str = StepText
+
+
+class IdentityIn(_In):
+    id: str = Name
+    kind: Literal["human", "agent", "model", "integration"]
+    roles: list[str] = Field(default_factory=list, max_length=64)
+    owner: str | None = Field(default=None, max_length=128)
+    scopes: list[str] = Field(default_factory=list, max_length=256)
+    data_classes: list[str] = Field(default_factory=list, max_length=64)
+    models: list[str] = Field(default_factory=list, max_length=256)
+    expires_at: str | None = Field(default=None, max_length=32)
+
+
+class StatusIn(_In):
+    status: Literal["active", "suspended", "retired"]
+
+
+class AssetIn(_In):
+    id: str = Field(min_length=1, max_length=256)
+    kind: str = Field(min_length=1, max_length=32)
+    criticality: Literal["low", "medium", "high", "critical"]
+    environment: str = Field(min_length=1, max_length=64)
+    owner: str = Field(default="", max_length=256)
+    tags: list[str] = Field(default_factory=list, max_length=64)
+
+
+class AssetsIn(_In):
+    assets: list[AssetIn] = Field(min_length=1, max_length=10_000)
+
+
+class PolicyIn(_In):
+    text: str = Field(min_length=1, max_length=1024 * 1024)
+
+
+class PolicyTestIn(_In):
+    cases: str = Field(min_length=1, max_length=1024 * 1024, description="YAML cases")
+    bundle: str | None = Field(default=None, max_length=1024 * 1024)
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class ProposalOut(_Out):
+    id: str
+    case_id: str
+    step_id: str | None
+    proposer_id: str
+    action: str
+    target: str
+    params: dict[str, Any]
+    action_hash: str
+    confidence: float | None
+    rationale: str
+    evidence: list[str]
+    effect: str
+    approvals_required: int
+    approver_roles: list[str]
+    require_evidence_view: bool
+    bundle_hash: str
+    status: str
+    expires_at: str | None
+    created_at: str
+    seq: int
+
+
+class IdentityOut(_Out):
+    id: str
+    kind: str
+    roles: list[str]
+    owner: str | None
+    scopes: list[str]
+    data_classes: list[str]
+    models: list[str]
+    status: str
+    expires_at: str | None
+
+
+class StepOut(_Out):
+    id: str
+    seq: int
+    data_classes: list[str]
+    prompt_sha256: str
+    output_sha256: str
+
+
+class PreparedOut(_Out):
+    step_id: str
+    seq: int
+    prompt: str
+    inputs: list[str]
+    data_classes: list[str]
+    treatments: dict[str, Any]
