@@ -45,6 +45,7 @@ class ServiceQueries:
     ledger: Ledger
     clock: Clock
     settings: Settings
+    token_key: bytes
 
     # -- who is calling ------------------------------------------------------
 
@@ -58,7 +59,7 @@ class ServiceQueries:
             raise AuthError("a bearer token is required")
         now = self.clock()
         with self.ledger.db.read() as conn:
-            who = identities.authenticate(conn, token, now)
+            who = identities.authenticate(conn, token, now, self.token_key)
             if who.owner is not None:
                 owner = identities.load(conn, who.owner)
                 if owner.status != "active":
