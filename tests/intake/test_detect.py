@@ -14,6 +14,7 @@ from affidavit.intake import (
     Alert,
     detect_vendor,
     normalize,
+    normalized_alerts,
     read_alerts,
 )
 from affidavit.intake.normalizers import falco
@@ -271,3 +272,26 @@ def test_python_values_that_are_not_json_are_refused() -> None:
     event["detail"]["severity"] = float("nan")
     with pytest.raises(InputError, match="NaN or Infinity at"):
         normalize(event)
+
+
+def test_an_unrecognised_item_is_named_by_its_array_index_and_line() -> None:
+    good = json.dumps(vendor_sample("falco.json"))
+    data = f'[\n{good},\n{{"foo": 1}}\n]'.encode()
+    with pytest.raises(InputError) as raised:
+        list(normalized_alerts(data))
+    assert str(raised.value) == ("item 1 (line 3): unrecognised alert format; keys seen: 'foo'.")
+
+
+def test_an_unrecognised_line_is_named_in_json_lines() -> None:
+    good = json.dumps(vendor_sample("falco.json"))
+    data = f'{good}\n\n{good}\n{{"foo": 1}}\n'.encode()
+    with pytest.raises(InputError, match=r"^line 4: unrecognised alert format; keys seen: 'foo'"):
+        list(normalized_alerts(data))
+    located = list(normalized_alerts(f"{good}\n{good}\n".encode()))
+    assert [where for where, _ in located] == ["line 1", "line 2"]
+    assert all(alert.unmapped is not None for _, alert in located)
+
+
+def test_a_bad_single_alert_names_its_line() -> None:
+    with pytest.raises(InputError, match=r"^the alert \(line 2\): unrecognised"):
+        list(normalized_alerts(b'\n{"foo": 1}'))

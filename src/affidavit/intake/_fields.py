@@ -11,10 +11,11 @@ import hashlib
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from affidavit.errors import InputError
+from affidavit.intake._tracking import untracked
 from affidavit.intake.model import Entity, EntityKind
 
 __all__ = [
@@ -100,9 +101,26 @@ def texts(obj: object, *path: str | int) -> list[str]:
     return [item.strip() for item in values if isinstance(item, str) and item.strip()]
 
 
-def lower_keys(obj: Mapping[str, Any]) -> dict[str, Any]:
+class _CaseFolded(Mapping[str, Any]):
+    """``obj`` looked up by lower-cased key; values are read only when asked for."""
+
+    def __init__(self, obj: Mapping[str, Any]) -> None:
+        self._obj = obj
+        self._keys = {key.lower(): key for key in obj if isinstance(key, str)}
+
+    def __getitem__(self, key: str) -> Any:
+        return self._obj[self._keys[key]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+
+def lower_keys(obj: Mapping[str, Any]) -> Mapping[str, Any]:
     """The top level with lower-cased keys, for feeds that re-case field names."""
-    return {key.lower(): value for key, value in obj.items() if isinstance(key, str)}
+    return _CaseFolded(obj)
 
 
 def techniques_in(*values: object) -> list[str]:
@@ -118,7 +136,9 @@ def techniques_in(*values: object) -> list[str]:
 def content_id(obj: Mapping[str, Any]) -> str:
     """A stable id from an event's content, for formats whose events carry none."""
     try:
-        encoded = json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+        encoded = json.dumps(
+            untracked(obj), sort_keys=True, separators=(",", ":"), ensure_ascii=True
+        )
     except (TypeError, ValueError):
         raise InputError("the alert holds values that are not JSON.") from None
     return "sha256:" + hashlib.sha256(encoded.encode("ascii")).hexdigest()
