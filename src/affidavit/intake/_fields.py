@@ -23,10 +23,12 @@ __all__ = [
     "content_id",
     "get",
     "ident",
+    "joined_path",
     "lower_keys",
     "mapping",
     "mappings",
     "number",
+    "peek",
     "techniques_in",
     "text",
     "texts",
@@ -51,6 +53,29 @@ def get(obj: object, *path: str | int) -> Any:
             and -len(current) <= step < len(current)
         ):
             current = current[step]
+        else:
+            return None
+    return current
+
+
+def peek(obj: object, *path: str | int) -> Any:
+    """Like ``get``, without counting as reading the value (see ``_tracking``).
+
+    For fields a normaliser maps only in part, such as a list of names of which
+    only the known ones become technique ids: it peeks at the list, then ``get``s
+    the items it maps, and the rest stay reported as unmapped.
+    """
+    current: Any = obj
+    for step in path:
+        # dict.get and list.__getitem__ read a tracked container's plain storage.
+        if isinstance(step, str) and isinstance(current, dict):
+            current = dict.get(current, step)
+        elif (
+            isinstance(step, int)
+            and isinstance(current, list)
+            and -len(current) <= step < len(current)
+        ):
+            current = list.__getitem__(current, step)
         else:
             return None
     return current
@@ -87,8 +112,14 @@ def mapping(obj: object, *path: str | int) -> Mapping[str, Any] | None:
 
 
 def mappings(obj: object, *path: str | int) -> list[Mapping[str, Any]]:
-    """The objects in the list at ``path``; anything else in the list is skipped."""
+    """The objects in the list at ``path``; anything else in the list is skipped.
+
+    A lone object where a list belongs counts as a list of one: exports and
+    XML-to-JSON bridges collapse one-item arrays, and the item must not be lost.
+    """
     value = get(obj, *path)
+    if isinstance(value, Mapping):
+        return [value]
     if not isinstance(value, list):
         return []
     return [item for item in value if isinstance(item, Mapping)]
@@ -116,6 +147,16 @@ class _CaseFolded(Mapping[str, Any]):
 
     def __len__(self) -> int:
         return len(self._keys)
+
+
+def joined_path(folder: str | None, name: str | None) -> str | None:
+    """``folder`` + ``name``, for vendors that split a path; either one alone if need be."""
+    if folder and name:
+        if folder.rstrip("\\/").lower().endswith(name.lower()):
+            return folder  # some rows already hold the full path
+        separator = "\\" if "\\" in folder else "/"
+        return folder.rstrip("\\/") + separator + name
+    return name or folder
 
 
 def lower_keys(obj: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -165,6 +206,16 @@ class EntityBag:
     def add_all(self, kind: EntityKind, values: Iterable[object], role: str | None = None) -> None:
         for value in values:
             self.add(kind, value, role)
+
+    def add_address(self, value: object, role: str | None = None) -> None:
+        """An IP address, or else a host name, from fields that hold either (Splunk's
+        ``src``, ``dest``)."""
+        if not isinstance(value, str):
+            return
+        try:
+            self._entities.append(Entity(EntityKind.IP, value, role))
+        except InputError:
+            self.add(EntityKind.HOST, value, role)
 
     def add_user(self, name: object, domain: object = None, role: str | None = None) -> None:
         """A user as ``DOMAIN\\name`` when the vendor gives a domain and a bare name."""
