@@ -152,8 +152,6 @@ class _CaseFolded(Mapping[str, Any]):
 def joined_path(folder: str | None, name: str | None) -> str | None:
     """``folder`` + ``name``, for vendors that split a path; either one alone if need be."""
     if folder and name:
-        if folder.rstrip("\\/").lower().endswith(name.lower()):
-            return folder  # some rows already hold the full path
         separator = "\\" if "\\" in folder else "/"
         return folder.rstrip("\\/") + separator + name
     return name or folder
