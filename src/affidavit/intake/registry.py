@@ -20,11 +20,16 @@ from affidavit.intake.model import Alert
 from affidavit.intake.normalizers import (
     crowdstrike,
     defender,
+    elastic,
     falco,
     guardduty,
     ocsf,
     okta,
     scc,
+    sentinel,
+    sentinelone,
+    splunk,
+    wiz,
 )
 
 __all__ = [
@@ -62,6 +67,11 @@ BUILTIN_NORMALIZERS: tuple[Normalizer, ...] = (
     falco.NORMALIZER,
     okta.NORMALIZER,
     ocsf.NORMALIZER,
+    sentinel.NORMALIZER,
+    elastic.NORMALIZER,
+    splunk.NORMALIZER,
+    sentinelone.NORMALIZER,
+    wiz.NORMALIZER,
 )
 
 
