@@ -62,11 +62,11 @@ def test_json_paths_quote_keys_that_are_not_plain_names() -> None:
 def test_normalize_reports_what_the_normaliser_did_not_read() -> None:
     event = vendor_sample("falco.json")
     event["cluster_region"] = "eu-west-1"
-    event["output_fields"]["container.image.repository"] = "registry.example.com/app"
+    event["output_fields"]["container.mounts"] = "/data:/data:rw"
     alert = normalize(event)
     assert alert.unmapped is not None
     assert "cluster_region" in alert.unmapped
-    assert 'output_fields["container.image.repository"]' in alert.unmapped
+    assert 'output_fields["container.mounts"]' in alert.unmapped
     assert "rule" not in alert.unmapped and "priority" not in alert.unmapped
     assert alert.to_dict()["unmapped"] == list(alert.unmapped)
 

@@ -255,3 +255,14 @@ def test_detects_api_summaries_read_every_behaviour() -> None:
     assert ("domain", "updates.example.net", "indicator") in entity_set(first)
     assert last.techniques == ("T1003.001", "T1053.005")
     assert len(values_of(last, "process")) == 3
+
+
+def test_detection_summary_events_keep_the_1_to_5_scale() -> None:
+    office, ngav, ntds = (normalize(e) for e in _shapes("detection_summary_event.json"))
+    assert [office.severity, ngav.severity, ntds.severity] == [
+        Severity.HIGH,
+        Severity.LOW,
+        Severity.CRITICAL,  # 5 with no name
+    ]
+    assert ("process", r"C:\Windows\Explorer.EXE", "grandparent") in entity_set(office)
+    assert ("ip", "10.9.1.22", "remote") in entity_set(ntds)
