@@ -6,6 +6,10 @@ read. Outside packages register theirs under the ``affidavit.normalizers``
 entry-point group; the built-ins are registered there too once the package is
 installed, and are also listed in ``BUILTIN_NORMALIZERS`` so they work from a
 source checkout. Both sources are merged by name.
+
+A normaliser need not report what it left out: ``intake.normalize`` passes it a
+tracked view of the alert and fills ``Alert.unmapped`` with the fields it never
+read (see ``_tracking``), whoever wrote it.
 """
 
 from __future__ import annotations
