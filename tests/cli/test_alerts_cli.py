@@ -127,3 +127,14 @@ def test_an_unrecognised_item_is_named_and_nothing_is_written(cli: Invoke, tmp_p
     lines.write_text(json.dumps(good) + "\n" + json.dumps({"foo": "bar"}) + "\n")
     run = cli("alerts", "ingest", str(lines))
     assert run.err.startswith("error: line 2: unrecognised alert format")
+
+
+def test_hostile_field_names_are_quoted_in_verbose_output(cli: Invoke, tmp_path: Path) -> None:
+    alert = json.loads((VENDOR / "falco.json").read_text())
+    alert["\x1b[2J\x1b[31mpwned"] = "x"
+    path = tmp_path / "hostile.json"
+    path.write_text(json.dumps(alert))
+    run = cli("alerts", "ingest", str(path), "--verbose")
+    assert run.code == 0, run.err
+    assert "\x1b" not in run.err
+    assert '["\\u001b[2J\\u001b[31mpwned"]' in run.err
