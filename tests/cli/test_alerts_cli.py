@@ -96,3 +96,45 @@ def test_oversized_input_is_refused(
     run = cli("alerts", "ingest", str(path))
     assert run.code == 2
     assert "larger than 100 bytes" in run.err
+
+
+def test_one_alert_is_singular_and_unmapped_fields_are_counted(cli: Invoke) -> None:
+    run = cli("alerts", "ingest", str(VENDOR / "guardduty.json"))
+    assert run.code == 0, run.err
+    assert "1 alert ingested, 0 duplicates; " in run.err
+    assert "fields not mapped to the alert model (--verbose names them)" in run.err
+    assert "detail.service.count" not in run.err
+    again = cli("alerts", "ingest", str(VENDOR / "guardduty.json"), "--verbose")
+    assert "0 alerts ingested, 1 duplicate; " in again.err
+    assert "the alert (line 1): " in again.err
+    assert "detail.service.count" in again.err
+    assert "--verbose names them" not in again.err
+    listed = json.loads(cli("alerts", "ingest", str(VENDOR / "guardduty.json"), "--json").out)
+    assert listed[0]["where"] == "the alert (line 1)"
+    assert "detail.service.count" in listed[0]["unmapped"]
+
+
+def test_an_unrecognised_item_is_named_and_nothing_is_written(cli: Invoke, tmp_path: Path) -> None:
+    good = json.loads((VENDOR / "falco.json").read_text())
+    path = tmp_path / "mixed.json"
+    path.write_text(json.dumps([good, {"foo": "bar"}], indent=2))
+    run = cli("alerts", "ingest", str(path))
+    assert run.code == 2
+    assert run.err.startswith("error: item 1 (line ")
+    assert "unrecognised alert format; keys seen: 'foo'" in run.err
+    assert "bar" not in run.err
+    lines = tmp_path / "mixed.jsonl"
+    lines.write_text(json.dumps(good) + "\n" + json.dumps({"foo": "bar"}) + "\n")
+    run = cli("alerts", "ingest", str(lines))
+    assert run.err.startswith("error: line 2: unrecognised alert format")
+
+
+def test_hostile_field_names_are_quoted_in_verbose_output(cli: Invoke, tmp_path: Path) -> None:
+    alert = json.loads((VENDOR / "falco.json").read_text())
+    alert["\x1b[2J\x1b[31mpwned"] = "x"
+    path = tmp_path / "hostile.json"
+    path.write_text(json.dumps(alert))
+    run = cli("alerts", "ingest", str(path), "--verbose")
+    assert run.code == 0, run.err
+    assert "\x1b" not in run.err
+    assert '["\\u001b[2J\\u001b[31mpwned"]' in run.err

@@ -43,3 +43,15 @@ def entity_set(alert: Any) -> set[tuple[str, str, str | None]]:
 
 def values_of(alert: Any, kind: str) -> set[str]:
     return {e.value for e in alert.entities if e.kind.value == kind}
+
+
+def shapes_dir() -> Path:
+    """Real-shaped samples written from vendor documentation (see SOURCES.md)."""
+    return shared_data() / "alerts" / "shapes"
+
+
+def shape_samples(vendor: str, file_name: str) -> list[dict[str, Any]]:
+    """The alerts in one shapes file, as the reader finds them (pages unwrapped)."""
+    from affidavit.intake import read_alerts
+
+    return list(read_alerts((shapes_dir() / vendor / file_name).read_bytes()))

@@ -3,6 +3,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,15 +12,17 @@ from hypothesis import strategies as st
 
 from affidavit.errors import InputError
 from affidavit.intake import (
+    BUILTIN_NORMALIZERS,
     Alert,
     detect_vendor,
     normalize,
+    normalized_alerts,
     read_alerts,
 )
 from affidavit.intake.normalizers import falco
 from affidavit.samples.alerts import generate_alerts
 
-from ._shared import panther_tests, shared_data, vendor_sample
+from ._shared import panther_tests, shapes_dir, shared_data, vendor_sample
 
 _VENDOR_FILES = {
     "defender_endpoint.json": "microsoft_defender",
@@ -146,6 +149,42 @@ _DETECTION_KEYS = [
     "evidence",
     "createdAt",
     "output_fields",
+    "Type",
+    "SystemAlertId",
+    "AlertSeverity",
+    "AlertName",
+    "TimeGenerated",
+    "Entities",
+    "type",
+    "kibana.alert.rule.name",
+    "kibana.alert.uuid",
+    "kibana",
+    "alert",
+    "_source",
+    "_id",
+    "@timestamp",
+    "_time",
+    "rule_name",
+    "search_name",
+    "urgency",
+    "security_domain",
+    "event_id",
+    "threatInfo",
+    "agentRealtimeInfo",
+    "agentDetectionInfo",
+    "indicators",
+    "sourceRule",
+    "entitySnapshot",
+    "createdDateTime",
+    "serviceSource",
+    "@odata.type",
+    "mitreAttack",
+    "primaryTechniques",
+    "product",
+    "value",
+    "listFindingsResults",
+    "results",
+    "data",
 ]
 _SCALARS = (
     st.none()
@@ -164,6 +203,15 @@ _SCALARS = (
             "organizations/1/sources/2/findings/3",
             "2025-01-01T00:00:00Z",
             "High",
+            "SecurityAlert",
+            "Microsoft.SecurityInsights/Incidents",
+            "#microsoft.graph.security.alert",
+            "#microsoft.graph.security.processEvidence",
+            "EPPDetectionSummaryEvent",
+            "IdpDetectionSummaryEvent",
+            "x@@notable@@y",
+            "idp",
+            "ACTIVE_SCANNING",
         ]
     )
 )
@@ -197,11 +245,17 @@ def test_random_objects_give_an_alert_or_an_input_error(obj: dict[str, Any]) -> 
     _only_input_errors(obj)
 
 
+def _shape_files() -> list[Path]:
+    return sorted(path for path in shapes_dir().rglob("*") if path.is_file())
+
+
 def _samples() -> list[dict[str, Any]]:
-    found = generate_alerts(21, seed=1)  # holds every built-in format
+    found = generate_alerts(21, seed=1)  # holds every format with a sample generator
     found += [vendor_sample(name) for name in _VENDOR_FILES]
     for rule_file in _PANTHER_FILES:
         found += [test["Log"] for test in panther_tests(rule_file)]
+    for path in _shape_files():
+        found += read_alerts(path.read_bytes())
     return found
 
 
@@ -251,15 +305,39 @@ def test_every_format_is_among_the_fuzzed_samples() -> None:
             vendors.add(detect_vendor(sample).name)
         except InputError:
             continue  # the labelled non-alerts are fuzzed too
-    assert vendors == {
-        "microsoft_defender",
-        "crowdstrike_falcon",
-        "aws_guardduty",
-        "google_scc",
-        "falco",
-        "okta",
-        "ocsf_detection_finding",
-    }
+    assert vendors == {normalizer.name for normalizer in BUILTIN_NORMALIZERS}
+
+
+@pytest.mark.parametrize("path", _shape_files(), ids=lambda path: f"{path.parent.name}/{path.name}")
+def test_each_real_shaped_sample_is_claimed_by_exactly_one_normaliser(path: Path) -> None:
+    samples = list(read_alerts(path.read_bytes()))
+    assert len(samples) >= 3
+    for sample in samples:
+        claimed = [n.name for n in BUILTIN_NORMALIZERS if n.detect(sample)]
+        assert claimed == [path.parent.name]
+        alert = normalize(sample)
+        assert alert.vendor == path.parent.name
+        assert alert.unmapped is not None
+
+
+def test_the_other_labelled_samples_are_claimed_by_exactly_one_normaliser() -> None:
+    for sample in _SAMPLES:
+        claimed = [n.name for n in BUILTIN_NORMALIZERS if n.detect(sample)]
+        assert len(claimed) <= 1, claimed
+
+
+@settings(max_examples=300, deadline=None)
+@given(_JSON)
+def test_random_documents_read_and_normalised_give_alerts_or_an_input_error(value: Any) -> None:
+    try:
+        data = json.dumps(value).encode()
+    except ValueError:
+        return
+    try:
+        for where, alert in normalized_alerts(data):
+            assert where and isinstance(alert, Alert)
+    except InputError:
+        return
 
 
 def test_python_values_that_are_not_json_are_refused() -> None:
@@ -271,3 +349,26 @@ def test_python_values_that_are_not_json_are_refused() -> None:
     event["detail"]["severity"] = float("nan")
     with pytest.raises(InputError, match="NaN or Infinity at"):
         normalize(event)
+
+
+def test_an_unrecognised_item_is_named_by_its_array_index_and_line() -> None:
+    good = json.dumps(vendor_sample("falco.json"))
+    data = f'[\n{good},\n{{"foo": 1}}\n]'.encode()
+    with pytest.raises(InputError) as raised:
+        list(normalized_alerts(data))
+    assert str(raised.value) == ("item 1 (line 3): unrecognised alert format; keys seen: 'foo'.")
+
+
+def test_an_unrecognised_line_is_named_in_json_lines() -> None:
+    good = json.dumps(vendor_sample("falco.json"))
+    data = f'{good}\n\n{good}\n{{"foo": 1}}\n'.encode()
+    with pytest.raises(InputError, match=r"^line 4: unrecognised alert format; keys seen: 'foo'"):
+        list(normalized_alerts(data))
+    located = list(normalized_alerts(f"{good}\n{good}\n".encode()))
+    assert [where for where, _ in located] == ["line 1", "line 2"]
+    assert all(alert.unmapped is not None for _, alert in located)
+
+
+def test_a_bad_single_alert_names_its_line() -> None:
+    with pytest.raises(InputError, match=r"^the alert \(line 2\): unrecognised"):
+        list(normalized_alerts(b'\n{"foo": 1}'))

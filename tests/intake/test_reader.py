@@ -4,11 +4,12 @@ import json
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from affidavit.errors import InputError
 from affidavit.intake import DEFAULT_LIMITS, ReaderLimits, located_alerts, read_alerts
+from affidavit.intake._envelopes import envelope_items
 
 from ._shared import shared_data
 
@@ -112,7 +113,7 @@ def test_size_and_count_limits() -> None:
         _read(small + b"\n" + big, limits)
     with pytest.raises(InputError, match=r"item 1 \(line 1\) is larger than 40 bytes"):
         _read(b"[" + small + b"," + big + b"]", limits)
-    with pytest.raises(InputError, match="the alert is larger than 40 bytes"):
+    with pytest.raises(InputError, match=r"the alert \(line 1\) is larger than 40 bytes"):
         _read(big, limits)
     # Multi-byte characters count as bytes, not characters.
     with pytest.raises(InputError, match="larger than 40 bytes"):
@@ -155,6 +156,8 @@ _JSON = st.recursive(
 @settings(max_examples=200, deadline=None)
 @given(_JSON)
 def test_random_json_documents_round_trip_or_are_refused(value: Any) -> None:
+    # API response pages are unwrapped (tested below); these round-trip as they are.
+    assume(all(envelope_items(v) is None for v in (value if isinstance(value, list) else [value])))
     data = json.dumps(value).encode()
     try:
         records = _read(data)
@@ -169,6 +172,7 @@ def test_random_json_documents_round_trip_or_are_refused(value: Any) -> None:
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.dictionaries(st.text(max_size=6), _JSON, max_size=4), min_size=1, max_size=6))
 def test_json_lines_round_trip(records: list[dict[str, Any]]) -> None:
+    assume(all(envelope_items(record) is None for record in records))
     data = "\n".join(json.dumps(record, ensure_ascii=False) for record in records).encode()
     assert _read(data) == records
 
@@ -198,3 +202,57 @@ def test_located_alerts_name_where_each_object_was_found() -> None:
         ("line 4", {"b": 2}),
     ]
     assert list(located_alerts(b'\n{"a": 1}')) == [("the alert (line 2)", {"a": 1})]
+
+
+_FINDING = {"finding": {"name": "organizations/1/sources/2/findings/f1"}, "resource": {}}
+
+
+def test_api_response_pages_are_read_as_the_alerts_they_hold() -> None:
+    page = {"listFindingsResults": [_FINDING, _FINDING], "readTime": "x", "totalSize": 2}
+    assert list(located_alerts(json.dumps(page, indent=1).encode())) == [
+        ("listFindingsResults[0] of the response on line 1", _FINDING),
+        ("listFindingsResults[1] of the response on line 1", _FINDING),
+    ]
+    graph = {"@odata.context": "https://graph.example/$metadata", "value": [{"id": "a"}]}
+    hits = {"took": 3, "hits": {"total": {"value": 1}, "hits": [{"_id": "h", "_source": {}}]}}
+    lines = "\n".join(json.dumps(page) for page in (graph, hits)).encode()
+    assert list(located_alerts(lines)) == [
+        ("line 1, value[0]", {"id": "a"}),
+        ("line 2, hits.hits[0]", {"_id": "h", "_source": {}}),
+    ]
+    export = [{"preview": False, "offset": 0, "result": {"_time": "t"}}]
+    assert list(located_alerts(json.dumps(export).encode())) == [
+        ("item 0 (line 1), result", {"_time": "t"})
+    ]
+    wiz = {"data": {"issues": {"nodes": [{"id": "i1"}], "pageInfo": {"hasNextPage": False}}}}
+    s1 = {"data": [{"id": "t1"}], "pagination": {"totalItems": 1, "nextCursor": None}}
+    crowdstrike = {"meta": {"query_time": 0.1}, "resources": [{"composite_id": "c"}], "errors": []}
+    assert [obj for _, obj in located_alerts(json.dumps([wiz, s1, crowdstrike]).encode())] == [
+        {"id": "i1"},
+        {"id": "t1"},
+        {"composite_id": "c"},
+    ]
+
+
+def test_objects_with_other_keys_are_not_pages() -> None:
+    alert = {"value": [{"id": "a"}], "title": "an alert with a value list"}
+    assert _read(json.dumps(alert).encode()) == [alert]
+    assert _read(b'{"data": {"x": 1}}') == [{"data": {"x": 1}}]
+    assert _read(b'{"result": [1]}') == [{"result": [1]}]
+
+
+def test_page_items_are_checked_and_named() -> None:
+    with pytest.raises(InputError, match=r"^value\[1\] of the response on line 1 is a JSON int"):
+        _read(b'{"value": [{"a": 1}, 2]}')
+    assert _read(b'{"value": []}') == []
+    limits = ReaderLimits(max_alert_bytes=40, max_alerts=2)
+    small = {"k": "v"}
+    page = {"value": [small, small]}
+    assert _read(json.dumps({"value": [small] * 2, "nextLink": "n" * 60}).encode(), limits) == [
+        small,
+        small,
+    ]
+    with pytest.raises(InputError, match=r"^item 0 \(line 1\), value\[1\] is larger than 40"):
+        _read(json.dumps([{"value": [small, {"k": "v" * 40}]}]).encode(), limits)
+    with pytest.raises(InputError, match="more than 2 alerts"):
+        _read(json.dumps([page, page]).encode(), limits)

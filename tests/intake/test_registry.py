@@ -24,6 +24,11 @@ EXPECTED_ENTRY_POINTS = {
     "falco": "affidavit.intake.normalizers.falco:NORMALIZER",
     "okta": "affidavit.intake.normalizers.okta:NORMALIZER",
     "ocsf_detection_finding": "affidavit.intake.normalizers.ocsf:NORMALIZER",
+    "microsoft_sentinel": "affidavit.intake.normalizers.sentinel:NORMALIZER",
+    "elastic_security": "affidavit.intake.normalizers.elastic:NORMALIZER",
+    "splunk_es": "affidavit.intake.normalizers.splunk:NORMALIZER",
+    "sentinelone": "affidavit.intake.normalizers.sentinelone:NORMALIZER",
+    "wiz": "affidavit.intake.normalizers.wiz:NORMALIZER",
 }
 
 _PLUGIN_SOURCE = """

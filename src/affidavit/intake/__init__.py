@@ -1,7 +1,9 @@
 """Alerts: vendor formats read, detected and normalised into one ``Alert`` model.
 
-    for obj in read_alerts(path.read_bytes()):
-        alert = normalize(obj)          # vendor format detected by the plugins
+    for where, alert in normalized_alerts(path.read_bytes()):
+        ...                 # vendor format detected by the plugins; ``where`` names
+                            # the line or array item, ``alert.unmapped`` the fields
+                            # the normaliser did not read
 
 Deterministic sample alerts for the demo and tests live in
 :mod:`affidavit.samples.alerts`, outside the runtime packages.
@@ -9,7 +11,7 @@ Deterministic sample alerts for the demo and tests live in
 
 from __future__ import annotations
 
-from affidavit.intake.detect import detect_vendor, normalize
+from affidavit.intake.detect import detect_vendor, normalize, normalized_alerts
 from affidavit.intake.model import Alert, Entity, EntityKind, Severity
 from affidavit.intake.reader import (
     DEFAULT_LIMITS,
@@ -40,5 +42,6 @@ __all__ = [
     "load_normalizers",
     "located_alerts",
     "normalize",
+    "normalized_alerts",
     "read_alerts",
 ]

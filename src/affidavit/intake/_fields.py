@@ -11,10 +11,11 @@ import hashlib
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from affidavit.errors import InputError
+from affidavit.intake._tracking import untracked
 from affidavit.intake.model import Entity, EntityKind
 
 __all__ = [
@@ -22,10 +23,12 @@ __all__ = [
     "content_id",
     "get",
     "ident",
+    "joined_path",
     "lower_keys",
     "mapping",
     "mappings",
     "number",
+    "peek",
     "techniques_in",
     "text",
     "texts",
@@ -50,6 +53,29 @@ def get(obj: object, *path: str | int) -> Any:
             and -len(current) <= step < len(current)
         ):
             current = current[step]
+        else:
+            return None
+    return current
+
+
+def peek(obj: object, *path: str | int) -> Any:
+    """Like ``get``, without counting as reading the value (see ``_tracking``).
+
+    For fields a normaliser maps only in part, such as a list of names of which
+    only the known ones become technique ids: it peeks at the list, then ``get``s
+    the items it maps, and the rest stay reported as unmapped.
+    """
+    current: Any = obj
+    for step in path:
+        # dict.get and list.__getitem__ read a tracked container's plain storage.
+        if isinstance(step, str) and isinstance(current, dict):
+            current = dict.get(current, step)
+        elif (
+            isinstance(step, int)
+            and isinstance(current, list)
+            and -len(current) <= step < len(current)
+        ):
+            current = list.__getitem__(current, step)
         else:
             return None
     return current
@@ -86,8 +112,14 @@ def mapping(obj: object, *path: str | int) -> Mapping[str, Any] | None:
 
 
 def mappings(obj: object, *path: str | int) -> list[Mapping[str, Any]]:
-    """The objects in the list at ``path``; anything else in the list is skipped."""
+    """The objects in the list at ``path``; anything else in the list is skipped.
+
+    A lone object where a list belongs counts as a list of one: exports and
+    XML-to-JSON bridges collapse one-item arrays, and the item must not be lost.
+    """
     value = get(obj, *path)
+    if isinstance(value, Mapping):
+        return [value]
     if not isinstance(value, list):
         return []
     return [item for item in value if isinstance(item, Mapping)]
@@ -100,9 +132,34 @@ def texts(obj: object, *path: str | int) -> list[str]:
     return [item.strip() for item in values if isinstance(item, str) and item.strip()]
 
 
-def lower_keys(obj: Mapping[str, Any]) -> dict[str, Any]:
+class _CaseFolded(Mapping[str, Any]):
+    """``obj`` looked up by lower-cased key; values are read only when asked for."""
+
+    def __init__(self, obj: Mapping[str, Any]) -> None:
+        self._obj = obj
+        self._keys = {key.lower(): key for key in obj if isinstance(key, str)}
+
+    def __getitem__(self, key: str) -> Any:
+        return self._obj[self._keys[key]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+
+def joined_path(folder: str | None, name: str | None) -> str | None:
+    """``folder`` + ``name``, for vendors that split a path; either one alone if need be."""
+    if folder and name:
+        separator = "\\" if "\\" in folder else "/"
+        return folder.rstrip("\\/") + separator + name
+    return name or folder
+
+
+def lower_keys(obj: Mapping[str, Any]) -> Mapping[str, Any]:
     """The top level with lower-cased keys, for feeds that re-case field names."""
-    return {key.lower(): value for key, value in obj.items() if isinstance(key, str)}
+    return _CaseFolded(obj)
 
 
 def techniques_in(*values: object) -> list[str]:
@@ -118,7 +175,9 @@ def techniques_in(*values: object) -> list[str]:
 def content_id(obj: Mapping[str, Any]) -> str:
     """A stable id from an event's content, for formats whose events carry none."""
     try:
-        encoded = json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+        encoded = json.dumps(
+            untracked(obj), sort_keys=True, separators=(",", ":"), ensure_ascii=True
+        )
     except (TypeError, ValueError):
         raise InputError("the alert holds values that are not JSON.") from None
     return "sha256:" + hashlib.sha256(encoded.encode("ascii")).hexdigest()
@@ -145,6 +204,16 @@ class EntityBag:
     def add_all(self, kind: EntityKind, values: Iterable[object], role: str | None = None) -> None:
         for value in values:
             self.add(kind, value, role)
+
+    def add_address(self, value: object, role: str | None = None) -> None:
+        """An IP address, or else a host name, from fields that hold either (Splunk's
+        ``src``, ``dest``)."""
+        if not isinstance(value, str):
+            return
+        try:
+            self._entities.append(Entity(EntityKind.IP, value, role))
+        except InputError:
+            self.add(EntityKind.HOST, value, role)
 
     def add_user(self, name: object, domain: object = None, role: str | None = None) -> None:
         """A user as ``DOMAIN\\name`` when the vendor gives a domain and a bare name."""

@@ -41,7 +41,10 @@ def _copy(value: Any, where: str, parts: list[str | int], depth: int, max_depth:
         raise InputError(f"{where} is nested deeper than {max_depth} levels at {_path(parts)}.")
     if isinstance(value, Mapping):
         copied: dict[str, Any] = {}
-        for key, item in value.items():
+        # dict.items reads a dict subclass's storage: copying a tracked alert
+        # (see _tracking) as evidence must not count as reading its fields.
+        pairs = dict.items(value) if isinstance(value, dict) else value.items()
+        for key, item in pairs:
             if not isinstance(key, str):
                 raise InputError(f"{where} has a key that is not text at {_path(parts)}.")
             parts.append(_check_text(key, where, parts))
@@ -50,7 +53,7 @@ def _copy(value: Any, where: str, parts: list[str | int], depth: int, max_depth:
         return copied
     if isinstance(value, list | tuple):
         items = []
-        for index, item in enumerate(value):
+        for index, item in enumerate(list.__iter__(value) if isinstance(value, list) else value):
             parts.append(index)
             items.append(_copy(item, where, parts, depth + 1, max_depth))
             parts.pop()

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import dataclasses
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from affidavit.errors import InputError
+from affidavit.intake._tracking import FieldReads
 from affidavit.intake.model import Alert
+from affidavit.intake.reader import DEFAULT_LIMITS, ReaderLimits, located_alerts
 from affidavit.intake.registry import Normalizer, default_normalizers
 
-__all__ = ["detect_vendor", "normalize"]
+__all__ = ["detect_vendor", "normalize", "normalized_alerts"]
 
 _KEYS_SHOWN = 15
 
@@ -46,5 +49,33 @@ def detect_vendor(
 
 
 def normalize(obj: Mapping[str, Any], normalizers: Sequence[Normalizer] | None = None) -> Alert:
-    """Detect the vendor format of ``obj`` and return it as an ``Alert``."""
-    return detect_vendor(obj, normalizers).normalize(obj)
+    """Detect the vendor format of ``obj`` and return it as an ``Alert``.
+
+    The normaliser reads a tracked view of ``obj``; the fields it never read are
+    returned in ``Alert.unmapped``, whichever plugin it is.
+    """
+    normalizer = detect_vendor(obj, normalizers)
+    reads = FieldReads(obj)
+    alert = normalizer.normalize(reads.root)
+    if not isinstance(alert, Alert):
+        raise InputError(f"normaliser {normalizer.name!r} did not return an Alert.")
+    return dataclasses.replace(alert, unmapped=reads.unread())
+
+
+def normalized_alerts(
+    data: bytes,
+    *,
+    limits: ReaderLimits = DEFAULT_LIMITS,
+    normalizers: Sequence[Normalizer] | None = None,
+) -> Iterator[tuple[str, Alert]]:
+    """Read ``data`` and normalise each alert in it, with where it was found.
+
+    A record that cannot be normalised raises ``InputError`` naming its line or
+    array item (``item 3 (line 40): unrecognised alert format; ...``).
+    """
+    for where, obj in located_alerts(data, limits=limits):
+        try:
+            alert = normalize(obj, normalizers)
+        except InputError as exc:
+            raise InputError(f"{where}: {exc.message}") from None
+        yield where, alert

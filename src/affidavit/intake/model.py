@@ -213,12 +213,33 @@ def _optional_text(name: str, value: object, limit: int) -> str | None:
     return text or None
 
 
+class _Evidence(dict[str, Any]):
+    """A raw alert an ``Alert`` has already validated and copied: another Alert
+    made from that one (``dataclasses.replace``) need not copy it again."""
+
+    __slots__ = ()
+
+
+def _unmapped(paths: object) -> tuple[str, ...] | None:
+    if paths is None:
+        return None
+    if not isinstance(paths, tuple | list) or not all(
+        isinstance(path, str) and 0 < len(path) <= 1024 for path in paths
+    ):
+        raise InputError("unmapped fields must be a list of JSON paths.")
+    return tuple(paths)
+
+
 @dataclass(frozen=True, slots=True)
 class Alert:
     """One security alert, whatever product raised it.
 
     ``vendor`` is the name of the normaliser that read it; ``raw`` is a deep copy
-    of the original JSON object, kept unchanged as evidence.
+    of the original JSON object, kept unchanged as evidence. ``unmapped`` lists
+    the JSON paths of the raw alert's non-empty fields that the normaliser never
+    read (``evidence[2].userAccount.userSid``), so a field the model does not
+    carry is visible rather than silently lost; ``None`` when not computed (a
+    normaliser called directly rather than through ``intake.normalize``).
     """
 
     vendor: str
@@ -233,6 +254,7 @@ class Alert:
     category: str | None = None
     techniques: tuple[str, ...] = ()
     entities: tuple[Entity, ...] = field(default=())
+    unmapped: tuple[str, ...] | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -267,9 +289,11 @@ class Alert:
                 raise InputError(f"{technique!r} is not a MITRE ATT&CK technique id (T1234.001).")
         set_(self, "techniques", tuple(dict.fromkeys(techniques)))
         set_(self, "entities", _dedupe(self.entities))
+        set_(self, "unmapped", _unmapped(self.unmapped))
         if not isinstance(self.raw, Mapping):
             raise InputError("the raw alert must be a JSON object.")
-        set_(self, "raw", copy_json(self.raw, where="the raw alert"))
+        if type(self.raw) is not _Evidence:
+            set_(self, "raw", _Evidence(copy_json(self.raw, where="the raw alert")))
 
     def entities_of(self, kind: EntityKind) -> tuple[Entity, ...]:
         return tuple(entity for entity in self.entities if entity.kind is kind)
@@ -288,5 +312,6 @@ class Alert:
             "category": self.category,
             "techniques": list(self.techniques),
             "entities": [entity.to_dict() for entity in self.entities],
+            "unmapped": None if self.unmapped is None else list(self.unmapped),
             "raw": copy_json(self.raw, where="the raw alert"),
         }

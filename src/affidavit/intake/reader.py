@@ -1,5 +1,10 @@
 """Read alert files: one JSON object, a JSON array of objects, or JSON lines.
 
+An object that is an API response page holding several alerts (SCC
+``ListFindings``, a Graph/Azure ``value`` collection, Splunk ``results``... see
+``_envelopes``) is read as the alerts it holds, each named by its path in the
+page (``item 0 (line 1), value[3]``).
+
 Limits (``ReaderLimits``, defaults in brackets) keep a hostile or broken file
 from exhausting memory or the stack:
 
@@ -25,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from affidavit.errors import InputError
+from affidavit.intake._envelopes import envelope_items
 from affidavit.intake._jsonvalue import copy_json
 
 __all__ = ["DEFAULT_LIMITS", "LocatedAlert", "ReaderLimits", "located_alerts", "read_alerts"]
@@ -134,6 +140,29 @@ def _checked(value: Any, where: str, limits: ReaderLimits) -> dict[str, Any]:
     return checked
 
 
+def _located(
+    value: Any, segment: str, where: str, inside: str, limits: ReaderLimits
+) -> Iterator[LocatedAlert]:
+    """The alert ``value`` found at ``where``, or each alert of an envelope.
+
+    ``segment`` is the value's JSON text; ``inside`` describes the value as a
+    container, to name the items of an envelope (``item 2 (line 9), value[0]``).
+    """
+    items = envelope_items(value)
+    if items is None:
+        if _too_big(segment, limits.max_alert_bytes):
+            raise InputError(f"{where} is larger than {limits.max_alert_bytes} bytes.")
+        yield where, _checked(value, where, limits)
+        return
+    # A page may be larger than one alert may be; each of its items may not.
+    measure = _too_big(segment, limits.max_alert_bytes)
+    for label, item in items:
+        item_where = inside.format(label=label)
+        if measure and _too_big(json.dumps(item, ensure_ascii=False), limits.max_alert_bytes):
+            raise InputError(f"{item_where} is larger than {limits.max_alert_bytes} bytes.")
+        yield item_where, _checked(item, item_where, limits)
+
+
 class _Lines:
     """Line numbers for increasing positions, counting each newline once (not O(n) a call)."""
 
@@ -166,9 +195,7 @@ def _read_array(text: str, start: int, limits: ReaderLimits) -> Iterator[Located
             raise InputError(
                 f"item {index} (line {line}, column {column}): {exc.message}."
             ) from None
-        if _too_big(text[pos:end], limits.max_alert_bytes):
-            raise InputError(f"{where} is larger than {limits.max_alert_bytes} bytes.")
-        yield where, _checked(value, where, limits)
+        yield from _located(value, text[pos:end], where, where + ", {label}", limits)
         pos = _skip_ws(text, end)
         separator = text[pos] if pos < len(text) else ""
         if separator not in (",", "]"):
@@ -199,8 +226,6 @@ def _read_lines(text: str, limits: ReaderLimits) -> Iterator[LocatedAlert]:
         if start == len(line):
             continue
         where = f"line {lineno}"
-        if _too_big(line, limits.max_alert_bytes):
-            raise InputError(f"{where} is larger than {limits.max_alert_bytes} bytes.")
         try:
             value, end = _parse(line, start)
         except _ParseError as exc:
@@ -217,7 +242,7 @@ def _read_lines(text: str, limits: ReaderLimits) -> Iterator[LocatedAlert]:
         if count >= limits.max_alerts:
             raise InputError(f"the input holds more than {limits.max_alerts} alerts; split it.")
         count += 1
-        yield where, _checked(value, where, limits)
+        yield from _located(value, line, where, where + ", {label}", limits)
 
 
 def _read(text: str, limits: ReaderLimits) -> Iterator[LocatedAlert]:
@@ -240,10 +265,9 @@ def _read(text: str, limits: ReaderLimits) -> Iterator[LocatedAlert]:
         raise InputError(f"line {line}, column {column}: {exc.message}.") from None
     if _skip_ws(text, end) == len(text):
         line, _ = _line_and_column(text, start)
-        if _too_big(text[start:end], limits.max_alert_bytes):
-            raise InputError(f"the alert is larger than {limits.max_alert_bytes} bytes.")
         where = f"the alert (line {line})"
-        yield where, _checked(value, where, limits)
+        inside = "{label} of the response on line " + str(line)
+        yield from _located(value, text[start:end], where, inside, limits)
         return
     yield from _read_lines(text, limits)
 
@@ -262,10 +286,19 @@ def _start(data: bytes, limits: ReaderLimits) -> str:
     return text
 
 
+def _counted(located: Iterator[LocatedAlert], limits: ReaderLimits) -> Iterator[LocatedAlert]:
+    # Envelopes make the count of alerts differ from the count of JSON values.
+    for count, found in enumerate(located, start=1):
+        if count > limits.max_alerts:
+            raise InputError(f"the input holds more than {limits.max_alerts} alerts; split it.")
+        yield found
+
+
 def located_alerts(data: bytes, *, limits: ReaderLimits = DEFAULT_LIMITS) -> Iterator[LocatedAlert]:
     """Like ``read_alerts``, with where each object was found (``"line 3"``,
-    ``"item 2 (line 40)"``), so a caller can name the record a later step refuses."""
-    return _read(_start(data, limits), limits)
+    ``"item 2 (line 40)"``, ``"item 0 (line 1), value[3]"``), so a caller can name
+    the record a later step refuses."""
+    return _counted(_read(_start(data, limits), limits), limits)
 
 
 def read_alerts(data: bytes, *, limits: ReaderLimits = DEFAULT_LIMITS) -> Iterator[dict[str, Any]]:
@@ -275,5 +308,5 @@ def read_alerts(data: bytes, *, limits: ReaderLimits = DEFAULT_LIMITS) -> Iterat
     not UTF-8, and while iterating for any record that is malformed, too large,
     too deep, or not an object. An empty array yields nothing.
     """
-    located = _read(_start(data, limits), limits)
+    located = _counted(_read(_start(data, limits), limits), limits)
     return (obj for _, obj in located)

@@ -6,6 +6,10 @@ read. Outside packages register theirs under the ``affidavit.normalizers``
 entry-point group; the built-ins are registered there too once the package is
 installed, and are also listed in ``BUILTIN_NORMALIZERS`` so they work from a
 source checkout. Both sources are merged by name.
+
+A normaliser need not report what it left out: ``intake.normalize`` passes it a
+tracked view of the alert and fills ``Alert.unmapped`` with the fields it never
+read (see ``_tracking``), whoever wrote it.
 """
 
 from __future__ import annotations
@@ -20,11 +24,16 @@ from affidavit.intake.model import Alert
 from affidavit.intake.normalizers import (
     crowdstrike,
     defender,
+    elastic,
     falco,
     guardduty,
     ocsf,
     okta,
     scc,
+    sentinel,
+    sentinelone,
+    splunk,
+    wiz,
 )
 
 __all__ = [
@@ -62,6 +71,11 @@ BUILTIN_NORMALIZERS: tuple[Normalizer, ...] = (
     falco.NORMALIZER,
     okta.NORMALIZER,
     ocsf.NORMALIZER,
+    sentinel.NORMALIZER,
+    elastic.NORMALIZER,
+    splunk.NORMALIZER,
+    sentinelone.NORMALIZER,
+    wiz.NORMALIZER,
 )
 
 

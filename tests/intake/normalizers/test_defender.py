@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -8,7 +9,7 @@ from affidavit.errors import InputError
 from affidavit.intake import Severity, detect_vendor, normalize
 from affidavit.intake.normalizers.defender import NORMALIZER
 
-from .._shared import entity_set, panther_event, values_of, vendor_sample
+from .._shared import entity_set, panther_event, shape_samples, values_of, vendor_sample
 
 _PANTHER = "defender_detection_passthrough.yml"
 
@@ -29,7 +30,7 @@ def test_endpoint_api_alert_normalises_with_its_evidence() -> None:
     entities = entity_set(alert)
     assert ("host", "pc-sales-0215.corp.example-inc.local", "impacted") in entities
     assert ("ip", "43.208.238.110", "remote") in entities
-    assert ("process", "cmd.exe", "parent") in entities
+    assert ("process", r"C:\Windows\System32\cmd.exe", "parent") in entities
     assert (
         "file",
         "f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6",
@@ -40,8 +41,11 @@ def test_endpoint_api_alert_normalises_with_its_evidence() -> None:
         "d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5",
         "f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6",
     }
-    # relatedUser CORP\k.suzuki is the same account the evidence names by UPN.
-    assert values_of(alert, "user") == {"k.suzuki@example-inc.com"}
+    # relatedUser CORP\k.suzuki is the same account the evidence names by UPN (and SID).
+    assert values_of(alert, "user") == {
+        "k.suzuki@example-inc.com",
+        "S-1-5-21-3456789012-1234567890-987654321-11042",
+    }
     commands = values_of(alert, "process")
     assert any(c.startswith("powershell.exe -nop -w hidden -encodedcommand") for c in commands)
     assert r"C:\Windows\system32\lsass.exe" in commands
@@ -94,3 +98,75 @@ def test_missing_creation_time_is_an_input_error() -> None:
     raw["firstEventTime"] = None
     with pytest.raises(InputError, match="alertCreationTime"):
         normalize(raw)
+
+
+# ---- real-shaped samples (tests/data/alerts/shapes/microsoft_defender) ----
+
+
+def _shapes(file_name: str) -> list[dict[str, Any]]:
+    return shape_samples("microsoft_defender", file_name)
+
+
+def test_graph_alerts_v2_page_is_read_with_typed_evidence() -> None:
+    endpoint, email, cloud_app = (normalize(a) for a in _shapes("graph_alerts_v2.json"))
+    assert endpoint.vendor == "microsoft_defender"
+    assert endpoint.product == "Microsoft Defender for Endpoint"
+    assert endpoint.vendor_alert_id == "da638681123456789012_-1398457612"
+    assert endpoint.severity is Severity.HIGH
+    assert endpoint.techniques == ("T1055", "T1055.012")
+    assert endpoint.created == datetime(2025, 12, 2, 8, 14, 55, 123456, tzinfo=UTC)
+    entities = entity_set(endpoint)
+    assert ("host", "eng-ws-0331.corp.example.com", "compromised") in entities
+    assert ("process", r"C:\Users\r.haddad\AppData\Local\Temp\loader.exe", "parent") in entities
+    assert ("user", "r.haddad@corp.example.com", "actor") in entities
+    assert ("user", "S-1-5-21-2043128907-1357924680-4203311991-4412", "actor") in entities
+    assert (
+        "file",
+        "9a8b7c6d5e4f30211203f4e5d6c7b8a99a8b7c6d5e4f30211203f4e5d6c7b8a9",
+        "parent_image",
+    ) in entities
+    # Registry evidence has no entity kind: it is reported, not dropped silently.
+    assert endpoint.unmapped is not None
+    assert "evidence[3].registryKey" in endpoint.unmapped
+    assert email.product == "Microsoft Defender for Office 365"
+    assert {("email", "billing@example.net", "sender"), ("ip", "198.51.100.201", "source")} <= (
+        entity_set(email)
+    )
+    assert ("email", "payables@corp.example.com", "recipient") in entity_set(email)
+    assert ("url", "https://invoices.example.net/view?id=7731", "embedded") in entity_set(email)
+    assert cloud_app.severity is Severity.MEDIUM  # "unknown"
+    assert cloud_app.severity_raw == "unknown"
+    assert ("user", "l.moreau@corp.example.com", "policy_violator") in entity_set(cloud_app)
+    assert ("cloud_resource", "Office 365", "application") in entity_set(cloud_app)
+
+
+def test_endpoint_alert_with_a_single_evidence_object_keeps_it() -> None:
+    raw = _shapes("endpoint_api_alert.json")[0]
+    assert isinstance(raw["evidence"], dict)
+    alert = normalize(raw)
+    entities = entity_set(alert)
+    assert (
+        "file",
+        "de96a6e69944335375dc1ac238336066889d9ffc7d73628ef4fe1b1b160ab32c",
+        "image",
+    ) in entities
+    assert any(
+        kind == "process" and value.startswith("powershell.exe -nop") for kind, value, _ in entities
+    )
+    assert ("user", "S-1-5-21-2043128907-1357924680-4203311991-5120", "actor") in entities
+    assert (
+        "process",
+        r"C:\Program Files\Microsoft Office\root\Office16\WINWORD.EXE",
+        "parent",
+    ) in entities
+
+
+def test_endpoint_alerts_and_alert_info_rows_of_the_same_incidents() -> None:
+    indicator, eicar = (normalize(a) for a in _shapes("endpoint_api_alert.json")[1:])
+    assert ("ip", "192.0.2.150", "remote") in entity_set(indicator)
+    assert ("process", "/usr/lib/systemd/systemd", "parent") in entity_set(indicator)
+    assert eicar.severity is Severity.LOW
+    rows = [normalize(a) for a in _shapes("advanced_hunting_alertinfo.json")]
+    assert [row.techniques for row in rows] == [("T1055", "T1055.012"), ("T1566.002",), ()]
+    assert [row.severity for row in rows] == [Severity.HIGH, Severity.MEDIUM, Severity.MEDIUM]
+    assert rows[1].product == "Microsoft Defender XDR (Microsoft Defender for Office 365)"

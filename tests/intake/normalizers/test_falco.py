@@ -7,7 +7,7 @@ import pytest
 from affidavit.errors import InputError
 from affidavit.intake import Severity, normalize
 
-from .._shared import entity_set, vendor_sample
+from .._shared import entity_set, shape_samples, vendor_sample
 
 
 def test_falco_event_normalises() -> None:
@@ -28,6 +28,7 @@ def test_falco_event_normalises() -> None:
         ("process", "apache2", "parent"),
         ("ip", "155.94.163.103", "remote"),
         ("ip", "10.244.2.15", "destination"),
+        ("cloud_resource", "docker.io/library/httpd:2.4", "container_image"),
         (
             "cloud_resource",
             "namespaces/production/pods/httpd-deployment-7c8d9e0f1a-q2w3e",
@@ -75,3 +76,14 @@ def test_event_without_time_is_refused() -> None:
     del raw["output_fields"]["evt.time"]
     with pytest.raises(InputError, match="time"):
         normalize(raw)
+
+
+def test_real_shaped_events_name_the_container_image_and_audit_source() -> None:
+    execve, shadow, audit = (normalize(e) for e in shape_samples("falco", "events.json"))
+    assert execve.severity is Severity.CRITICAL
+    assert execve.techniques == ("T1610",)
+    image = ("cloud_resource", "registry.example.com/team/api:1.9.2", "container_image")
+    assert image in entity_set(execve)
+    assert ("process", "bash -i", "parent") in entity_set(shadow)
+    assert ("ip", "10.0.8.31", "source") in entity_set(audit)
+    assert audit.category == "k8s_audit"

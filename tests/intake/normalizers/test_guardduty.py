@@ -8,7 +8,7 @@ from affidavit.errors import InputError
 from affidavit.intake import Severity, normalize
 from affidavit.intake.normalizers.guardduty import NORMALIZER
 
-from .._shared import entity_set, panther_event, panther_tests, vendor_sample
+from .._shared import entity_set, panther_event, panther_tests, shape_samples, vendor_sample
 
 _PANTHER = "aws_guardduty_high_sev_findings.yml"
 
@@ -81,3 +81,39 @@ def test_finding_without_creation_time_is_refused() -> None:
     del event["createdAt"]
     with pytest.raises(InputError, match="createdAt"):
         normalize(event)
+
+
+# ---- real-shaped samples (tests/data/alerts/shapes/aws_guardduty) ----
+
+
+def test_rds_login_finding_names_the_database_user() -> None:
+    rds = normalize(shape_samples("aws_guardduty", "findings.json")[0])
+    assert rds.severity is Severity.HIGH
+    entities = entity_set(rds)
+    assert ("user", "report_ro", "actor") in entities
+    assert (
+        "cloud_resource",
+        "arn:aws:rds:eu-central-1:111122223333:db:orders-db-1",
+        "impacted",
+    ) in (entities)
+    assert ("ip", "198.51.100.14", "source") in entities
+    assert rds.unmapped is not None
+    assert "resource.rdsDbUserDetails.user" not in rds.unmapped
+
+
+def test_runtime_findings_name_the_container_image_and_the_process_user() -> None:
+    _, eks, ecs = (normalize(f) for f in shape_samples("aws_guardduty", "findings.json"))
+    assert eks.severity is Severity.MEDIUM
+    entities = entity_set(eks)
+    image = "111122223333.dkr.ecr.eu-central-1.amazonaws.com/checkout:2025.11.3"
+    assert ("cloud_resource", image, "container_image") in entities
+    assert ("user", "app", "actor") in entities
+    assert ("process", "/tmp/xmr", "actor") in entities
+    assert ("process", "/bin/sh", "parent") in entities
+    assert ("process", "/usr/local/bin/node", "ancestor") in entities
+    entities = entity_set(ecs)
+    assert ("cloud_resource", "public.ecr.aws/example/worker:1.4", "container_image") in entities
+    assert ("user", "root", "actor") in entities
+    assert ("domain", "pool.mining.example.org", "queried") in entities
+    task = "arn:aws:ecs:us-east-2:111122223333:task/batch/0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+    assert ("cloud_resource", task, "impacted") in entities

@@ -8,6 +8,8 @@ import pytest
 from affidavit.errors import InputError
 from affidavit.intake import Severity, detect_vendor, normalize
 
+from .._shared import entity_set, shape_samples
+
 
 def _finding() -> dict[str, Any]:
     # An OCSF 1.3 Detection Finding written from the schema (class 2004).
@@ -70,7 +72,7 @@ def _finding() -> dict[str, Any]:
 def test_detection_finding_normalises() -> None:
     alert = normalize(_finding())
     assert alert.vendor == "ocsf_detection_finding"
-    assert alert.product == "Acme Acme NDR"
+    assert alert.product == "Acme NDR"  # the vendor is not repeated
     assert alert.vendor_alert_id == "f-42"
     assert alert.title == "Beaconing to a rare domain"
     assert alert.severity is Severity.HIGH
@@ -126,3 +128,19 @@ def test_finding_info_is_required() -> None:
     del finding["finding_info"]
     with pytest.raises(InputError, match="finding_info"):
         normalize(finding)
+
+
+# ---- real-shaped samples (tests/data/alerts/shapes/ocsf_detection_finding) ----
+
+
+def test_product_names_are_not_doubled() -> None:
+    prowler, security_hub, edr = (
+        normalize(f) for f in shape_samples("ocsf_detection_finding", "detection_findings.json")
+    )
+    assert prowler.product == "Prowler"
+    assert security_hub.product == "AWS Security Hub"
+    assert edr.product == "Example EDR"
+    assert prowler.severity is Severity.CRITICAL
+    assert security_hub.techniques == ("T1071", "T1071.004")
+    assert ("domain", "c2.example.org", "queried") in entity_set(security_hub)
+    assert ("process", "bash -c /tmp/.x/run --quiet", "parent") in entity_set(edr)

@@ -6,7 +6,7 @@ from typing import Any
 
 from affidavit.intake import Severity, normalize
 
-from .._shared import entity_set, panther_event, panther_tests
+from .._shared import entity_set, panther_event, panther_tests, shape_samples
 
 _PANTHER = "okta_threatinsight_security_threat_detected.yml"
 
@@ -79,3 +79,11 @@ def test_unreadable_threat_detections_fall_back_to_the_event_severity() -> None:
     event["severity"] = "ERROR"
     event["debugContext"]["debugData"]["threatDetections"] = "{not json"
     assert normalize(event).severity is Severity.HIGH
+
+
+def test_real_shaped_system_log_events() -> None:
+    threat, login, grant = (normalize(e) for e in shape_samples("okta", "system_log.json"))
+    assert threat.severity is Severity.MEDIUM  # ThreatInsight rated the spray MEDIUM
+    assert ("ip", "198.51.100.66", "source") in entity_set(threat)
+    assert ("cloud_resource", "Office 365", "application") in entity_set(login)
+    assert ("user", "contractor@example.net", "target") in entity_set(grant)

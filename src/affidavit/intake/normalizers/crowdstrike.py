@@ -2,12 +2,21 @@
 
 Shapes read:
 
-* Event Streams ``DetectionSummaryEvent`` / ``EppDetectionSummaryEvent``
-  (``metadata`` + ``event``), the same event flat as a SIEM connector writes it
+* Event Streams ``DetectionSummaryEvent``, ``EppDetectionSummaryEvent`` and
+  ``IdpDetectionSummaryEvent`` (``metadata`` + ``event``; the event type in any
+  letter case), the same event flat as a SIEM connector writes it
   (``ExternalApiType: Event_EppDetectionSummaryEvent``), or wrapped by Falcon
   Data Replicator (``event`` + ``fdr_event_type``) — PascalCase fields;
 * the Detects API summary (``detection_id``, ``device``, ``behaviors``) and the
-  Alerts API v2 alert (``composite_id``, ``device``) — snake_case fields.
+  Alerts API v2 alert (``composite_id``): endpoint alerts with a ``device``,
+  Identity Protection (``product: idp``) and other products without one —
+  snake_case fields.
+
+Severity: the vendor's name (``SeverityName``, ``severity_name``) when present;
+otherwise the number on its documented scale: 1-5 for ``DetectionSummaryEvent``,
+10-90 for ``EppDetectionSummaryEvent`` (10 informational, 30 low, 50 medium,
+70 high, 90 critical) and 1-100 for the Alerts API, banded as Falcon's query
+language documents them (>= 90 critical, >= 70 high, >= 50 medium, >= 20 low).
 """
 
 from __future__ import annotations
@@ -16,24 +25,29 @@ from collections.abc import Mapping
 from typing import Any
 
 from affidavit.errors import InputError
-from affidavit.intake._fields import (
-    EntityBag,
-    get,
-    ident,
-    mapping,
-    mappings,
-    number,
-    techniques_in,
-    text,
-)
+from affidavit.intake._fields import get, ident, mapping, mappings, number, techniques_in, text
 from affidavit.intake._time import parse_timestamp
-from affidavit.intake.model import Alert, EntityKind, Severity
+from affidavit.intake.model import Alert, Severity
+from affidavit.intake.normalizers._attack_names import techniques_named
+from affidavit.intake.normalizers._crowdstrike_entities import api_entities, event_entities
 
 __all__ = ["NORMALIZER", "CrowdStrikeNormalizer"]
 
 _PRODUCT = "CrowdStrike Falcon"
-_STREAM_TYPES = frozenset({"DetectionSummaryEvent", "EppDetectionSummaryEvent"})
-_EPP_API_TYPE = "Event_EppDetectionSummaryEvent"
+# Matched without case: feeds write "EPPDetectionSummaryEvent" as often as "Epp...".
+_STREAM_TYPES = frozenset(
+    {"detectionsummaryevent", "eppdetectionsummaryevent", "idpdetectionsummaryevent"}
+)
+_API_TYPES = frozenset(f"event_{name}" for name in _STREAM_TYPES)
+# Alerts API ``product`` codes.
+_PRODUCTS = {
+    "epp": _PRODUCT,
+    "idp": "CrowdStrike Falcon Identity Protection",
+    "xdr": "CrowdStrike Falcon Insight XDR",
+    "overwatch": "CrowdStrike Falcon OverWatch",
+    "mobile": "CrowdStrike Falcon for Mobile",
+    "cwpp": "CrowdStrike Falcon Cloud Security",
+}
 _NAMES = {
     "informational": Severity.INFORMATIONAL,
     "info": Severity.INFORMATIONAL,
@@ -42,26 +56,21 @@ _NAMES = {
     "high": Severity.HIGH,
     "critical": Severity.CRITICAL,
 }
-_IOC_KINDS = {
-    "hash_sha256": EntityKind.FILE,
-    "hash_md5": EntityKind.FILE,
-    "sha256": EntityKind.FILE,
-    "md5": EntityKind.FILE,
-    "domain": EntityKind.DOMAIN,
-    "ipv4": EntityKind.IP,
-    "ipv6": EntityKind.IP,
-}
+
+
+def _lower(value: str | None) -> str:
+    return (value or "").lower()
 
 
 def _event_record(obj: Mapping[str, Any]) -> Mapping[str, Any] | None:
     """The PascalCase detection event inside ``obj`` (or ``obj`` itself), if there is one."""
     inner = mapping(obj, "event")
     if inner is not None and (
-        text(obj, "metadata", "eventType") in _STREAM_TYPES
-        or text(inner, "ExternalApiType") == _EPP_API_TYPE
+        _lower(text(obj, "metadata", "eventType")) in _STREAM_TYPES
+        or _lower(text(inner, "ExternalApiType")) in _API_TYPES
     ):
         return inner
-    if text(obj, "ExternalApiType") == _EPP_API_TYPE:
+    if _lower(text(obj, "ExternalApiType")) in _API_TYPES:
         return obj
     has_id = isinstance(obj.get("DetectId"), str) or isinstance(obj.get("CompositeId"), str)
     has_host = "ComputerName" in obj or "Hostname" in obj
@@ -69,10 +78,9 @@ def _event_record(obj: Mapping[str, Any]) -> Mapping[str, Any] | None:
 
 
 def _is_api_record(obj: Mapping[str, Any]) -> bool:
-    if mapping(obj, "device") is None:
-        return False
     if isinstance(obj.get("detection_id"), str) and isinstance(obj.get("behaviors"), list):
-        return True
+        return mapping(obj, "device") is not None
+    # Alerts API v2: endpoint alerts carry a device, Identity Protection ones do not.
     return isinstance(obj.get("composite_id"), str) and (
         "severity_name" in obj or "severity" in obj
     )
@@ -83,59 +91,14 @@ def _severity(name: str | None, value: int | float | None, *, percent: bool) -> 
         return _NAMES[name.lower()]
     if value is None:
         return Severity.MEDIUM
-    if percent:  # Detects/Alerts API: 1-100, bands as the Falcon console draws them
+    if percent or value > 5:  # 10-90 (EPP events) and 1-100 (APIs) share the bands
         bands = ((90, Severity.CRITICAL), (70, Severity.HIGH), (50, Severity.MEDIUM))
         for floor, level in bands:
             if value >= floor:
                 return level
         return Severity.LOW if value >= 20 else Severity.INFORMATIONAL
-    levels = list(Severity)  # event streams: 1 (informational) .. 5 (critical)
+    levels = list(Severity)  # DetectionSummaryEvent: 1 (informational) .. 5 (critical)
     return levels[min(max(int(value), 1), 5) - 1]
-
-
-def _add_hashes(
-    bag: EntityBag, record: Mapping[str, Any], keys: tuple[str, ...], role: str
-) -> None:
-    for key in keys:
-        digest = text(record, key)
-        if digest is not None and digest.strip("0"):
-            bag.add(EntityKind.FILE, digest, role)
-            return
-
-
-def _add_ioc(bag: EntityBag, ioc_type: str | None, value: str | None) -> None:
-    kind = _IOC_KINDS.get((ioc_type or "").lower())
-    if kind is not None:
-        bag.add(kind, value, "indicator")
-
-
-def _event_entities(event: Mapping[str, Any]) -> EntityBag:
-    bag = EntityBag()
-    bag.add(EntityKind.HOST, text(event, "ComputerName") or text(event, "Hostname"), "impacted")
-    bag.add(EntityKind.USER, text(event, "UserName"), "actor")
-    bag.add(EntityKind.IP, text(event, "LocalIP"), "local")
-    bag.add(EntityKind.IP, text(event, "ExternalIP"), "public")
-    bag.add(EntityKind.PROCESS, text(event, "CommandLine") or text(event, "FileName"), "actor")
-    bag.add(
-        EntityKind.PROCESS,
-        text(event, "ParentCommandLine") or text(event, "ParentImageFileName"),
-        "parent",
-    )
-    grandparent = (
-        text(event, "GrandparentCommandLine")
-        or text(event, "GrandParentCommandLine")
-        or text(event, "GrandparentImageFileName")
-        or text(event, "GrandParentImageFileName")
-    )
-    bag.add(EntityKind.PROCESS, grandparent, "grandparent")
-    _add_hashes(bag, event, ("SHA256String", "SHA1String", "MD5String"), "image")
-    _add_ioc(bag, text(event, "IOCType"), text(event, "IOCValue"))
-    for access in mappings(event, "NetworkAccesses"):
-        bag.add(EntityKind.IP, text(access, "RemoteAddress"), "remote")
-        bag.add(EntityKind.IP, text(access, "LocalAddress"), "local")
-    for request in mappings(event, "DnsRequests"):
-        bag.add(EntityKind.DOMAIN, text(request, "DomainName"), "queried")
-    return bag
 
 
 def _normalize_event(obj: Mapping[str, Any], event: Mapping[str, Any]) -> Alert:
@@ -150,9 +113,10 @@ def _normalize_event(obj: Mapping[str, Any], event: Mapping[str, Any]) -> Alert:
     if alert_id is None or title is None or created is None:
         raise InputError("a CrowdStrike detection event needs a detection id, a name and a time.")
     tactic = text(event, "Tactic")
+    identity = _lower(text(obj, "metadata", "eventType")).startswith("idp")
     return Alert(
         vendor=NORMALIZER.name,
-        product=_PRODUCT,
+        product=_PRODUCTS["idp"] if identity else _PRODUCT,
         vendor_alert_id=alert_id,
         title=title,
         description=text(event, "DetectDescription") or text(event, "Description") or "",
@@ -160,31 +124,20 @@ def _normalize_event(obj: Mapping[str, Any], event: Mapping[str, Any]) -> Alert:
         severity_raw=text(event, "SeverityName") or number(event, "Severity"),
         created=created,
         category=tactic if tactic and tactic.upper() != "N/A" else None,
-        techniques=tuple(techniques_in(event.get("TechniqueId"))),
-        entities=_event_entities(event).entities(),
+        techniques=tuple(
+            techniques_in(event.get("TechniqueId")) or techniques_named(event, "Technique")
+        ),
+        entities=event_entities(event).entities(),
         raw=obj,
     )
 
 
-def _api_entities(obj: Mapping[str, Any], behaviors: list[Mapping[str, Any]]) -> EntityBag:
-    bag = EntityBag()
-    device = mapping(obj, "device") or {}
-    bag.add(EntityKind.HOST, text(device, "hostname"), "impacted")
-    bag.add(EntityKind.IP, text(device, "local_ip"), "local")
-    bag.add(EntityKind.IP, text(device, "external_ip"), "public")
+def _api_techniques(behaviors: list[Mapping[str, Any]]) -> list[str]:
+    found: list[str] = []
     for behavior in behaviors:
-        bag.add(EntityKind.USER, text(behavior, "user_principal"), "actor")
-        bag.add(EntityKind.USER, text(behavior, "user_name"), "actor")
-        bag.add(
-            EntityKind.PROCESS, text(behavior, "cmdline") or text(behavior, "filename"), "actor"
-        )
-        _add_hashes(bag, behavior, ("sha256", "sha1", "md5"), "image")
-        parent = mapping(behavior, "parent_details") or {}
-        parent_command = text(parent, "parent_cmdline") or text(parent, "cmdline")
-        bag.add(EntityKind.PROCESS, parent_command or text(parent, "filename"), "parent")
-        _add_hashes(bag, parent, ("parent_sha256", "sha256", "parent_md5", "md5"), "parent_image")
-        _add_ioc(bag, text(behavior, "ioc_type"), text(behavior, "ioc_value"))
-    return bag
+        ids = techniques_in(behavior.get("technique_id"))
+        found += ids or techniques_named(behavior, "technique")
+    return list(dict.fromkeys(found))
 
 
 def _normalize_api(obj: Mapping[str, Any]) -> Alert:
@@ -211,9 +164,10 @@ def _normalize_api(obj: Mapping[str, Any]) -> Alert:
     severity_value = number(obj, "severity")
     if severity_value is None:
         severity_value = number(obj, "max_severity")
+    code = text(obj, "product")
     return Alert(
         vendor=NORMALIZER.name,
-        product=_PRODUCT,
+        product=_PRODUCTS.get(code.lower(), f"{_PRODUCT} ({code})") if code else _PRODUCT,
         vendor_alert_id=alert_id,
         title=title,
         description=text(obj, "description") or text(first, "description") or "",
@@ -221,8 +175,8 @@ def _normalize_api(obj: Mapping[str, Any]) -> Alert:
         severity_raw=severity_name or severity_value,
         created=created,
         category=text(first, "tactic"),
-        techniques=tuple(techniques_in(*(b.get("technique_id") for b in behaviors))),
-        entities=_api_entities(obj, behaviors).entities(),
+        techniques=tuple(_api_techniques(behaviors)),
+        entities=api_entities(obj, behaviors).entities(),
         raw=obj,
     )
 

@@ -1,8 +1,11 @@
 """Microsoft Defender alerts.
 
-Two shapes are read:
+Three shapes are read:
 
-* the Defender for Endpoint API alert (``GET /api/alerts``, with ``evidence``);
+* the Microsoft Graph security alert (``/security/alerts_v2``, Defender XDR),
+  with typed ``evidence`` (see ``_defender_graph``);
+* the Defender for Endpoint API alert (``GET /api/alerts``, with ``evidence``,
+  a list or, from some exports, a single object);
 * the Defender XDR Advanced Hunting ``AlertInfo`` record, bare or as delivered by
   the streaming API (``category: AdvancedHunting-AlertInfo`` with ``properties``).
 
@@ -18,6 +21,7 @@ from affidavit.errors import InputError
 from affidavit.intake._fields import (
     EntityBag,
     ident,
+    joined_path,
     mapping,
     mappings,
     techniques_in,
@@ -25,6 +29,7 @@ from affidavit.intake._fields import (
 )
 from affidavit.intake._time import parse_timestamp
 from affidavit.intake.model import Alert, EntityKind, Severity
+from affidavit.intake.normalizers._defender_graph import is_graph_alert, normalize_graph_alert
 
 __all__ = ["NORMALIZER", "DefenderNormalizer"]
 
@@ -85,6 +90,7 @@ def _add_account(
         bag.add(EntityKind.USER, upn, "actor")
     else:
         bag.add_user(name, domain, "actor")
+    bag.add(EntityKind.USER, text(user, "userSid"), "actor")
 
 
 def _add_file_hash(bag: EntityBag, item: Mapping[str, Any], role: str) -> None:
@@ -109,9 +115,12 @@ def _api_entities(obj: Mapping[str, Any]) -> EntityBag:
     for item in evidence:
         kind = (text(item, "entityType") or "").lower()
         if kind == "process":
-            command = text(item, "processCommandLine") or text(item, "fileName")
-            bag.add(EntityKind.PROCESS, command)
-            bag.add(EntityKind.PROCESS, text(item, "parentProcessFileName"), "parent")
+            image = joined_path(text(item, "filePath"), text(item, "fileName"))
+            bag.add(EntityKind.PROCESS, text(item, "processCommandLine") or image, "actor")
+            parent = joined_path(
+                text(item, "parentProcessFilePath"), text(item, "parentProcessFileName")
+            )
+            bag.add(EntityKind.PROCESS, parent, "parent")
             _add_file_hash(bag, item, "image")
             _add_account(bag, known, item, "accountName")
         elif kind == "file":
@@ -180,9 +189,11 @@ class DefenderNormalizer:
     name = "microsoft_defender"
 
     def detect(self, obj: Mapping[str, Any]) -> bool:
-        return _is_api_alert(obj) or _alert_info_row(obj) is not None
+        return is_graph_alert(obj) or _is_api_alert(obj) or _alert_info_row(obj) is not None
 
     def normalize(self, obj: Mapping[str, Any]) -> Alert:
+        if is_graph_alert(obj):
+            return normalize_graph_alert(obj, self.name)
         if _is_api_alert(obj):
             return _normalize_api_alert(obj)
         row = _alert_info_row(obj)

@@ -76,6 +76,13 @@ def _entities(obj: Mapping[str, Any], fields: Mapping[str, Any]) -> EntityBag:
     _add_fd_name(bag, text(fields, "fd.name"))
     for field, role in _ADDRESS_FIELDS:
         bag.add(EntityKind.IP, text(fields, field), role)
+    bag.add_all(EntityKind.IP, texts(fields, "ka.sourceips"), "source")
+    repository, tag = (
+        text(fields, "container.image.repository"),
+        text(fields, "container.image.tag"),
+    )
+    image = f"{repository}:{tag}" if repository and tag else repository
+    bag.add(EntityKind.CLOUD_RESOURCE, image, "container_image")
     namespace = text(fields, "k8s.ns.name")
     pod = text(fields, "k8s.pod.name")
     if namespace and pod:

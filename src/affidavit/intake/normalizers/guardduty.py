@@ -1,5 +1,10 @@
 """Amazon GuardDuty findings: the bare finding (``GetFindings``, S3 export) or the
-EventBridge event that carries it (``source: aws.guardduty``, ``detail``)."""
+EventBridge event that carries it (``source: aws.guardduty``, ``detail``).
+
+Besides the EC2, S3, EKS, ECS, Lambda and RDS resources and the network,
+API and DNS actions, the RDS database user (``rdsDbUserDetails``, login
+attempts), Runtime Monitoring's process (path, hash, user, lineage) and the
+container image it ran in (EC2, ECS task or EKS workload) are read."""
 
 from __future__ import annotations
 
@@ -90,6 +95,20 @@ def _resource_entities(bag: EntityBag, finding: Mapping[str, Any]) -> None:
         bag.add(EntityKind.CLOUD_RESOURCE, bucket_arn, "impacted")
     for block, key in _RESOURCE_ARNS:
         bag.add(EntityKind.CLOUD_RESOURCE, text(resource, block, key), "impacted")
+    task = text(resource, "ecsClusterDetails", "taskDetails", "arn")
+    bag.add(EntityKind.CLOUD_RESOURCE, task, "impacted")
+    bag.add(EntityKind.USER, text(resource, "rdsDbUserDetails", "user"), "actor")
+    for container in _containers(resource):
+        bag.add(EntityKind.CLOUD_RESOURCE, text(container, "image"), "container_image")
+
+
+def _containers(resource: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """Runtime Monitoring names the container on EC2, in an ECS task or an EKS workload."""
+    return (
+        mappings(resource, "containerDetails")
+        + mappings(resource, "ecsClusterDetails", "taskDetails", "containers")
+        + mappings(resource, "kubernetesDetails", "kubernetesWorkloadDetails", "containers")
+    )
 
 
 def _service_entities(bag: EntityBag, finding: Mapping[str, Any]) -> None:
@@ -107,9 +126,16 @@ def _service_entities(bag: EntityBag, finding: Mapping[str, Any]) -> None:
     for probe in mappings(action, "portProbeAction", "portProbeDetails"):
         _add_remote(bag, get(probe, "remoteIpDetails"), "remote")
     bag.add(EntityKind.DOMAIN, text(action, "dnsRequestAction", "domain"), "queried")
+    for attempt in mappings(action, "rdsLoginAttemptAction", "loginAttributes"):
+        bag.add(EntityKind.USER, text(attempt, "user"), "target")
     process = mapping(service, "runtimeDetails", "process") or {}
     bag.add(EntityKind.PROCESS, text(process, "executablePath") or text(process, "name"), "actor")
     bag.add(EntityKind.FILE, text(process, "executableSha256"), "image")
+    bag.add(EntityKind.USER, text(process, "user"), "actor")
+    # lineage runs from the parent upwards.
+    for depth, ancestor in enumerate(mappings(process, "lineage")):
+        command = text(ancestor, "executablePath") or text(ancestor, "name")
+        bag.add(EntityKind.PROCESS, command, "parent" if depth == 0 else "ancestor")
     for intel in mappings(service, "evidence", "threatIntelligenceDetails"):
         bag.add(EntityKind.FILE, text(intel, "threatFileSha256"), "indicator")
 

@@ -140,6 +140,8 @@ def _techniques(event: Mapping[str, Any]) -> tuple[str, ...]:
 def _product(event: Mapping[str, Any]) -> str | None:
     vendor = text(event, "metadata", "product", "vendor_name")
     name = text(event, "metadata", "product", "name")
+    if vendor and name and (name.lower() + " ").startswith(vendor.lower() + " "):
+        return name  # "Prowler" by "Prowler", not "Prowler Prowler"
     return " ".join(part for part in (vendor, name) if part) or None
 
 

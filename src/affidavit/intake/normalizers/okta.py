@@ -78,6 +78,8 @@ def _add_principal(bag: EntityBag, principal: object, role: str) -> None:
         bag.add(EntityKind.USER, text(principal, "alternateId"), role)
     elif kind == "ip address":
         bag.add(EntityKind.IP, text(principal, "id"), "source")
+    elif kind == "appinstance":
+        bag.add(EntityKind.CLOUD_RESOURCE, text(principal, "alternateId"), "application")
 
 
 def _entities(event: Mapping[str, Any]) -> EntityBag:

@@ -1,5 +1,9 @@
 """Google Security Command Center findings: the Pub/Sub notification or
-``ListFindings`` result (``finding`` + ``resource``), or a bare ``Finding``."""
+``ListFindings`` result (``finding`` + ``resource``; a whole ``ListFindings``
+response is split into its results by the reader), or a bare ``Finding``.
+
+ATT&CK techniques come from ``mitreAttack`` (technique names, mapped to ids by
+``_attack_names``) and from Event Threat Detection's ``detectionCategory``."""
 
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from affidavit.intake._fields import (
 )
 from affidavit.intake._time import parse_timestamp
 from affidavit.intake.model import Alert, EntityKind, Severity
+from affidavit.intake.normalizers._attack_names import techniques_named
 
 __all__ = ["NORMALIZER", "SccNormalizer"]
 
@@ -64,6 +69,8 @@ def _entities(finding: Mapping[str, Any], resource: Mapping[str, Any]) -> Entity
     bag.add_all(EntityKind.URL, texts(finding, "indicator", "uris"), "indicator")
     access = mapping(finding, "access") or {}
     bag.add(EntityKind.USER, text(access, "principalEmail"), "actor")
+    if text(access, "principalEmail") is None:
+        bag.add(EntityKind.USER, text(access, "principalSubject"), "actor")
     bag.add(EntityKind.IP, text(access, "callerIp"), "source")
     for connection in mappings(finding, "connections"):
         bag.add(EntityKind.IP, text(connection, "destinationIp"), "destination")
@@ -81,12 +88,34 @@ def _entities(finding: Mapping[str, Any], resource: Mapping[str, Any]) -> Entity
         namespace, name = text(pod, "ns"), text(pod, "name")
         if namespace and name:
             bag.add(EntityKind.CLOUD_RESOURCE, f"namespaces/{namespace}/pods/{name}", "impacted")
+        for container in mappings(pod, "containers"):
+            bag.add(EntityKind.CLOUD_RESOURCE, text(container, "uri"), "container_image")
+    bag.add(EntityKind.USER, text(finding, "database", "userName"), "actor")
+    for node in mappings(finding, "kubernetes", "nodes"):
+        bag.add(EntityKind.HOST, text(node, "name"), "impacted")
+    for side, role in (("sources", "source"), ("targets", "destination")):
+        for item in mappings(finding, "exfiltration", side):
+            bag.add(EntityKind.CLOUD_RESOURCE, text(item, "name"), role)
     # Event Threat Detection puts the connection of some detectors here.
     properties = mapping(finding, "sourceProperties", "properties") or {}
     bag.add(EntityKind.IP, text(properties, "ip"), "local")
     bag.add(EntityKind.IP, text(properties, "destIp"), "destination")
     bag.add_all(EntityKind.DOMAIN, texts(properties, "domains"), "remote")
     return bag
+
+
+def _techniques(finding: Mapping[str, Any]) -> list[str]:
+    found = techniques_named(finding, "mitreAttack", "primaryTechniques")
+    found += techniques_named(finding, "mitreAttack", "additionalTechniques")
+    detection = mapping(finding, "sourceProperties", "detectionCategory") or {}
+    return techniques_in(found, detection.get("technique"))
+
+
+def _category(finding: Mapping[str, Any]) -> str | None:
+    tactic = text(finding, "mitreAttack", "primaryTactic")
+    if tactic and tactic != "TACTIC_UNSPECIFIED":
+        return tactic.replace("_", " ").title()
+    return text(finding, "findingClass")
 
 
 class SccNormalizer:
@@ -108,7 +137,6 @@ class SccNormalizer:
             raise InputError("a Security Command Center finding needs a category and createTime.")
         severity = text(finding, "severity")
         source = text(finding, "parentDisplayName")
-        detection = mapping(finding, "sourceProperties", "detectionCategory") or {}
         product = "Google Security Command Center"
         return Alert(
             vendor=self.name,
@@ -120,8 +148,8 @@ class SccNormalizer:
             severity=_SEVERITY.get((severity or "").lower(), Severity.MEDIUM),
             severity_raw=severity,
             created=created,
-            category=text(finding, "findingClass"),
-            techniques=tuple(techniques_in(detection.get("technique"))),
+            category=_category(finding),
+            techniques=tuple(_techniques(finding)),
             entities=_entities(finding, mapping(obj, "resource") or {}).entities(),
             raw=obj,
         )
