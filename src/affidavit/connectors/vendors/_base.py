@@ -145,10 +145,6 @@ class VendorConnector:
     def target_kinds(self, action: str) -> frozenset[str]:
         return self._actions[action][0]
 
-    def close(self) -> None:
-        if self._http is not None:
-            self._http.close()
-
     def execute(self, request: ActionRequest) -> ActionResult:
         if not isinstance(request, ActionRequest):
             raise InputError(f"execute takes an ActionRequest, not {type(request).__name__}.")
@@ -184,7 +180,8 @@ class VendorConnector:
 
     def _run(self, plan: Plan) -> ActionResult:
         try:
-            return plan()
+            with self.http.session():
+                return plan()
         except UpstreamError as exc:
             return ActionResult("failed", exc.detail())
         except Exception as exc:  # a vendor answer we did not foresee must not strand the claim

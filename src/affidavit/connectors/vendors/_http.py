@@ -13,12 +13,13 @@ connector's credentials and of the tokens obtained with them.
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -155,16 +156,28 @@ class Upstream:
         self._sleep = sleep
         self._clock = clock
         self._log = logger or logging.getLogger("affidavit.connectors")
-        self._client = httpx.Client(
-            timeout=httpx.Timeout(settings.timeout_s),
+        # One client per thread and per execution (see session): nothing stays open
+        # between executions, and concurrent executions never share a connection pool.
+        self._local = threading.local()
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[None]:
+        """Keep one HTTP client (and its connections) open for the calls inside."""
+        if getattr(self._local, "client", None) is not None:
+            yield
+            return
+        with httpx.Client(
+            timeout=httpx.Timeout(self._settings.timeout_s),
             follow_redirects=False,
             trust_env=False,
-            proxy=settings.proxy,
+            proxy=self._settings.proxy,
             headers={"User-Agent": "affidavit-connector/1", "Accept": "application/json"},
-        )
-
-    def close(self) -> None:
-        self._client.close()
+        ) as client:
+            self._local.client = client
+            try:
+                yield
+            finally:
+                self._local.client = None
 
     def add_secret(self, value: str) -> None:
         """Keep ``value`` (a credential, a token, a URL) out of every message from now on."""
@@ -255,8 +268,10 @@ class Upstream:
         all_headers.update(headers or {})
         timeout = self._settings.timeout_s
         deadline = time.monotonic() + timeout
+        client: httpx.Client | None = getattr(self._local, "client", None)
+        assert client is not None, "requests are made inside Upstream.session()"
         try:
-            with self._client.stream(
+            with client.stream(
                 method, url, headers=all_headers, json=json_body, data=form, params=params
             ) as response:
                 body = self._read(response, deadline)
