@@ -458,3 +458,20 @@ def test_settings_are_checked(tmp_path: Any) -> None:
 def test_results_are_plain_json(db: Database, okta: OktaFake, sleeps: Sleeps) -> None:
     result = connector(db, okta.url, sleeps).execute(suspend())
     assert ActionResult.from_json(json.loads(json.dumps(result.to_json()))) == result
+
+
+def test_an_execution_interrupted_after_acting_is_resumed_without_acting_again(
+    db: Database, okta: OktaFake, sleeps: Sleeps
+) -> None:
+    from affidavit.connectors import _executions
+
+    request = suspend()
+    # An earlier process claimed the execution, suspended the user, and died.
+    _executions.claim(db, "okta", request, START)
+    okta.users["00ub0oNGTSWTBKOLGLNR"]["status"] = "SUSPENDED"
+    with pytest.raises(Conflict, match="has no recorded result"):
+        connector(db, okta.url, sleeps, Clock(START + 10)).execute(request)
+    result = connector(db, okta.url, sleeps, Clock(START + 3600)).execute(request)
+    assert result.status == "succeeded", result.detail
+    assert result.detail["changed"] is False
+    assert okta.calls_to("POST", ".*suspend") == []
