@@ -40,6 +40,16 @@ from affidavit.ledger.entry import StoredEntry
 __all__ = ["SyslogSink", "format_message", "frame"]
 
 _SEVERITY = {1: 6, 2: 5, 3: 4, 4: 3, 5: 2, 6: 1}
+_ESSENTIAL = (
+    "category_uid",
+    "class_uid",
+    "activity_id",
+    "type_uid",
+    "severity_id",
+    "status_id",
+    "status",
+    "time",
+)
 _NOT_PRINTUSASCII = re.compile(r"[^!-~]")
 
 
@@ -59,6 +69,7 @@ def _json(event: dict[str, Any]) -> bytes:
 
 
 def _shrunk(event: dict[str, Any], room: int) -> bytes:
+    """The event as JSON in ``room`` bytes: whole, then without details, then its essentials."""
     body = _json(event)
     if len(body) <= room:
         return body
@@ -67,12 +78,15 @@ def _shrunk(event: dict[str, Any], room: int) -> bytes:
     body = _json(slim)
     if len(body) <= room:
         return body
-    for key in ("status_detail", "message", "resources", "api"):
-        slim.pop(key, None)
-        body = _json(slim)
-        if len(body) <= room:
-            return body
-    return body[:room]
+    meta = event.get("metadata", {})
+    essential: dict[str, Any] = {k: event[k] for k in _ESSENTIAL if k in event}
+    essential["metadata"] = {
+        k: meta[k] for k in ("uid", "sequence", "version", "event_code") if k in meta
+    }
+    essential["actor"] = {"user": {"uid": event.get("actor", {}).get("user", {}).get("uid")}}
+    essential["api"] = {"operation": event.get("api", {}).get("operation")}
+    essential["unmapped"] = {"affidavit": {"truncated": True}}
+    return _json(essential)[:room]
 
 
 def format_message(
