@@ -97,3 +97,17 @@ def test_a_note_runs_through_thehive_and_its_key_never_reaches_the_ledger(
     for entry in entries:
         assert API_KEY.encode() not in entry.data
     assert ledger.verify().size == len(entries)
+
+
+def test_the_catalog_paths_for_affidavit_catalog(capsys: pytest.CaptureFixture[str]) -> None:
+    import os
+
+    from affidavit.connectors.vendors.__main__ import main
+
+    assert main(["defender", "okta"]) == 0
+    paths = capsys.readouterr().out.strip().split(os.pathsep)
+    assert [p.rsplit("/", 1)[1] for p in paths] == ["defender.yaml", "okta.yaml"]
+    assert Catalog.load(*paths).get("release_host").connector == "defender"
+    assert main(["splunk"]) == 2
+    assert "vendor connectors are" in capsys.readouterr().err
+    assert main([]) == 2
