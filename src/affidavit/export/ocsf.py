@@ -46,8 +46,8 @@ def _object(value: object) -> dict[str, Any]:
 
 def _ms(time: str) -> int:
     """The ledger's ``2026-12-07T10:00:00.123456Z`` as Unix milliseconds."""
-    moment = datetime.strptime(time, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
-    return int(moment.timestamp() * 1000)
+    moment = datetime.fromisoformat(time[:-1]).replace(tzinfo=UTC)
+    return int(moment.timestamp()) * 1000 + moment.microsecond // 1000
 
 
 def _user(actor: str) -> dict[str, Any]:

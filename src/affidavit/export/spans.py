@@ -64,7 +64,7 @@ def span_id(origin: str, kind: str, ident: str) -> int:
 
 
 def _ns(time: str) -> int:
-    moment = datetime.strptime(time, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    moment = datetime.fromisoformat(time[:-1]).replace(tzinfo=UTC)
     return int(moment.timestamp()) * 1_000_000_000 + moment.microsecond * 1000
 
 
