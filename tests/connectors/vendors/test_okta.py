@@ -475,3 +475,15 @@ def test_an_execution_interrupted_after_acting_is_resumed_without_acting_again(
     assert result.status == "succeeded", result.detail
     assert result.detail["changed"] is False
     assert okta.calls_to("POST", ".*suspend") == []
+
+
+def test_a_short_credential_is_scrubbed_too(
+    db: Database, okta: OktaFake, sleeps: Sleeps, debug_logs: pytest.LogCaptureFixture
+) -> None:
+    short = "Zq7#x1"
+    settings = VendorSettings.parse(SPEC, {"org_url": okta.url, "api_token_env": "T"})
+    conn = OktaConnector(settings, db, environ={"T": short}, sleep=sleeps)
+    okta.fault("GET", USERS, status(401, _error("E0000011", f"Invalid token {short}")))
+    result = conn.execute(suspend())
+    assert_failed(result, "auth", "Invalid token <redacted>")
+    assert_secret_absent([short], result, debug_logs)

@@ -150,8 +150,10 @@ class Upstream:
         self._read_error = error_reader
         self._secrets_lock = threading.Lock()
         self._secrets: list[str] = []
-        for secret in (*secrets, *settings.values.values(), settings.proxy or ""):
+        for secret in secrets:
             self.add_secret(secret)
+        for value in (*settings.values.values(), settings.proxy or ""):
+            self.add_secret(value, credential=False)
         self._reset_headers = reset_headers
         self._sleep = sleep
         self._clock = clock
@@ -179,15 +181,19 @@ class Upstream:
             finally:
                 self._local.client = None
 
-    def add_secret(self, value: str) -> None:
-        """Keep ``value`` (a credential, a token, a URL) out of every message from now on."""
-        # Settings values such as a tenant id or an e-mail are scrubbed too, but only
-        # long ones: replacing "Task" or "SOC" everywhere would garble every message.
-        if value and len(value) >= 8:
-            with self._secrets_lock:
-                if value not in self._secrets:
-                    self._secrets.append(value)
-                    self._secrets.sort(key=len, reverse=True)
+    def add_secret(self, value: str, *, credential: bool = True) -> None:
+        """Keep ``value`` (a credential, a token, a setting) out of every message from now on.
+
+        Credentials and tokens are scrubbed whatever their length; other settings
+        (a tenant id, an e-mail, a URL) only when long enough not to garble
+        messages — replacing "Task" or "SOC" everywhere would.
+        """
+        if not value or (not credential and len(value) < 8):
+            return
+        with self._secrets_lock:
+            if value not in self._secrets:
+                self._secrets.append(value)
+                self._secrets.sort(key=len, reverse=True)
 
     def scrub(self, text: str) -> str:
         with self._secrets_lock:
