@@ -19,7 +19,7 @@ when the kernel accepted every byte — syslog has no acknowledgement — so a
 receiver that dies after reading can lose the last batch. UDP (RFC 5426) sends
 one datagram per message and cannot notice a receiver that is down: use it
 only where loss is acceptable. A message larger than ``max_message_bytes``
-loses its ``unmapped`` details first, then its free text.
+loses its ``unmapped`` details first, then everything but its essential fields.
 """
 
 from __future__ import annotations

@@ -254,7 +254,7 @@ def test_requests_it_cannot_serve(
     assert jira.calls == []
 
 
-@pytest.mark.parametrize("trouble", ["down", "garbage", "timeout", "5xx"])
+@pytest.mark.parametrize("trouble", ["down", "garbage", "timeout", "throttled", "5xx"])
 def test_bad_upstream_is_a_failed_result(
     db: Database, jira: JiraFake, sleeps: Sleeps, trouble: str
 ) -> None:
@@ -266,6 +266,8 @@ def test_bad_upstream_is_a_failed_result(
         jira.fault("GET", search, status(200, b"<!DOCTYPE html><title>Atlassian</title>"))
     elif trouble == "timeout":
         jira.fault("GET", search, HANG, HANG)
+    elif trouble == "throttled":
+        jira.fault("GET", search, status(429, b"", {"Retry-After": "900"}))
     else:
         jira.fault("GET", search, status(503, b""), status(503, b""))
     result = connector(db, url, sleeps, timeout_s=0.2, max_attempts=2).execute(ticket())

@@ -227,7 +227,7 @@ def test_requests_it_cannot_serve(
     assert snow.calls == []
 
 
-@pytest.mark.parametrize("trouble", ["down", "garbage", "timeout", "wrong shape"])
+@pytest.mark.parametrize("trouble", ["down", "garbage", "timeout", "throttled", "wrong shape"])
 def test_bad_upstream_is_a_failed_result(
     db: Database, snow: ServiceNowFake, sleeps: Sleeps, trouble: str
 ) -> None:
@@ -238,6 +238,8 @@ def test_bad_upstream_is_a_failed_result(
         snow.fault("GET", INCIDENTS, status(200, b"<?xml version='1.0'?><response/>"))
     elif trouble == "timeout":
         snow.fault("GET", INCIDENTS, HANG, HANG)
+    elif trouble == "throttled":
+        snow.fault("GET", INCIDENTS, status(429, b"", {"Retry-After": "900"}))
     else:
         snow.fault("GET", INCIDENTS, status(200, {"result": {"not": "a list"}}))
     result = connector(db, url, sleeps, timeout_s=0.2, max_attempts=2).execute(ticket())

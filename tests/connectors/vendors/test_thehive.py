@@ -278,7 +278,7 @@ def test_requests_it_cannot_serve(
     assert hive.calls == []
 
 
-@pytest.mark.parametrize("trouble", ["down", "garbage", "timeout", "not a list"])
+@pytest.mark.parametrize("trouble", ["down", "garbage", "timeout", "throttled", "not a list"])
 def test_bad_upstream_is_a_failed_result(
     db: Database, hive: TheHiveFake, sleeps: Sleeps, trouble: str
 ) -> None:
@@ -289,6 +289,8 @@ def test_bad_upstream_is_a_failed_result(
         hive.fault("POST", "/api/v1/query", status(200, b"{'python': 'repr'}"))
     elif trouble == "timeout":
         hive.fault("POST", "/api/v1/query", HANG, HANG)
+    elif trouble == "throttled":
+        hive.fault("POST", "/api/v1/query", status(429, b"", {"Retry-After": "900"}))
     else:
         hive.fault("POST", "/api/v1/query", status(200, {"comments": []}))
     result = connector(db, url, sleeps, timeout_s=0.2, max_attempts=2).execute(note())
