@@ -34,8 +34,7 @@ from typing import Any
 
 from _common import emit_json, machine, print_table
 from affidavit.config import load_settings
-from affidavit.export import ExportConfig, Exporter, StateStore, build_sinks, to_ocsf
-from affidavit.export._redact import Redactor
+from affidavit.export import ExportConfig, Exporter, Redactor, StateStore, build_sinks, to_ocsf
 from affidavit.ledger.entry import Entry
 from affidavit.ledger.log import Ledger
 from affidavit.protect import DataClass

@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 
-from affidavit.export import DeliveryError, ExportConfig, HttpSink
-from affidavit.export._redact import Redactor
+from affidavit.export import DeliveryError, ExportConfig, HttpSink, Redactor
 from affidavit.ledger.log import Ledger
 from affidavit.protect import DataClass
 from tests.export._receivers import HttpReceiver, free_port

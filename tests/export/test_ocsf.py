@@ -9,8 +9,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from affidavit.export import DECISION_TYPES, to_ocsf
-from affidavit.export._redact import Redactor
+from affidavit.export import DECISION_TYPES, Redactor, to_ocsf
 from affidavit.ledger.entry import Entry, StoredEntry
 from affidavit.ledger.log import Ledger
 from affidavit.protect import DataClass

@@ -6,8 +6,7 @@ from typing import Any
 
 import pytest
 
-from affidavit.export import DeliveryError, ExportConfig, OtlpSink
-from affidavit.export._redact import Redactor
+from affidavit.export import DeliveryError, ExportConfig, OtlpSink, Redactor
 from affidavit.export.spans import span_id, trace_id
 from affidavit.ledger.log import Ledger
 from affidavit.protect import DataClass

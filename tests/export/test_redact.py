@@ -7,7 +7,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from affidavit.export._redact import Redactor
+from affidavit.export import Redactor
 from affidavit.protect import DataClass, default_scanner
 from affidavit.samples.secrets import SAMPLERS
 

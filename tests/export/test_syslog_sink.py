@@ -9,8 +9,14 @@ from typing import Any
 
 import pytest
 
-from affidavit.export import DeliveryError, ExportConfig, SyslogSink, format_message, frame
-from affidavit.export._redact import Redactor
+from affidavit.export import (
+    DeliveryError,
+    ExportConfig,
+    Redactor,
+    SyslogSink,
+    format_message,
+    frame,
+)
 from affidavit.ledger.entry import Entry, StoredEntry
 from affidavit.ledger.log import Ledger
 from affidavit.protect import DataClass

@@ -12,6 +12,7 @@ survive restarts (:class:`StateStore`). Settings: ``export.yaml`` in
 
 from __future__ import annotations
 
+from affidavit.export._redact import Redactor
 from affidavit.export.config import (
     DECISION_TYPES,
     EXPORT_FILE,
@@ -38,6 +39,7 @@ __all__ = [
     "Exporter",
     "HttpSink",
     "OtlpSink",
+    "Redactor",
     "RetryPolicy",
     "Sink",
     "SinkConfig",

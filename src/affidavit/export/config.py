@@ -31,22 +31,15 @@ never inline.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from types import MappingProxyType
-from typing import Any
 
 import yaml
 
-from affidavit.connectors._checks import check_url
-from affidavit.connectors.credentials import (
-    CredentialSource,
-    credential_sources,
-    resolve_credentials,
-)
 from affidavit.errors import ConfigError
+from affidavit.export._values import number, whole_number
+from affidavit.export.sink_config import DECISION_TYPES, SinkConfig, parse_sink
 from affidavit.protect import DataClass
 
 __all__ = [
@@ -62,56 +55,6 @@ __all__ = [
 EXPORT_FILE = "export.yaml"
 MAX_EXPORT_CONFIG_BYTES = 1 << 20
 
-DECISION_TYPES: tuple[str, ...] = (
-    "proposal.created",
-    "approval.granted",
-    "approval.denied",
-    "breakglass.invoked",
-    "breakglass.reviewed",
-    "authorization.issued",
-    "execution.started",
-    "execution.finished",
-)
-"""Decisions, approvals and executions: what the http and syslog sinks export by default."""
-
-_DEFAULT_TYPES: Mapping[str, tuple[str, ...]] = MappingProxyType(
-    {
-        "http": DECISION_TYPES,
-        "syslog": DECISION_TYPES,
-        "otlp": (
-            "step.recorded",
-            "proposal.created",
-            "approval.granted",
-            "approval.denied",
-            "breakglass.invoked",
-            "execution.started",
-            "execution.finished",
-        ),
-    }
-)
-_SINK_NAME = re.compile(r"[a-z][a-z0-9_-]{0,31}")
-_TYPE = re.compile(r"[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)*")
-_HOST = re.compile(r"[A-Za-z0-9][A-Za-z0-9.:-]{0,253}")
-_PRINTASCII = re.compile(r"[!-~]{1,48}")
-_COMMON = frozenset({"type", "types", "timeout_s"})
-_KEYS: Mapping[str, frozenset[str]] = MappingProxyType(
-    {
-        "http": _COMMON | {"url", "token_env", "secrets_file", "proxy"},
-        "syslog": _COMMON
-        | {
-            "transport",
-            "host",
-            "port",
-            "facility",
-            "app_name",
-            "hostname",
-            "sd_id",
-            "max_message_bytes",
-        },
-        "otlp": _COMMON
-        | {"endpoint", "token_env", "secrets_file", "service_name", "gen_ai_system", "models"},
-    }
-)
 _TOP = frozenset({"batch_size", "poll_interval_s", "retry", "mask", "sinks"})
 
 
@@ -126,21 +69,6 @@ class RetryPolicy:
         if failures <= 0:
             return 0.0
         return float(min(self.max_backoff_s, self.initial_backoff_s * 2 ** (failures - 1)))
-
-
-@dataclass(frozen=True)
-class SinkConfig:
-    """One destination; ``options`` holds the type-specific settings, checked."""
-
-    name: str
-    type: str
-    types: frozenset[str]
-    timeout_s: float
-    options: Mapping[str, Any] = field(hash=False)
-    credentials: Mapping[str, CredentialSource] = field(hash=False, default_factory=dict)
-
-    def secrets(self, environ: Mapping[str, str] | None = None) -> dict[str, str]:
-        return resolve_credentials(self.credentials, self.name, f"export sink {self.name}", environ)
 
 
 @dataclass(frozen=True)
@@ -173,32 +101,14 @@ class ExportConfig:
         sinks_data = data.get("sinks") or {}
         if not isinstance(sinks_data, Mapping):
             raise ConfigError(f"{source}: sinks must map sink names to their settings.")
-        sinks = tuple(_sink(name, section, source) for name, section in sinks_data.items())
+        sinks = tuple(parse_sink(name, section, source) for name, section in sinks_data.items())
         return cls(
             sinks=sinks,
-            batch_size=_int(data, "batch_size", 500, 1, 100_000, source),
-            poll_interval_s=_number(data, "poll_interval_s", 5.0, 0.01, 3600.0, source),
+            batch_size=whole_number(data, "batch_size", 500, 1, 100_000, source),
+            poll_interval_s=number(data, "poll_interval_s", 5.0, 0.01, 3600.0, source),
             retry=_retry(data.get("retry"), source),
             mask=_mask(data.get("mask", ["secret", "credential"]), source),
         )
-
-
-def _number(
-    section: Mapping[str, Any], key: str, default: float, low: float, high: float, where: str
-) -> float:
-    value = section.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
-        raise ConfigError(f"{where}: {key} must be a number from {low:g} to {high:g}.")
-    return float(value)
-
-
-def _int(
-    section: Mapping[str, Any], key: str, default: int, low: int, high: int, where: str
-) -> int:
-    value = section.get(key, default)
-    if type(value) is not int or not low <= value <= high:
-        raise ConfigError(f"{where}: {key} must be a whole number from {low} to {high}.")
-    return value
 
 
 def _retry(data: object, source: str) -> RetryPolicy:
@@ -212,9 +122,9 @@ def _retry(data: object, source: str) -> RetryPolicy:
         raise ConfigError(f"{source}: retry takes attempts, initial_backoff_s and max_backoff_s.")
     where = f"{source} retry"
     return RetryPolicy(
-        attempts=_int(data, "attempts", 5, 1, 100, where),
-        initial_backoff_s=_number(data, "initial_backoff_s", 1.0, 0.0, 3600.0, where),
-        max_backoff_s=_number(data, "max_backoff_s", 300.0, 0.0, 86400.0, where),
+        attempts=whole_number(data, "attempts", 5, 1, 100, where),
+        initial_backoff_s=number(data, "initial_backoff_s", 1.0, 0.0, 3600.0, where),
+        max_backoff_s=number(data, "max_backoff_s", 300.0, 0.0, 86400.0, where),
     )
 
 
@@ -223,91 +133,6 @@ def _mask(data: object, source: str) -> frozenset[DataClass]:
     if not isinstance(data, list) or not all(isinstance(v, str) and v in known for v in data):
         raise ConfigError(f"{source}: mask is a list of data classes from {', '.join(known)}.")
     return frozenset(known[v] for v in data)
-
-
-def _sink(name: object, section: object, source: str) -> SinkConfig:
-    if not isinstance(name, str) or _SINK_NAME.fullmatch(name) is None:
-        raise ConfigError(
-            f"{source}: a sink name is 1-32 lowercase letters, digits, '-' or '_', not {name!r}."
-        )
-    where = f"{source} sink {name}"
-    if not isinstance(section, Mapping):
-        raise ConfigError(f"{where} must be a mapping of settings.")
-    kind = section.get("type")
-    if not isinstance(kind, str) or kind not in _KEYS:
-        raise ConfigError(f"{where}: type must be one of {', '.join(_KEYS)}.")
-    unknown = sorted(str(k) for k in section if k not in _KEYS[kind])
-    if unknown:
-        raise ConfigError(
-            f"{where}: unknown setting {', '.join(map(repr, unknown))}; "
-            f"a {kind} sink takes {', '.join(sorted(_KEYS[kind]))}."
-        )
-    types = section.get("types", list(_DEFAULT_TYPES[kind]))
-    if (
-        not isinstance(types, list)
-        or not types
-        or not all(isinstance(t, str) and _TYPE.fullmatch(t) for t in types)
-    ):
-        raise ConfigError(f"{where}: types is a non-empty list of ledger entry types.")
-    options: dict[str, Any] = {}
-    credentials: dict[str, CredentialSource] = {}
-    if kind == "http":
-        options["url"] = check_url(section.get("url"), f"{where} url")
-        if section.get("proxy") is not None:
-            options["proxy"] = check_url(section["proxy"], f"{where} proxy")
-        if "token_env" in section or "secrets_file" in section:
-            credentials = credential_sources(section, ("token",), where)
-    elif kind == "otlp":
-        options["endpoint"] = check_url(section.get("endpoint"), f"{where} endpoint")
-        options["service_name"] = _ascii(section, "service_name", "affidavit", where)
-        options["gen_ai_system"] = _ascii(section, "gen_ai_system", "_OTHER", where)
-        models = section.get("models", {})
-        if not isinstance(models, Mapping) or not all(
-            isinstance(k, str) and isinstance(v, str) and _PRINTASCII.fullmatch(v)
-            for k, v in models.items()
-        ):
-            raise ConfigError(f"{where}: models maps model names to gen_ai.system values.")
-        options["models"] = MappingProxyType(dict(models))
-        if "token_env" in section or "secrets_file" in section:
-            credentials = credential_sources(section, ("token",), where)
-    else:
-        transport = section.get("transport", "tcp")
-        if transport not in ("tcp", "udp"):
-            raise ConfigError(f"{where}: transport must be tcp or udp.")
-        options["transport"] = transport
-        host = section.get("host")
-        if not isinstance(host, str) or _HOST.fullmatch(host) is None:
-            raise ConfigError(f"{where}: host must be a host name or an IP address.")
-        options["host"] = host
-        options["port"] = _int(section, "port", 514, 1, 65535, where)
-        options["facility"] = _int(section, "facility", 13, 0, 23, where)
-        options["app_name"] = _ascii(section, "app_name", "affidavit", where)
-        options["hostname"] = section.get("hostname")
-        if options["hostname"] is not None:
-            options["hostname"] = _ascii(section, "hostname", "", where, limit=255)
-        options["sd_id"] = _ascii(section, "sd_id", "affidavit@32473", where, limit=32)
-        if re.search(r'[= \]"]', options["sd_id"]):
-            raise ConfigError(f"{where}: sd_id may not contain '=', ' ', ']' or '\"'.")
-        options["max_message_bytes"] = _int(section, "max_message_bytes", 8192, 480, 65000, where)
-    return SinkConfig(
-        name=name,
-        type=kind,
-        types=frozenset(types),
-        timeout_s=_number(section, "timeout_s", 10.0, 0.01, 300.0, where),
-        options=MappingProxyType(options),
-        credentials=MappingProxyType(credentials),
-    )
-
-
-def _ascii(
-    section: Mapping[str, Any], key: str, default: str, where: str, *, limit: int = 48
-) -> str:
-    value = section.get(key, default)
-    if not isinstance(value, str) or not re.fullmatch(rf"[!-~]{{1,{limit}}}", value):
-        raise ConfigError(
-            f"{where}: {key} must be 1-{limit} printable ASCII characters, no spaces."
-        )
-    return value
 
 
 def load_export_config(path: Path) -> ExportConfig:

@@ -23,7 +23,8 @@ from typing import Any
 from affidavit.connectors import _executions
 from affidavit.connectors._checks import check_pattern
 from affidavit.connectors.request import ActionRequest, ActionResult
-from affidavit.connectors.vendors._http import Ambiguous, Upstream, UpstreamError
+from affidavit.connectors.vendors._http import Upstream
+from affidavit.connectors.vendors._reply import Ambiguous, UpstreamError
 from affidavit.connectors.vendors._settings import VendorSettings, VendorSpec
 from affidavit.errors import ConfigError, InputError
 from affidavit.store.engine import Database

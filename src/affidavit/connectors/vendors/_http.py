@@ -14,107 +14,29 @@ connector's credentials and of the tokens obtained with them.
 from __future__ import annotations
 
 import contextlib
-import email.utils
 import json
 import logging
 import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 import httpx
 
+from affidavit.connectors.vendors._reply import (
+    Ambiguous,
+    Auth,
+    ErrorReader,
+    Reply,
+    UpstreamError,
+    retry_after,
+)
 from affidavit.connectors.vendors._settings import VendorSettings
 
-__all__ = ["Ambiguous", "Auth", "ErrorReader", "Reply", "Upstream", "UpstreamError"]
+__all__ = ["Upstream"]
 
 _MAX_MESSAGE = 200
 _REDACTED = "<redacted>"
-
-ErrorReader = Callable[[Any], tuple[str | None, str | None]]
-"""A vendor's error body (parsed JSON) -> (error code, message); (None, None) if not its shape."""
-
-
-class UpstreamError(Exception):
-    """The vendor could not be reached or refused; ``message`` is safe to record."""
-
-    def __init__(
-        self,
-        kind: str,
-        message: str,
-        *,
-        status: int | None = None,
-        vendor_code: str | None = None,
-        attempts: int = 1,
-    ) -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.message = message
-        self.status = status
-        self.vendor_code = vendor_code
-        self.attempts = attempts
-
-    def detail(self) -> dict[str, Any]:
-        detail: dict[str, Any] = {"error": self.message, "error_kind": self.kind}
-        if self.status is not None:
-            detail["status_code"] = self.status
-        if self.vendor_code is not None:
-            detail["vendor_error_code"] = self.vendor_code
-        detail["attempts"] = self.attempts
-        return detail
-
-
-class Ambiguous(UpstreamError):
-    """A timeout or 5xx after a request that is not safe to repeat: it may have taken effect."""
-
-
-class Auth(Protocol):
-    def headers(self) -> dict[str, str]: ...
-
-    def refresh(self) -> bool:
-        """Forget a cached token after a 401; True when asking again may help."""
-        ...
-
-
-@dataclass(frozen=True)
-class StaticAuth:
-    """A fixed Authorization header (an API key or basic credentials)."""
-
-    value: str = field(repr=False)
-
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": self.value}
-
-    def refresh(self) -> bool:
-        return False
-
-
-@dataclass(frozen=True)
-class Reply:
-    status: int
-    headers: Mapping[str, str]
-    body: bytes
-
-    def json(self, title: str) -> Any:
-        if not self.body:
-            raise UpstreamError(
-                "garbage", f"{title} answered HTTP {self.status} with an empty body, not JSON."
-            )
-        try:
-            return json.loads(self.body)
-        except (ValueError, RecursionError):
-            raise UpstreamError(
-                "garbage", f"{title} answered HTTP {self.status} with a body that is not JSON."
-            ) from None
-
-    def obj(self, title: str) -> dict[str, Any]:
-        value = self.json(title)
-        if not isinstance(value, dict):
-            raise UpstreamError(
-                "garbage", f"{title} answered HTTP {self.status} with JSON that is not an object."
-            )
-        return value
 
 
 class _TooSlow(Exception):
@@ -329,7 +251,7 @@ class Upstream:
             text += f": {message}"
         status = reply.status
         if status == 429:
-            wait = self._retry_after(reply.headers)
+            wait = retry_after(reply.headers, self._reset_headers, self._clock())
             if wait is not None and wait > self._settings.max_wait_s:
                 return UpstreamError(
                     "rate_limited",
@@ -366,21 +288,3 @@ class Upstream:
             self.scrub(code)[:64] if isinstance(code, str) and code else None,
             self.scrub(message) if isinstance(message, str) and message else None,
         )
-
-    def _retry_after(self, headers: Mapping[str, str]) -> float | None:
-        lowered = {k.lower(): v for k, v in headers.items()}
-        value = lowered.get("retry-after")
-        if value is not None:
-            value = value.strip()
-            if value.isdigit():
-                return float(value)
-            try:
-                when = email.utils.parsedate_to_datetime(value)
-            except (TypeError, ValueError):
-                return None
-            return max(0.0, when.timestamp() - self._clock())
-        for name in self._reset_headers:
-            raw = lowered.get(name.lower())
-            if raw is not None and raw.strip().isdigit():
-                return max(0.0, float(raw.strip()) - self._clock())
-        return None

@@ -6,7 +6,8 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 
-from affidavit.connectors.vendors._http import Upstream, UpstreamError
+from affidavit.connectors.vendors._http import Upstream
+from affidavit.connectors.vendors._reply import UpstreamError
 
 __all__ = ["ClientCredentials"]
 

@@ -34,8 +34,8 @@ from affidavit.connectors.vendors._base import (
     succeeded,
     vendor_text,
 )
-from affidavit.connectors.vendors._http import UpstreamError
 from affidavit.connectors.vendors._oauth import ClientCredentials
+from affidavit.connectors.vendors._reply import UpstreamError
 from affidavit.connectors.vendors._settings import Field, VendorSettings, VendorSpec
 
 __all__ = ["NAME", "SPEC", "FalconConnector", "create"]

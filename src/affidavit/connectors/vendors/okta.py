@@ -35,7 +35,7 @@ from affidavit.connectors.vendors._base import (
     succeeded,
     vendor_text,
 )
-from affidavit.connectors.vendors._http import StaticAuth
+from affidavit.connectors.vendors._reply import StaticAuth
 from affidavit.connectors.vendors._settings import Field, VendorSettings, VendorSpec
 
 __all__ = ["NAME", "SPEC", "OktaConnector", "create"]

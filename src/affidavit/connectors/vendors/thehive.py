@@ -38,7 +38,7 @@ from affidavit.connectors.vendors._base import (
     succeeded,
     vendor_text,
 )
-from affidavit.connectors.vendors._http import StaticAuth
+from affidavit.connectors.vendors._reply import StaticAuth
 from affidavit.connectors.vendors._settings import Field, VendorSettings, VendorSpec
 from affidavit.errors import InputError
 
