@@ -132,3 +132,32 @@ def test_the_seven_stable_actions_run_without_parameters(db: Database) -> None:
     for action, target in targets.items():
         result = connectors[catalog.get(action).connector].execute(make_request(action, target))
         assert result.status == "succeeded", (action, result.detail)
+
+
+# ---- resuming a claim whose process died (vendor connectors check state first) ----
+
+
+def test_a_stale_claim_is_resumed_once_its_lease_has_passed(db: Database) -> None:
+    from affidavit.connectors import _executions
+
+    request = make_request("disable_account", "user:jdoe")
+    assert _executions.claim(db, "okta", request, 1000.0) is None  # the process then dies
+    with pytest.raises(Conflict, match="has no recorded result"):
+        _executions.claim(db, "okta", request, 1059.0, resume_after_s=60.0)
+    assert _executions.claim(db, "okta", request, 1061.0, resume_after_s=60.0) is None
+    # The resumed claim is fresh again: a second resumer right after it is refused.
+    with pytest.raises(Conflict):
+        _executions.claim(db, "okta", request, 1062.0, resume_after_s=60.0)
+    done = ActionResult("succeeded", {"changed": False})
+    _executions.finish(db, "okta", request.execution_id, done, 1063.0)
+    assert _executions.claim(db, "okta", request, 9999.0, resume_after_s=60.0) == done
+
+
+def test_a_stale_claim_of_another_action_is_never_resumed(db: Database) -> None:
+    from affidavit.connectors import _executions
+
+    first = make_request("disable_account", "user:jdoe", execution_id="exec-x")
+    other = make_request("revoke_sessions", "user:jdoe", execution_id="exec-x")
+    _executions.claim(db, "okta", first, 1000.0)
+    with pytest.raises(Conflict, match="already used for disable_account"):
+        _executions.claim(db, "okta", other, 99999.0, resume_after_s=60.0)

@@ -21,7 +21,10 @@ from affidavit.connectors import (
 from affidavit.errors import ConfigError
 from affidavit.store import Database
 
-BUILTIN_NAMES = {"webhook", "edr", "idp", "firewall", "email", "intel", "case", "ticketing"}
+BUILTIN_NAMES = {
+    *("webhook", "edr", "idp", "firewall", "email", "intel", "case", "ticketing"),
+    *("defender", "falcon", "okta", "thehive", "jira", "servicenow"),
+}
 
 
 class Plugins:

@@ -14,6 +14,7 @@ point group. :class:`InMemoryConnector` is the test double.
 
 from __future__ import annotations
 
+from affidavit.connectors._checks import check_url
 from affidavit.connectors._tables import CONNECTOR_TABLES, connector_executions
 from affidavit.connectors.base import Connector, ConnectorContext, ConnectorFactory
 from affidavit.connectors.config import load_connector_config
@@ -66,6 +67,7 @@ __all__ = [
     "WebhookSettings",
     "available_connectors",
     "check_connector_config",
+    "check_url",
     "connector_executions",
     "load_connector_config",
     "load_connectors",

@@ -12,12 +12,16 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
+
 from affidavit._text import check_pattern, check_printable, preview
-from affidavit.errors import InputError
+from affidavit.errors import ConfigError, InputError
 
 __all__ = [
+    "MAX_URL_LENGTH",
     "check_pattern",
     "check_printable",
+    "check_url",
     "optional_bool",
     "optional_int",
     "optional_text",
@@ -25,6 +29,30 @@ __all__ = [
     "preview",
     "utc_iso",
 ]
+
+
+MAX_URL_LENGTH = 2048
+
+
+def check_url(value: object, what: str) -> str:
+    """An http(s) URL with a host, from settings; ConfigError naming ``what`` otherwise.
+
+    The value is never repeated in the message: many URLs carry an access token.
+    """
+    if not isinstance(value, str) or not value or len(value) > MAX_URL_LENGTH:
+        raise ConfigError(
+            f"{what} must be an http or https URL of at most {MAX_URL_LENGTH} characters."
+        )
+    try:
+        parsed = httpx.URL(value)
+    except (httpx.InvalidURL, ValueError, TypeError):
+        raise ConfigError(f"{what} is not a valid URL.") from None
+    if parsed.scheme not in ("http", "https"):
+        shown = parsed.scheme or "none"
+        raise ConfigError(f"{what} must use http or https, not scheme {shown!r}.")
+    if not parsed.host:
+        raise ConfigError(f"{what} has no host name.")
+    return value
 
 
 def utc_iso(timestamp: float) -> str:

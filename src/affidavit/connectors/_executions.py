@@ -6,7 +6,10 @@ simulated connector the claim, the state change and the result are one
 transaction, so they commit together or not at all. A connector that calls
 an outside system (the webhook) commits the claim first, makes the call, then
 records the result; if the process dies in between, the execution stays
-claimed without a result and is never sent again.
+claimed without a result and is never sent again — unless the connector
+checks the far side's state before it acts (the vendor connectors do): such a
+connector may *resume* a claim left without a result for longer than its
+lease, because the check tells it whether the first attempt took effect.
 """
 
 from __future__ import annotations
@@ -46,11 +49,26 @@ def run_once(
         raise _storage_error(connector, exc) from exc
 
 
-def claim(db: Database, connector: str, request: ActionRequest, now: float) -> ActionResult | None:
-    """Claim the execution (committed); None if it is ours to run, else the stored result."""
+def claim(
+    db: Database,
+    connector: str,
+    request: ActionRequest,
+    now: float,
+    *,
+    resume_after_s: float | None = None,
+) -> ActionResult | None:
+    """Claim the execution (committed); None if it is ours to run, else the stored result.
+
+    With ``resume_after_s``, a claim of the same action left without a result
+    for that long (its process died mid-call) is taken over instead of refused.
+    """
     try:
         with db.write() as conn:
             if _claim(conn, connector, request, now):
+                return None
+            if resume_after_s is not None and _resume(
+                conn, connector, request, now, resume_after_s
+            ):
                 return None
             return _stored(conn, connector, request)
     except SQLAlchemyError as exc:
@@ -94,6 +112,31 @@ def _claim(conn: Connection, connector: str, request: ActionRequest, now: float)
         return conn.execute(statement.returning(_T.c.execution_id)).first() is not None
     # SQLite reports it (RETURNING would need SQLite 3.35).
     return bool(conn.execute(statement).rowcount == 1)
+
+
+def _resume(
+    conn: Connection, connector: str, request: ActionRequest, now: float, lease_s: float
+) -> bool:
+    """Take over a stale claim of this very action; True if this call took it."""
+    row = conn.execute(select(_T).where(_T.c.execution_id == request.execution_id)).one()
+    same = (row.connector, row.action, row.action_hash) == (
+        connector,
+        request.action,
+        request.action_hash,
+    )
+    if not same or row.result is not None or row.created_at > utc_iso(now - lease_s):
+        return False
+    # Conditional on the old claim time: of two processes resuming at once, one wins.
+    taken = conn.execute(
+        update(_T)
+        .where(
+            _T.c.execution_id == request.execution_id,
+            _T.c.result.is_(None),
+            _T.c.created_at == row.created_at,
+        )
+        .values(created_at=utc_iso(now))
+    )
+    return bool(taken.rowcount == 1)
 
 
 def _stored(conn: Connection, connector: str, request: ActionRequest) -> ActionResult:

@@ -27,6 +27,8 @@ from typing import Any
 from affidavit.connectors import webhook
 from affidavit.connectors.base import Connector, ConnectorContext, ConnectorFactory
 from affidavit.connectors.simulated import case, edr, email, firewall, idp, intel, ticketing
+from affidavit.connectors.vendors import defender, falcon, jira, okta, servicenow, thehive
+from affidavit.connectors.vendors._settings import VendorSettings, VendorSpec
 from affidavit.connectors.webhook_settings import WebhookSettings
 from affidavit.errors import AffidavitError, ConfigError
 
@@ -56,6 +58,13 @@ def _check_webhook(section: Mapping[str, Any]) -> None:
     WebhookSettings.parse(section)
 
 
+def _vendor(spec: VendorSpec) -> Callable[[Mapping[str, Any]], None]:
+    def check(section: Mapping[str, Any]) -> None:
+        VendorSettings.parse(spec, section)  # where the credentials live, not their values
+
+    return check
+
+
 @dataclass(frozen=True)
 class BuiltinConnector:
     """A connector shipped with Affidavit and how its settings section is checked."""
@@ -74,6 +83,12 @@ BUILTIN_CONNECTORS: tuple[BuiltinConnector, ...] = (
     BuiltinConnector("intel", intel.create, _no_settings("intel")),
     BuiltinConnector("case", case.create, _no_settings("case")),
     BuiltinConnector("ticketing", ticketing.create, _no_settings("ticketing")),
+    BuiltinConnector("defender", defender.create, _vendor(defender.SPEC)),
+    BuiltinConnector("falcon", falcon.create, _vendor(falcon.SPEC)),
+    BuiltinConnector("okta", okta.create, _vendor(okta.SPEC)),
+    BuiltinConnector("thehive", thehive.create, _vendor(thehive.SPEC)),
+    BuiltinConnector("jira", jira.create, _vendor(jira.SPEC)),
+    BuiltinConnector("servicenow", servicenow.create, _vendor(servicenow.SPEC)),
 )
 _BUILTINS = {b.name: b for b in BUILTIN_CONNECTORS}
 

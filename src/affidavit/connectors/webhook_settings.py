@@ -21,8 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
-
+from affidavit.connectors._checks import check_url
 from affidavit.errors import ConfigError
 
 __all__ = ["DEFAULT_TIMEOUT_S", "WebhookSettings"]
@@ -32,26 +31,12 @@ _MAX_TIMEOUT_S = 300.0
 DEFAULT_MAX_RESPONSE_BYTES = 64 << 10
 _MAX_RESPONSE_BYTES = 16 << 20
 MIN_SECRET_LENGTH = 16
-_MAX_URL_LENGTH = 2048
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 _KEYS = frozenset({"url", "secret", "secret_env", "timeout_s", "max_response_bytes", "proxy"})
 
 
 def _url(value: object, what: str) -> str:
-    if not isinstance(value, str) or not value or len(value) > _MAX_URL_LENGTH:
-        raise ConfigError(
-            f"webhook {what} must be an http or https URL of at most 2048 characters."
-        )
-    try:
-        parsed = httpx.URL(value)
-    except (httpx.InvalidURL, ValueError, TypeError):
-        raise ConfigError(f"webhook {what} is not a valid URL.") from None
-    if parsed.scheme not in ("http", "https"):
-        shown = parsed.scheme or "none"
-        raise ConfigError(f"webhook {what} must use http or https, not scheme {shown!r}.")
-    if not parsed.host:
-        raise ConfigError(f"webhook {what} has no host name.")
-    return value
+    return check_url(value, f"webhook {what}")
 
 
 def _number(value: object, what: str, low: float, high: float) -> float:

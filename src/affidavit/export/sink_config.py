@@ -1,0 +1,162 @@
+"""One sink of export.yaml: its type, the entry types it exports, its checked options."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from affidavit.connectors import check_url
+from affidavit.connectors.credentials import (
+    CredentialSource,
+    credential_sources,
+    resolve_credentials,
+)
+from affidavit.errors import ConfigError
+from affidavit.export._values import ascii_text, number, whole_number
+
+__all__ = ["DECISION_TYPES", "SinkConfig", "parse_sink"]
+
+DECISION_TYPES: tuple[str, ...] = (
+    "proposal.created",
+    "approval.granted",
+    "approval.denied",
+    "breakglass.invoked",
+    "breakglass.reviewed",
+    "authorization.issued",
+    "execution.started",
+    "execution.finished",
+)
+"""Decisions, approvals and executions: what the http and syslog sinks export by default."""
+
+_DEFAULT_TYPES: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "http": DECISION_TYPES,
+        "syslog": DECISION_TYPES,
+        "otlp": (
+            "step.recorded",
+            "proposal.created",
+            "approval.granted",
+            "approval.denied",
+            "breakglass.invoked",
+            "execution.started",
+            "execution.finished",
+        ),
+    }
+)
+_SINK_NAME = re.compile(r"[a-z][a-z0-9_-]{0,31}")
+_TYPE = re.compile(r"[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)*")
+_HOST = re.compile(r"[A-Za-z0-9][A-Za-z0-9.:-]{0,253}")
+_PRINTASCII = re.compile(r"[!-~]{1,48}")
+_COMMON = frozenset({"type", "types", "timeout_s"})
+_KEYS: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        "http": _COMMON | {"url", "token_env", "secrets_file", "proxy"},
+        "syslog": _COMMON
+        | {
+            "transport",
+            "host",
+            "port",
+            "facility",
+            "app_name",
+            "hostname",
+            "sd_id",
+            "max_message_bytes",
+        },
+        "otlp": _COMMON
+        | {"endpoint", "token_env", "secrets_file", "service_name", "gen_ai_system", "models"},
+    }
+)
+
+
+@dataclass(frozen=True)
+class SinkConfig:
+    """One destination; ``options`` holds the type-specific settings, checked."""
+
+    name: str
+    type: str
+    types: frozenset[str]
+    timeout_s: float
+    options: Mapping[str, Any] = field(hash=False)
+    credentials: Mapping[str, CredentialSource] = field(hash=False, default_factory=dict)
+
+    def secrets(self, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+        return resolve_credentials(self.credentials, self.name, f"export sink {self.name}", environ)
+
+
+def parse_sink(name: object, section: object, source: str) -> SinkConfig:
+    if not isinstance(name, str) or _SINK_NAME.fullmatch(name) is None:
+        raise ConfigError(
+            f"{source}: a sink name is 1-32 lowercase letters, digits, '-' or '_', not {name!r}."
+        )
+    where = f"{source} sink {name}"
+    if not isinstance(section, Mapping):
+        raise ConfigError(f"{where} must be a mapping of settings.")
+    kind = section.get("type")
+    if not isinstance(kind, str) or kind not in _KEYS:
+        raise ConfigError(f"{where}: type must be one of {', '.join(_KEYS)}.")
+    unknown = sorted(str(k) for k in section if k not in _KEYS[kind])
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown setting {', '.join(map(repr, unknown))}; "
+            f"a {kind} sink takes {', '.join(sorted(_KEYS[kind]))}."
+        )
+    types = section.get("types", list(_DEFAULT_TYPES[kind]))
+    if (
+        not isinstance(types, list)
+        or not types
+        or not all(isinstance(t, str) and _TYPE.fullmatch(t) for t in types)
+    ):
+        raise ConfigError(f"{where}: types is a non-empty list of ledger entry types.")
+    options: dict[str, Any] = {}
+    credentials: dict[str, CredentialSource] = {}
+    if kind == "http":
+        options["url"] = check_url(section.get("url"), f"{where} url")
+        if section.get("proxy") is not None:
+            options["proxy"] = check_url(section["proxy"], f"{where} proxy")
+        if "token_env" in section or "secrets_file" in section:
+            credentials = credential_sources(section, ("token",), where)
+    elif kind == "otlp":
+        options["endpoint"] = check_url(section.get("endpoint"), f"{where} endpoint")
+        options["service_name"] = ascii_text(section, "service_name", "affidavit", where)
+        options["gen_ai_system"] = ascii_text(section, "gen_ai_system", "_OTHER", where)
+        models = section.get("models", {})
+        if not isinstance(models, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, str) and _PRINTASCII.fullmatch(v)
+            for k, v in models.items()
+        ):
+            raise ConfigError(f"{where}: models maps model names to gen_ai.system values.")
+        options["models"] = MappingProxyType(dict(models))
+        if "token_env" in section or "secrets_file" in section:
+            credentials = credential_sources(section, ("token",), where)
+    else:
+        transport = section.get("transport", "tcp")
+        if transport not in ("tcp", "udp"):
+            raise ConfigError(f"{where}: transport must be tcp or udp.")
+        options["transport"] = transport
+        host = section.get("host")
+        if not isinstance(host, str) or _HOST.fullmatch(host) is None:
+            raise ConfigError(f"{where}: host must be a host name or an IP address.")
+        options["host"] = host
+        options["port"] = whole_number(section, "port", 514, 1, 65535, where)
+        options["facility"] = whole_number(section, "facility", 13, 0, 23, where)
+        options["app_name"] = ascii_text(section, "app_name", "affidavit", where)
+        options["hostname"] = section.get("hostname")
+        if options["hostname"] is not None:
+            options["hostname"] = ascii_text(section, "hostname", "", where, limit=255)
+        options["sd_id"] = ascii_text(section, "sd_id", "affidavit@32473", where, limit=32)
+        if re.search(r'[= \]"]', options["sd_id"]):
+            raise ConfigError(f"{where}: sd_id may not contain '=', ' ', ']' or '\"'.")
+        options["max_message_bytes"] = whole_number(
+            section, "max_message_bytes", 8192, 480, 65000, where
+        )
+    return SinkConfig(
+        name=name,
+        type=kind,
+        types=frozenset(types),
+        timeout_s=number(section, "timeout_s", 10.0, 0.01, 300.0, where),
+        options=MappingProxyType(options),
+        credentials=MappingProxyType(credentials),
+    )
