@@ -17,6 +17,7 @@ from typing import Any
 
 from affidavit.errors import AffidavitError
 from affidavit.governance.governor import Governor
+from affidavit.governance.identities import Identity
 
 __all__ = ["Resolved", "resolve", "step_texts"]
 
@@ -24,6 +25,7 @@ _STEP = re.compile(r"(?:step:)?(step_[0-9a-f]{20})")
 _ENTRY = re.compile(r"(?:entry|ledger|seq):(\d{1,18})")
 _SHA = re.compile(r"[0-9a-f]{64}")
 _ALERT_SCAN = 2000
+_VIEWER_MODEL = "console"  # the data policy's resource for a person reading in the console
 
 
 @dataclass(frozen=True)
@@ -36,17 +38,20 @@ class Resolved:
     texts: list[tuple[str, str]] = field(default_factory=list)
 
 
-def step_texts(gov: Governor, step: dict[str, Any]) -> list[tuple[str, str]]:
-    """(label, text) of a step's prompt, inputs and output, as stored (already treated)."""
+def step_texts(gov: Governor, step: dict[str, Any], viewer: Identity) -> list[tuple[str, str]]:
+    """(label, text) of a step's prompt, inputs and output as the data policy lets ``viewer``
+    see them: the stored text (treated for the agent) treated again for this person, so a
+    value the agent saw in the clear is tokenized or masked for a viewer without its class."""
     parts = [("Prompt", step["prompt"])]
     parts += [(f"Input {i + 1}", sha) for i, sha in enumerate(step["inputs"])]
     parts.append(("Output", step["output"]))
     found = []
     for label, sha in parts:
         try:
-            text = gov.ledger.payload(sha).decode("utf-8", errors="replace")
-        except AffidavitError as exc:  # erased under retention, for example
-            text = f"({exc.message})"
+            stored = gov.ledger.payload(sha).decode("utf-8", errors="replace")
+            text = gov.minimiser.for_agent(viewer, _VIEWER_MODEL, stored).text
+        except AffidavitError as exc:  # erased under retention, or blocked by the data policy
+            text = f"(not shown: {exc.message})"
         found.append((label, text))
     return found
 
@@ -101,8 +106,8 @@ def _entry(gov: Governor, seq: int, ref: str) -> Resolved | None:
     )
 
 
-def resolve(gov: Governor, case: str, ref: str, *, show_texts: bool) -> Resolved:
-    """What the reference points at; ``show_texts``: include stored (treated) step texts."""
+def resolve(gov: Governor, case: str, ref: str, *, viewer: Identity | None) -> Resolved:
+    """What the reference points at; with ``viewer``, a step's texts as they may see them."""
     try:
         if ref.startswith("alert:"):
             found = _alert(gov, case, ref[6:], ref)
@@ -116,7 +121,7 @@ def resolve(gov: Governor, case: str, ref: str, *, show_texts: bool) -> Resolved
                 f"Step {step['id']}: {step['agent']} ran {step['model']} {step['model_version']}",
                 seq=step["seq"],
                 fields={k: step[k] for k in ("agent", "model", "model_version", "data_classes")},
-                texts=step_texts(gov, step) if show_texts else [],
+                texts=[] if viewer is None else step_texts(gov, step, viewer),
             )
         elif m := _ENTRY.fullmatch(ref):
             found = _entry(gov, int(m.group(1)), ref)

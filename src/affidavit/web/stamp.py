@@ -86,6 +86,7 @@ def rubber_stamp(
     fast = sum(1 for s in timed if s < settings.fast_s)
     unread = sum(1 for d in approvals if not d.evidence_opened)
     hours = settings.window_s / 3600
+    window = "hour" if hours == 1 else f"{hours:g} hours"
     reasons: list[str] = []
     if fast >= settings.fast_share * len(recent):
         reasons.append(
@@ -94,14 +95,14 @@ def rubber_stamp(
         )
     if unread >= settings.fast_share * len(approvals):
         reasons.append(
-            f"{unread} of your {len(approvals)} approvals in the last {hours:g} hours "
+            f"{unread} of your {len(approvals)} approvals in the last {window} "
             "were made without opening any evidence item"
         )
     if not reasons:
         return None
     reasons.append(
         f"you approved {len(approvals)} of {len(recent)} proposals "
-        f"({100 * len(approvals) / len(recent):.0f}%) in the last {hours:g} hours"
+        f"({100 * len(approvals) / len(recent):.0f}%) in the last {window}"
     )
     return StampSignal(
         decisions=len(recent),

@@ -67,7 +67,7 @@ def proposal_context(state: Console, viewer: Viewer, proposal_id: str) -> dict[s
     texts: list[tuple[str, str]] = []
     if proposal.step_id:
         step = gov.step(proposal.step_id)
-        texts = step_texts(gov, step) if sees_payloads else []
+        texts = step_texts(gov, step, viewer.identity) if sees_payloads else []
     tokens = sorted({t for _, text in texts for t in find_tokens(text)})
     opened = state.activity.opened_items(viewer.id, proposal_id)
     signal = (
@@ -152,7 +152,7 @@ async def evidence(
         gov,
         proposal.case_id,
         proposal.evidence[index],
-        show_texts=viewer.may("payloads.show"),
+        viewer=viewer.identity if viewer.may("payloads.show") else None,
     )
     return page(
         request,

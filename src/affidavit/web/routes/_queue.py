@@ -24,7 +24,7 @@ _KEEPALIVE_S = 15.0
 _RECHECK_S = 5.0
 TIER_NAMES = {0: "enrichment", 1: "advisory", 2: "containment", 3: "user impact", 4: "destructive"}
 
-Filter = Query(None, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@-]*$")
+_NAME = r"^[A-Za-z0-9][A-Za-z0-9._:@-]*$"
 
 
 @router.get("/", name="console.home")
@@ -54,8 +54,8 @@ def _rows(request: Request, viewer: Viewer, **filters: Any) -> dict[str, Any]:
 @router.get("/queue", name="console.queue")
 async def queue(
     request: Request,
-    case: str | None = Filter,
-    agent: str | None = Filter,
+    case: str | None = Query(None, max_length=128, pattern=_NAME),
+    agent: str | None = Query(None, max_length=128, pattern=_NAME),
     tier: int | None = Query(None, ge=0, le=4),
     partial: bool = Query(False),
     viewer: Viewer = Depends(current_viewer),
