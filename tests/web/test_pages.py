@@ -75,7 +75,7 @@ def test_identities_for_admins_with_suspend_reactivate_rotate(site: Site) -> Non
         == 303
     )
     rotated = admin.post("/console/identities/triage/rotate", data={"csrf_token": csrf})
-    token = re.search(r"<pre>(afd_[A-Za-z0-9_-]+)</pre>", rotated.text)
+    token = re.search(r"<pre tabindex=\"0\">(afd_[A-Za-z0-9_-]+)</pre>", rotated.text)
     assert token is not None and site.gov.caller(token.group(1)).id == "triage"
     again = admin.post("/console/identities/dave/reactivate", data={"csrf_token": csrf})
     assert again.status_code == 409 and "already active" in again.text
