@@ -9,6 +9,7 @@ blast radius happens once per change, not per request.
 
 from __future__ import annotations
 
+import bisect
 import threading
 import time
 from collections.abc import Sequence
@@ -65,6 +66,10 @@ class QueueIndex:
         self._items: dict[str, QueueItem] = {}
         self._position: int | None = None
         self._sorted: list[QueueItem] | None = None
+        self._expiries: list[str] = []
+        self._facets: tuple[tuple[int, int], tuple[list[str], list[str], list[int]]] | None = None
+        self.version = 0
+        """Bumped on every change of the pending set (a cache key for rendered rows)."""
         self._criticality: dict[str, str] = {}
         self._owners: dict[str, tuple[float, str | None]] = {}
 
@@ -107,7 +112,7 @@ class QueueIndex:
                 break
             after = found[-1].seq
         self._position = position
-        self._sorted = None
+        self._changed()
 
     def _apply(self, events: Sequence[dict[str, Any]]) -> None:
         for event in events:
@@ -116,9 +121,13 @@ class QueueIndex:
             if event["status"] == "pending_approval":
                 if pid not in self._items:
                     self._items[pid] = self._item(self._gov.proposal(pid))
-                    self._sorted = None
+                    self._changed()
             elif self._items.pop(pid, None) is not None:
-                self._sorted = None
+                self._changed()
+
+    def _changed(self) -> None:
+        self._sorted = None
+        self.version += 1
 
     def page(
         self,
@@ -132,24 +141,46 @@ class QueueIndex:
         with self._lock:
             if self._sorted is None:
                 self._sorted = sorted(self._items.values(), key=lambda i: i.sort_key)
-            ordered = self._sorted
-        cutoff = iso(now)
-        live = [i for i in ordered if i.expires_at is None or i.expires_at > cutoff]
-        matching = [
-            i
-            for i in live
-            if (case is None or i.case == case)
-            and (agent is None or i.proposer == agent)
-            and (tier is None or i.tier == tier)
-        ]
+                self._expiries = [i.sort_key[0] for i in self._sorted]
+            ordered, expiries, version = self._sorted, self._expiries, self.version
+        # Sorted by expiry first: the expired ones are a prefix, found by bisection.
+        first = bisect.bisect_right(expiries, iso(now))
+        live = ordered[first:]
+        if case is None and agent is None and tier is None:
+            matching = live
+        else:
+            matching = [
+                i
+                for i in live
+                if (case is None or i.case == case)
+                and (agent is None or i.proposer == agent)
+                and (tier is None or i.tier == tier)
+            ]
+        cases, agents, tiers = self._facet_values((version, first), live)
         return QueuePage(
             items=matching[:limit],
             total=len(live),
             matching=len(matching),
-            cases=sorted({i.case for i in live}),
-            agents=sorted({i.proposer for i in live}),
-            tiers=sorted({i.tier for i in live}),
+            cases=cases,
+            agents=agents,
+            tiers=tiers,
         )
+
+    def _facet_values(
+        self, key: tuple[int, int], live: list[QueueItem]
+    ) -> tuple[list[str], list[str], list[int]]:
+        """The filter choices, recomputed only when the pending set or the expired prefix
+        changes."""
+        cached = self._facets
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        values = (
+            sorted({i.case for i in live}),
+            sorted({i.proposer for i in live}),
+            sorted({i.tier for i in live}),
+        )
+        self._facets = (key, values)
+        return values
 
     def criticality(self, item: QueueItem) -> str:
         """The target's criticality as policy saw it when deciding (from the ledger entry)."""

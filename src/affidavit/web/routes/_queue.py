@@ -5,16 +5,18 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from fastapi.responses import StreamingResponse
+from fastapi.responses import HTMLResponse, StreamingResponse
+from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
 from affidavit.errors import AuthError, Forbidden
 from affidavit.web import _format
-from affidavit.web._http import ConsoleRoute, page, redirect
+from affidavit.web._http import SECURITY_HEADERS, TEMPLATES, ConsoleRoute, page, redirect
 from affidavit.web.console import Viewer, authenticate, console, current_viewer
 
 router = APIRouter(route_class=ConsoleRoute)
@@ -64,8 +66,40 @@ async def queue(
         raise Forbidden("your roles do not include the approval queue")
     data = await run_in_threadpool(_rows, request, viewer, case=case, agent=agent, tier=tier)
     filters = {"case": case, "agent": agent, "tier": tier}
-    template = "queue_rows.html" if partial else "queue.html"
-    return page(request, template, filters=filters, tier_names=TIER_NAMES, **data)
+    rows_html = _rows_html(request, viewer, filters, data)
+    if partial:
+        return HTMLResponse(rows_html, headers=SECURITY_HEADERS)
+    return page(
+        request, "queue.html", filters=filters, tier_names=TIER_NAMES, rows_html=rows_html, **data
+    )
+
+
+_rendered: OrderedDict[tuple[Any, ...], Markup] = OrderedDict()
+_RENDERED_MAX = 256
+
+
+def _rows_html(
+    request: Request, viewer: Viewer, filters: dict[str, Any], data: dict[str, Any]
+) -> Markup:
+    """The rows fragment, reused while nothing it shows has changed: rendering 100 rows
+    costs more than everything else on the page."""
+    key = (
+        id(console(request)),
+        console(request).queue.version,
+        viewer.id,
+        tuple(filters.values()),
+        tuple((r["item"].id, r["time_left"], r["owner"]) for r in data["rows"]),
+        data["found"].matching,
+        data["found"].total,
+    )
+    hit = _rendered.get(key)
+    if hit is None:
+        html = TEMPLATES.get_template("queue_rows.html").render(**data)
+        hit = Markup(html)  # noqa: S704 - rendered by an autoescaping template
+        _rendered[key] = hit
+        while len(_rendered) > _RENDERED_MAX:
+            _rendered.popitem(last=False)
+    return hit
 
 
 @router.get("/events", name="console.events")
