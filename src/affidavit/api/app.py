@@ -25,6 +25,7 @@ from affidavit.api.settings import ApiSettings, load_api_settings
 from affidavit.api.webhooks import NonceStore
 from affidavit.config import load_settings
 from affidavit.governance.governor import Governor
+from affidavit.web import WebSettings, load_web_settings, mount_console
 
 __all__ = ["app_from_environment", "create_app"]
 
@@ -36,8 +37,10 @@ def create_app(
     settings: ApiSettings | None = None,
     *,
     close_governor: bool = False,
+    console: WebSettings | None = None,
 ) -> FastAPI:
-    """The API over ``governor``; ``close_governor`` closes it when the app shuts down."""
+    """The API over ``governor``, with the analyst console under /console;
+    ``close_governor`` closes the Governor when the app shuts down."""
     settings = settings or ApiSettings()
 
     @asynccontextmanager
@@ -65,6 +68,7 @@ def create_app(
     install_error_handlers(app)
     app.include_router(health)
     app.include_router(v1)
+    mount_console(app, console)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     _document_errors(app)
     return app
@@ -119,4 +123,6 @@ def _document_errors(app: FastAPI) -> None:
 def app_from_environment() -> FastAPI:
     """The app as ``affidavit serve`` runs it: settings from the environment."""
     governor = Governor.open(load_settings())
-    return create_app(governor, load_api_settings(), close_governor=True)
+    return create_app(
+        governor, load_api_settings(), close_governor=True, console=load_web_settings()
+    )
