@@ -14,11 +14,13 @@ primary key, so a fork or a reused number cannot be committed.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import queue
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Connection, select, update
@@ -28,7 +30,7 @@ from affidavit.config import Settings
 from affidavit.errors import AffidavitError, InputError, NotFound, StorageError, VerificationError
 from affidavit.ledger import merkle, tree
 from affidavit.ledger.batch import Appended, Batch
-from affidavit.ledger.entry import Entry
+from affidavit.ledger.entry import Entry, timestamp
 from affidavit.ledger.identity import bind_log_key, bind_vault_key
 from affidavit.ledger.keys import LogKey
 from affidavit.ledger.note import Checkpoint
@@ -98,8 +100,12 @@ class Ledger(LedgerReader):
         *,
         checkpoint_every: int = 1000,
         checkpoint_interval_s: float = 60.0,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.db = db
+        # With a clock (a test's, or a simulation's), every appended entry carries the
+        # clock's time instead of the time its Entry was built at.
+        self.clock = clock
         self.key = key
         self.vault = vault
         self.checkpoint_every = checkpoint_every
@@ -119,8 +125,16 @@ class Ledger(LedgerReader):
         self._expected = 1  # entries in the last batch: the group-commit target
 
     @classmethod
-    def open(cls, settings: Settings, *, create: bool = True) -> Ledger:
-        """Open the ledger of ``settings``, creating its key and identity if new."""
+    def open(
+        cls,
+        settings: Settings,
+        *,
+        create: bool = True,
+        clock: Callable[[], datetime] | None = None,
+    ) -> Ledger:
+        """Open the ledger of ``settings``, creating its key and identity if new.
+
+        ``clock`` stamps every appended entry (default: each entry's own time)."""
         db = open_database(settings.database_url)
         try:
             key = bind_log_key(db, settings, create=create)
@@ -134,6 +148,7 @@ class Ledger(LedgerReader):
             vault,
             checkpoint_every=settings.checkpoint_every,
             checkpoint_interval_s=settings.checkpoint_interval_s,
+            clock=clock,
         )
 
     @property
@@ -155,6 +170,8 @@ class Ledger(LedgerReader):
         for e in entries:
             if not isinstance(e, Entry):
                 raise InputError(f"append takes Entry objects, got {type(e).__name__}")
+        if self.clock is not None:
+            entries = [dataclasses.replace(e, time=timestamp(self.clock())) for e in entries]
         pending = [
             _Pending(e, e.encode(), sealed=[self.vault.seal(p) for p in e.payloads])
             for e in entries
@@ -243,7 +260,7 @@ class Ledger(LedgerReader):
                 self._conn = self.db.engine.connect()
             with self._state_lock, self.db.transaction(self._conn) as conn:
                 size, last_checkpoint = self._heads(conn)
-                batch = Batch(conn, size, list(self._frontier), self.vault)
+                batch = Batch(conn, size, list(self._frontier), self.vault, self.clock)
                 for p in items:
                     if p.command is None:
                         assert p.entry is not None
