@@ -108,14 +108,20 @@ class SpikeDetector:
             return
         if moment <= self.at:  # out of order by a little (concurrent appenders): no decay
             return
-        decayed = self.weight * math.exp((self.at - moment) / self.settings.tau_s)
-        off = self.settings.off / self._scale()
-        if self.active and decayed < off:
-            ended = self.at + self.settings.tau_s * math.log(self.weight / off)
+        ended = self._ends()
+        if ended is not None and ended < moment:
             assert self.start is not None
             self.periods.append(SpikePeriod(_text(self.start), _text(ended), self.peak))
             self.active, self.start, self.peak = False, None, 0.0
-        self.weight, self.at = decayed, moment
+        self.weight *= math.exp((self.at - moment) / self.settings.tau_s)
+        self.at = moment
+
+    def _ends(self) -> float | None:
+        """When the surge in progress ends if no alert comes (the rate falls below off)."""
+        if not self.active or self.at is None:
+            return None
+        off = self.settings.off / self._scale()
+        return self.at + self.settings.tau_s * math.log(max(self.weight, off) / off)
 
     def observe(self, moment: float) -> None:
         """One alert ingested at ``moment`` (POSIX seconds)."""
@@ -139,11 +145,14 @@ class SpikeDetector:
         self._advance(moment)
         return self.active
 
-    def all_periods(self) -> list[SpikePeriod]:
-        """Finished surges, then the one in progress (if any)."""
-        if self.active and self.start is not None:
-            return [*self.periods, SpikePeriod(_text(self.start), None, self.peak)]
-        return list(self.periods)
+    def all_periods(self, moment: float | None = None) -> list[SpikePeriod]:
+        """Finished surges, then the one in progress (if any), as known at ``moment``
+        (a surge whose rate has fallen below ``off`` by then has ended); changes nothing."""
+        if not self.active or self.start is None:
+            return list(self.periods)
+        ended = self._ends()
+        end = _text(ended) if ended is not None and moment is not None and ended < moment else None
+        return [*self.periods, SpikePeriod(_text(self.start), end, self.peak)]
 
 
 class SpikeMonitor:
