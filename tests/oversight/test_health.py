@@ -7,11 +7,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from prometheus_client import CollectorRegistry, generate_latest
 
 from affidavit.errors import InputError
 from affidavit.governance.governor import Governor
 from affidavit.ledger.log import Ledger
 from affidavit.oversight.health import HealthState
+from affidavit.oversight.metrics import register_health_metrics
 from affidavit.oversight.signals import HealthReport, HealthThresholds, Window, health_report
 from affidavit.oversight.spike import SpikeSettings
 from tests.governance.conftest import Cast, Clock
@@ -72,6 +74,18 @@ def test_the_rubber_stamping_approver_is_flagged_and_the_careful_one_is_not(
     assert dict((le, n) for le, n in latency["buckets"])[15.0] == 35
     assert dict((le, n) for le, n in latency["buckets"])[900.0] == 55
     assert latency["sum_s"] == pytest.approx(35 * 10 + 20 * 600)
+
+    # The same signals fill a Prometheus registry, read on every scrape.
+    registry = CollectorRegistry()
+    register_health_metrics(registry, lambda: report)
+    value = registry.get_sample_value
+    assert value("affidavit_approver_rubber_stamp", {"approver": "bob", "signal": "fast"}) == 1
+    assert value("affidavit_approver_rubber_stamp", {"approver": "carol", "signal": "fast"}) == 0
+    assert value("affidavit_approval_latency_seconds_bucket", {"le": "15.0"}) == 35
+    assert value("affidavit_approval_latency_seconds_count") == 55
+    labels = {"agent": "agent:triage", "outcome": "accepted"}
+    assert value("affidavit_dispositions_by_agent_total", labels) == 20
+    assert b"affidavit_agent_owner_gone" in generate_latest(registry)
 
 
 def test_drift_breakglass_owners_alerts_and_windows(

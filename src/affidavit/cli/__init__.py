@@ -16,6 +16,7 @@ from affidavit.cli._alerts import app as alerts_app
 from affidavit.cli._case import case_app, proposal_app
 from affidavit.cli._db import app as db_app
 from affidavit.cli._demo import demo
+from affidavit.cli._health import health
 from affidavit.cli._identity import app as identity_app
 from affidavit.cli._ledger import app as ledger_app
 from affidavit.cli._payload import app as payload_app
@@ -35,6 +36,7 @@ app.add_typer(ledger_app, name="ledger")
 app.add_typer(db_app, name="db")
 app.add_typer(alerts_app, name="alerts")
 app.command("demo")(demo)
+app.command("health")(health)
 app.add_typer(identity_app, name="identity")
 app.add_typer(assets_app, name="assets")
 app.add_typer(policy_app, name="policy")
