@@ -36,6 +36,7 @@ SAMPLES_PER_DAY = 3
 """Entries kept per mark and day as links (the count is exact)."""
 _FORMAT = 1
 _NO_MODEL = "-"
+_IDENTITY_KINDS = frozenset({"human", "agent", "model", "integration"})
 
 
 @dataclass
@@ -74,6 +75,8 @@ class HealthState:
     """id -> kind, owner, status, expires_at, seq."""
     bundles_published: dict[str, int] = field(default_factory=dict)
     bundles_used: dict[str, int] = field(default_factory=dict)
+    actors: dict[str, int] = field(default_factory=dict)
+    """actor -> the first entry it appears in."""
     _handlers: dict[str, Callable[[StoredEntry, dict[str, Any], str], None]] = field(
         init=False, repr=False, default_factory=dict
     )
@@ -112,6 +115,8 @@ class HealthState:
         if counts is None:
             counts = self.days[day] = {}
         counts[entry.type] = counts.get(entry.type, 0) + 1
+        if entry.actor not in self.actors:
+            self._first_appearance(entry, day)
         if entry.type == et.ALERT_INGESTED:
             self.alerts[day] = self.alerts.get(day, 0) + 1
             self.spike.observe(ledger_seconds(entry.time))
@@ -150,6 +155,12 @@ class HealthState:
         found[0] += 1
         if len(found) <= SAMPLES_PER_DAY:
             found.append(seq)
+
+    def _first_appearance(self, entry: StoredEntry, day: str) -> None:
+        self.actors[entry.actor] = entry.seq
+        kind, _, name = entry.actor.partition(":")
+        if kind in _IDENTITY_KINDS and name not in self.identities:
+            self._mark("actor.unregistered", day, entry.seq)
 
     def _proposal(self, entry: StoredEntry, body: dict[str, Any], day: str) -> None:
         proposal, decision = body["proposal"], body["decision"]
@@ -314,6 +325,7 @@ class HealthState:
         "identities",
         "bundles_published",
         "bundles_used",
+        "actors",
     )
 
     def to_json(self) -> dict[str, Any]:
