@@ -14,6 +14,7 @@ import typer
 from affidavit.cli import _work
 from affidavit.cli._alerts import app as alerts_app
 from affidavit.cli._case import case_app, proposal_app
+from affidavit.cli._dataset import app as dataset_app
 from affidavit.cli._db import app as db_app
 from affidavit.cli._demo import demo
 from affidavit.cli._health import health
@@ -45,6 +46,7 @@ app.add_typer(case_app, name="case")
 app.add_typer(proposal_app, name="proposal")
 app.add_typer(payload_app, name="payload")
 app.add_typer(report_app, name="report")
+app.add_typer(dataset_app, name="dataset")
 for _command in (
     _work.propose,
     _work.approve,
