@@ -11,6 +11,7 @@ from affidavit.config import Settings
 from affidavit.connectors import InMemoryConnector
 from affidavit.governance.governor import Governor
 from affidavit.ledger.log import Ledger
+from tests.cli.conftest import cli  # noqa: F401 - the CLI fixture, for the CLI tests here
 from tests.governance.conftest import CONNECTORS, Cast, Clock, add_cast
 
 
