@@ -14,7 +14,8 @@ from affidavit.governance.governor import Governor
 from affidavit.governance.identities import Identity
 from affidavit.governance.intake import ingest_objects
 from affidavit.oversight import Window
-from affidavit.oversight.dataset import affected_datasets, export_dataset, verify_dataset
+from affidavit.oversight.dataset import export_dataset
+from affidavit.oversight.dataset_check import affected_datasets, verify_dataset
 from affidavit.oversight.dataset_policy import TrainingPolicy
 from tests.governance.conftest import Cast, Clock
 

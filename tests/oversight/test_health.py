@@ -15,6 +15,7 @@ from affidavit.ledger.log import Ledger
 from affidavit.oversight.health import HealthState
 from affidavit.oversight.metrics import register_health_metrics
 from affidavit.oversight.signals import HealthReport, HealthThresholds, Window, health_report
+from affidavit.oversight.snapshot import current_state, save_state, state_from_json, state_to_json
 from affidavit.oversight.spike import SpikeSettings
 from tests.governance.conftest import Cast, Clock
 from tests.oversight._history import SPIKE_ON, History, build_history
@@ -124,8 +125,8 @@ def test_incremental_folding_equals_a_full_fold(
     part = HealthState(SpikeSettings(on=SPIKE_ON))
     assert part.catch_up(gov.ledger, end=size // 2) == size // 2
     saved = tmp_path / "health.json"
-    saved.write_text(json.dumps(part.to_json()))
-    resumed = HealthState.from_json(json.loads(saved.read_text()), SpikeSettings(on=SPIKE_ON))
+    saved.write_text(json.dumps(state_to_json(part)))
+    resumed = state_from_json(json.loads(saved.read_text()), SpikeSettings(on=SPIKE_ON))
     assert resumed.catch_up(gov.ledger) == size - size // 2
     assert resumed.position == size
     assert health_report(resumed, window=WINDOW, now=clock()) == full
@@ -138,7 +139,7 @@ def test_incremental_folding_equals_a_full_fold(
         state.fold(gov.ledger.entry(5))
     for bad in (None, [], {"format": 99}, {"format": 1, "position": 3}):
         with pytest.raises(InputError):
-            HealthState.from_json(bad, SpikeSettings())
+            state_from_json(bad, SpikeSettings())
 
 
 @pytest.mark.parametrize(
@@ -178,3 +179,31 @@ def test_an_empty_ledger_has_empty_signals() -> None:
     report = health_report(HealthState(), now=datetime(2030, 1, 1, tzinfo=UTC))
     assert report.approvers == [] and report.latency["count"] == 0 and report.drift == []
     assert report.alerts["spikes"] == [] and report.latency["p50_s"] is None
+
+
+def test_a_snapshot_is_used_only_for_the_ledger_it_was_folded_from(
+    gov: Governor, cast: Cast, clock: Clock, tmp_path: Path
+) -> None:
+    gov.record_step(cast.triage, case="C-1", model="m", model_version="1", prompt=b"p", output=b"o")
+    path = tmp_path / "health-state.json"
+    settings = SpikeSettings(on=SPIKE_ON)
+    state = current_state(gov.ledger, path, settings)
+    save_state(state, path)
+    assert path.stat().st_mode & 0o777 == 0o600
+    gov.record_step(cast.triage, case="C-2", model="m", model_version="1", prompt=b"p", output=b"o")
+    resumed = current_state(gov.ledger, path, settings)
+    assert (
+        resumed.position == gov.ledger.size()
+        and resumed.days == current_state(gov.ledger, None, settings).days
+    )
+    # Another ledger's snapshot (its last entry differs), other spike settings, or junk:
+    # folded again from the first entry, with the same result.
+    data = json.loads(path.read_text())
+    data["state"]["last_leaf"] = "00" * 32
+    data["state"]["alerts"] = {"1999-01-01": 999}
+    path.write_text(json.dumps(data))
+    assert "1999-01-01" not in current_state(gov.ledger, path, settings).alerts
+    save_state(state, path)
+    assert current_state(gov.ledger, path, SpikeSettings(on=7)).position == gov.ledger.size()
+    path.write_text("{not json")
+    assert current_state(gov.ledger, path, settings).position == gov.ledger.size()

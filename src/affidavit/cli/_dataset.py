@@ -11,7 +11,8 @@ from affidavit.cli._common import JSON_OPTION, TOKEN_OPTION, open_governor, open
 from affidavit.cli._health import FROM_OPTION, TO_OPTION
 from affidavit.errors import InputError, VerificationError
 from affidavit.oversight import Window
-from affidavit.oversight.dataset import affected_datasets, export_dataset, verify_dataset
+from affidavit.oversight.dataset import export_dataset
+from affidavit.oversight.dataset_check import affected_datasets, verify_dataset
 from affidavit.oversight.dataset_policy import TrainingPolicy
 
 app = typer.Typer(help="Training data sets exported from incident records.", no_args_is_help=True)

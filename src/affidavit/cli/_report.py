@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
 
-from affidavit.cli._health import FROM_OPTION, TO_OPTION, folded_state
+from affidavit.cli._health import FROM_OPTION, TO_OPTION
 from affidavit.config import load_settings
 from affidavit.errors import InputError, StorageError
 from affidavit.ledger.log import Ledger
-from affidavit.oversight import HealthThresholds, Window
+from affidavit.oversight import HealthState, HealthThresholds, SpikeSettings, Window
 from affidavit.oversight.report import compliance_report, load_controls
 
 app = typer.Typer(help="Reports over the ledger.", no_args_is_help=True)
@@ -38,14 +39,16 @@ def compliance(
     window = Window.parse(first, last)
     catalogue = load_controls(*controls)
     limits = HealthThresholds.load(thresholds) if thresholds is not None else HealthThresholds()
-    state, now = folded_state()
-    with Ledger.open(load_settings(), create=False) as ledger:
+    settings = load_settings()
+    with Ledger.open(settings, create=False) as ledger:
+        # Folded afresh, not from the health snapshot: a report is evidence, a snapshot a cache.
+        state = HealthState(SpikeSettings.from_settings(settings))
         state.catch_up(ledger)
         report = compliance_report(
             ledger,
             state,
             window=window,
-            now=now,
+            now=datetime.now(UTC),
             controls=catalogue,
             thresholds=limits,
             verify=verify,

@@ -8,7 +8,7 @@ without reading the ledger again, and the state carries its ``position``
 (the next sequence number to read): :meth:`HealthState.catch_up` folds only
 the entries appended since, so keeping it current costs O(new entries).
 
-What is kept, in JSON-ready form (:meth:`to_json` / :meth:`from_json`):
+What is kept, in JSON-ready form (saved by :mod:`affidavit.oversight.snapshot`):
 proposals (agent, model, tier, created time), steps (agent, model), who
 viewed which proposal's evidence, the final disposition of each proposal,
 every approval (latency, evidence opened or not, entry), alert counts and
@@ -30,11 +30,34 @@ from affidavit.ledger.reader import LedgerReader
 from affidavit.oversight import entry_types as et
 from affidavit.oversight.spike import SpikeDetector, SpikePeriod, SpikeSettings, ledger_seconds
 
-__all__ = ["SAMPLES_PER_DAY", "HealthState"]
+__all__ = ["SAMPLES_PER_DAY", "SAVED_FIELDS", "HealthState"]
 
 SAMPLES_PER_DAY = 3
 """Entries kept per mark and day as links (the count is exact)."""
-_FORMAT = 1
+# Per-proposal, per-step and per-approval records are tuples of atoms: the cyclic garbage
+# collector stops tracking those, so a state of millions of them does not slow every
+# later collection (and so every incremental fold) down.
+SAVED_FIELDS = (
+    "position",
+    "last_leaf",
+    "days",
+    "marks",
+    "proposals",
+    "steps",
+    "views",
+    "authorized",
+    "final",
+    "dispositions",
+    "approvals",
+    "denials",
+    "alerts",
+    "breakglass",
+    "identities",
+    "bundles_published",
+    "bundles_used",
+    "actors",
+)
+"""The fields of a :class:`HealthState` that a snapshot keeps (with the spike detector)."""
 _NO_MODEL = "-"
 _IDENTITY_KINDS = frozenset({"human", "agent", "model", "integration"})
 
@@ -50,19 +73,19 @@ class HealthState:
     """day -> entry type -> count."""
     marks: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
     """mark -> day -> [count, seq, seq, ...] (at most SAMPLES_PER_DAY seqs)."""
-    proposals: dict[str, list[Any]] = field(default_factory=dict)
+    proposals: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     """id -> [created seconds, proposer actor, model, tier, seq]."""
-    steps: dict[str, list[str]] = field(default_factory=dict)
+    steps: dict[str, tuple[str, str]] = field(default_factory=dict)
     """id -> [agent actor, model]."""
-    views: dict[str, list[str]] = field(default_factory=dict)
+    views: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """proposal -> actors who opened its evidence."""
     authorized: dict[str, int] = field(default_factory=dict)
     """proposal -> seq of its authorization."""
-    final: dict[str, list[str]] = field(default_factory=dict)
+    final: dict[str, tuple[str, str]] = field(default_factory=dict)
     """proposal -> [day, disposition key] of its latest disposition."""
     dispositions: dict[str, dict[str, int]] = field(default_factory=dict)
     """day -> "agent|model|tier|outcome" -> count (latest disposition per proposal)."""
-    approvals: dict[str, dict[str, list[list[Any]]]] = field(default_factory=dict)
+    approvals: dict[str, dict[str, list[tuple[Any, ...]]]] = field(default_factory=dict)
     """day -> approver actor -> [[latency seconds or None, evidence opened (0/1), seq], ...]."""
     denials: dict[str, dict[str, int]] = field(default_factory=dict)
     """day -> approver actor -> denials."""
@@ -169,7 +192,7 @@ class HealthState:
         model = step[1] if step else _NO_MODEL
         tier = int(context.get("tier", -1))
         created = ledger_seconds(entry.time)
-        self.proposals[proposal["id"]] = [created, entry.actor, model, tier, entry.seq]
+        self.proposals[proposal["id"]] = (created, entry.actor, model, tier, entry.seq)
         self._mark(et.PROPOSAL_CREATED, day, entry.seq)
         self._mark(f"proposal.{decision['effect']}", day, entry.seq)
         if context.get("spike"):
@@ -183,7 +206,7 @@ class HealthState:
             self._mark("proposal.no_step", day, entry.seq)
 
     def _step(self, entry: StoredEntry, body: dict[str, Any], day: str) -> None:
-        self.steps[body["step"]] = [entry.actor, body["model"]]
+        self.steps[body["step"]] = (entry.actor, body["model"])
         self._mark(et.STEP_RECORDED, day, entry.seq)
         if body.get("handoff_from"):
             self._mark("step.handoff", day, entry.seq)
@@ -199,7 +222,8 @@ class HealthState:
             self._mark("step.treated", day, entry.seq)
 
     def _viewed(self, entry: StoredEntry, body: dict[str, Any], day: str) -> None:
-        self.views.setdefault(body["proposal"], []).append(entry.actor)
+        pid = body["proposal"]
+        self.views[pid] = (*self.views.get(pid, ()), entry.actor)
         self._mark(et.EVIDENCE_VIEWED, day, entry.seq)
 
     def _approved(self, entry: StoredEntry, body: dict[str, Any], day: str) -> None:
@@ -208,7 +232,7 @@ class HealthState:
         latency = None if proposal is None else ledger_seconds(entry.time) - proposal[0]
         viewed = entry.actor in self.views.get(pid, ())
         by = self.approvals.setdefault(day, {}).setdefault(entry.actor, [])
-        by.append([latency, 1 if viewed else 0, entry.seq])
+        by.append((latency, 1 if viewed else 0, entry.seq))
         self._mark(et.APPROVAL_GRANTED, day, entry.seq)
         if not viewed:
             self._mark("approval.no_evidence", day, entry.seq)
@@ -259,7 +283,7 @@ class HealthState:
                 del counts[previous[1]]
         counts = self.dispositions.setdefault(day, {})
         counts[key] = counts.get(key, 0) + 1
-        self.final[pid] = [day, key]
+        self.final[pid] = (day, key)
 
     def _breakglass_invoked(self, entry: StoredEntry, body: dict[str, Any], day: str) -> None:
         self.breakglass[body["proposal"]] = {
@@ -304,62 +328,3 @@ class HealthState:
     def _policy(self, entry: StoredEntry, body: dict[str, Any], day: str) -> None:
         self.bundles_published.setdefault(body["bundle_hash"], entry.seq)
         self._mark(et.POLICY_PUBLISHED, day, entry.seq)
-
-    # -- saving ---------------------------------------------------------------
-
-    _SAVED = (
-        "position",
-        "last_leaf",
-        "days",
-        "marks",
-        "proposals",
-        "steps",
-        "views",
-        "authorized",
-        "final",
-        "dispositions",
-        "approvals",
-        "denials",
-        "alerts",
-        "breakglass",
-        "identities",
-        "bundles_published",
-        "bundles_used",
-        "actors",
-    )
-
-    def to_json(self) -> dict[str, Any]:
-        """The state as plain JSON data, to save beside the ledger and resume from."""
-        saved: dict[str, Any] = {name: getattr(self, name) for name in self._SAVED}
-        spike = self.spike
-        saved["spike"] = {
-            "weight": spike.weight,
-            "at": spike.at,
-            "active": spike.active,
-            "peak": spike.peak,
-            "start": spike.start,
-            "periods": [[p.start, p.end, p.peak] for p in spike.periods],
-        }
-        saved["format"] = _FORMAT
-        return saved
-
-    @classmethod
-    def from_json(cls, data: Any, spike_settings: SpikeSettings) -> HealthState:
-        """A state saved by :meth:`to_json`; InputError when it is not one."""
-        if not isinstance(data, dict) or data.get("format") != _FORMAT:
-            raise InputError("not a saved health state of this version")
-        try:
-            state = cls(spike_settings, **{name: data[name] for name in cls._SAVED})
-            spike = data["spike"]
-            state.spike = SpikeDetector(
-                spike_settings,
-                weight=float(spike["weight"]),
-                at=spike["at"],
-                active=bool(spike["active"]),
-                peak=float(spike["peak"]),
-                start=spike["start"],
-                periods=[SpikePeriod(s, e, float(p)) for s, e, p in spike["periods"]],
-            )
-        except (KeyError, TypeError, ValueError):
-            raise InputError("the saved health state is incomplete or malformed") from None
-        return state

@@ -10,120 +10,22 @@ approvals in it); the ledger is not read.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import Counter
 from dataclasses import dataclass, fields
-from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
+from datetime import date, datetime, timedelta
 from typing import Any
 
-import yaml
-
-from affidavit.errors import InputError
 from affidavit.ledger.entry import timestamp
 from affidavit.oversight.health import HealthState
+from affidavit.oversight.thresholds import HealthThresholds
+from affidavit.oversight.window import Window
 
 __all__ = ["OUTCOMES", "HealthReport", "HealthThresholds", "Window", "health_report"]
 
 OUTCOMES = ("accepted", "rejected", "overridden", "modified")
 LATENCY_BUCKETS = (5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 900.0, 1800.0, 3600.0, 14400.0, 86400.0)
-
-
-@dataclass(frozen=True)
-class HealthThresholds:
-    """When a signal is raised. Shares and rates are fractions in [0, 1]."""
-
-    fast_approval_s: float = 30.0
-    """An approval sooner than this after the proposal is fast."""
-    fast_share: float = 0.5
-    """Flag an approver when at least this share of their approvals is fast."""
-    no_evidence_share: float = 0.5
-    """Flag an approver when at least this share of their approvals opened no evidence."""
-    always_approve_rate: float = 0.98
-    """Flag an approver who approves at least this share of their decisions ..."""
-    high_volume: int = 20
-    """... when they decided at least this many in the window."""
-    min_decisions: int = 5
-    """Fewer approvals than this raise no fast or no-evidence flag (too few to tell)."""
-    drift_recent_days: int = 7
-    """The recent window of the drift signal: the last N days of the report window."""
-    drift_min_dispositions: int = 10
-    """Dispositions needed in both the recent and the baseline window to compare."""
-    drift_delta: float = 0.2
-    """Flag an agent whose acceptance rate moved by at least this much."""
-
-    def __post_init__(self) -> None:
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise InputError(f"threshold {f.name} must be a number")
-            if not math.isfinite(value) or value < 0:
-                raise InputError(f"threshold {f.name} must be a finite number >= 0")
-            if f.name.endswith(("_share", "_rate", "_delta")) and value > 1:
-                raise InputError(f"threshold {f.name} is a fraction between 0 and 1")
-            if f.type in ("int", int) and value != int(value):
-                raise InputError(f"threshold {f.name} must be a whole number")
-
-    @classmethod
-    def load(cls, path: Path) -> HealthThresholds:
-        """Thresholds from a YAML mapping of the names above (others keep their defaults)."""
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
-            raise InputError(f"cannot read thresholds from {path.name}: not a YAML file") from None
-        if data is None:
-            return cls()
-        if not isinstance(data, dict):
-            raise InputError("a thresholds file is a YAML mapping of threshold names to numbers")
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(str(k) for k in data if k not in known)
-        if unknown:
-            raise InputError(f"unknown thresholds: {', '.join(unknown)[:200]}")
-        return cls(**data)
-
-
-@dataclass(frozen=True)
-class Window:
-    """Whole UTC days, both ends included; None leaves that end open."""
-
-    first: date | None = None
-    last: date | None = None
-
-    def __post_init__(self) -> None:
-        if self.first and self.last and self.first > self.last:
-            raise InputError("--from must not be later than --to")
-
-    @classmethod
-    def parse(cls, first: str | None, last: str | None) -> Window:
-        return cls(_day(first, "--from"), _day(last, "--to"))
-
-    def holds(self, day: str) -> bool:
-        return (self.first is None or day >= self.first.isoformat()) and (
-            self.last is None or day <= self.last.isoformat()
-        )
-
-    def end(self) -> datetime | None:
-        """The first moment after the window."""
-        if self.last is None:
-            return None
-        return datetime.combine(self.last + timedelta(days=1), datetime.min.time(), UTC)
-
-    def to_dict(self) -> dict[str, str | None]:
-        return {
-            "from": None if self.first is None else self.first.isoformat(),
-            "to": None if self.last is None else self.last.isoformat(),
-        }
-
-
-def _day(text: str | None, what: str) -> date | None:
-    if text is None or text == "":
-        return None
-    if not isinstance(text, str) or len(text) != 10:
-        raise InputError(f"{what} must be a date like 2026-12-01")
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InputError(f"{what} must be a date like 2026-12-01") from None
 
 
 @dataclass(frozen=True)
@@ -215,7 +117,7 @@ def _latency(state: HealthState, days: list[str]) -> dict[str, Any]:
         for a in found
         if a[0] is not None
     )
-    buckets = [[le, sum(1 for v in values if v <= le)] for le in LATENCY_BUCKETS]
+    buckets = [[le, bisect.bisect_right(values, le)] for le in LATENCY_BUCKETS]
     return {
         "count": len(values),
         "sum_s": sum(values),
@@ -228,7 +130,7 @@ def _latency(state: HealthState, days: list[str]) -> dict[str, Any]:
 
 
 def _approvers(state: HealthState, days: list[str], th: HealthThresholds) -> list[dict[str, Any]]:
-    found: dict[str, list[list[Any]]] = {}
+    found: dict[str, list[tuple[Any, ...]]] = {}
     denials: Counter[str] = Counter()
     for day in days:
         for approver, approvals in state.approvals.get(day, {}).items():

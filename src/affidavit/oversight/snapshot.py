@@ -13,20 +13,67 @@ import json
 import os
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 from affidavit.errors import InputError, NotFound, StorageError
 from affidavit.ledger.reader import LedgerReader
-from affidavit.oversight.health import HealthState
-from affidavit.oversight.spike import SpikeSettings
+from affidavit.oversight.health import SAVED_FIELDS, HealthState
+from affidavit.oversight.spike import SpikeDetector, SpikePeriod, SpikeSettings
 
-__all__ = ["current_state", "save_state"]
+__all__ = ["current_state", "save_state", "state_from_json", "state_to_json"]
+
+_FORMAT = 1
+
+
+def state_to_json(state: HealthState) -> dict[str, Any]:
+    """The state as plain JSON data, to save beside the ledger and resume from."""
+    saved: dict[str, Any] = {name: getattr(state, name) for name in SAVED_FIELDS}
+    spike = state.spike
+    saved["spike"] = {
+        "weight": spike.weight,
+        "at": spike.at,
+        "active": spike.active,
+        "peak": spike.peak,
+        "start": spike.start,
+        "periods": [[p.start, p.end, p.peak] for p in spike.periods],
+    }
+    saved["format"] = _FORMAT
+    return saved
+
+
+def state_from_json(data: Any, spike_settings: SpikeSettings) -> HealthState:
+    """A state saved by :func:`state_to_json`; InputError when it is not one."""
+    if not isinstance(data, dict) or data.get("format") != _FORMAT:
+        raise InputError("not a saved health state of this version")
+    try:
+        state = HealthState(spike_settings, **{name: data[name] for name in SAVED_FIELDS})
+        # JSON made the records lists; tuples again, as the fold makes them.
+        for records in (state.proposals, state.steps, state.final, state.views):
+            for key, value in records.items():
+                records[key] = tuple(value)
+        for by_approver in state.approvals.values():
+            for approver, found in by_approver.items():
+                by_approver[approver] = [tuple(a) for a in found]
+        spike = data["spike"]
+        state.spike = SpikeDetector(
+            spike_settings,
+            weight=float(spike["weight"]),
+            at=spike["at"],
+            active=bool(spike["active"]),
+            peak=float(spike["peak"]),
+            start=spike["start"],
+            periods=[SpikePeriod(s, e, float(p)) for s, e, p in spike["periods"]],
+        )
+    except (KeyError, TypeError, ValueError):
+        raise InputError("the saved health state is incomplete or malformed") from None
+    return state
 
 
 def _usable(data: object, ledger: LedgerReader, spike: SpikeSettings) -> HealthState | None:
     if not isinstance(data, dict) or data.get("spike_settings") != asdict(spike):
         return None
     try:
-        state = HealthState.from_json(data.get("state"), spike)
+        state = state_from_json(data.get("state"), spike)
     except InputError:
         return None
     if state.position == 0:
@@ -54,7 +101,7 @@ def current_state(ledger: LedgerReader, path: Path | None, spike: SpikeSettings)
 
 
 def save_state(state: HealthState, path: Path) -> None:
-    data = {"spike_settings": asdict(state.spike_settings), "state": state.to_json()}
+    data = {"spike_settings": asdict(state.spike_settings), "state": state_to_json(state)}
     temporary = path.with_name(path.name + ".tmp")
     try:
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
