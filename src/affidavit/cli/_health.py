@@ -30,7 +30,7 @@ def folded_state() -> tuple[HealthState, datetime]:
     with Ledger.open(settings, create=False) as ledger:
         path = settings.home / SNAPSHOT if settings.home.is_dir() else None
         state = current_state(ledger, path, spike)
-        if path is not None:
+        if path is not None and state.resumed_from != state.position:
             save_state(state, path)
     return state, datetime.now(UTC)
 

@@ -100,6 +100,8 @@ class HealthState:
     bundles_used: dict[str, int] = field(default_factory=dict)
     actors: dict[str, int] = field(default_factory=dict)
     """actor -> the first entry it appears in."""
+    resumed_from: int | None = field(default=None, compare=False, repr=False)
+    """Where the last resume from a snapshot started (None: never resumed)."""
     _handlers: dict[str, Callable[[StoredEntry, dict[str, Any], str], None]] = field(
         init=False, repr=False, default_factory=dict
     )

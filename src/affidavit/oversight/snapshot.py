@@ -96,6 +96,7 @@ def current_state(ledger: LedgerReader, path: Path | None, spike: SpikeSettings)
         state = _usable(data, ledger, spike)
     if state is None:
         state = HealthState(spike)
+    state.resumed_from = state.position
     state.catch_up(ledger)
     return state
 
