@@ -111,16 +111,20 @@ def test_a_surge_sets_the_policy_spike_context_and_clears_it_after(
     cast = add_cast(gov)
     assert _isolate(gov, cast, "CASE-1") == {"spike": False, "approvals": 1}
     assert not gov.spike()
-    for seed in range(3):  # 30 alerts within a minute
+    _ingest(gov, 30, 0)  # 30 alerts at once
+    assert not gov.spike()  # the ledger is read at most once per second of the clock
+    clock.advance(seconds=1)
+    assert gov.spike()
+    for seed in range(1, 3):  # and 20 more within the minute
         _ingest(gov, 10, seed * 100)
         clock.advance(seconds=20)
     assert gov.spike()
     assert _isolate(gov, cast, "CASE-2") == {"spike": True, "approvals": 2}
-    clock.advance(minutes=5)  # decayed to 30 * e**-(1/3) = 21.5 > 10 (off): still a surge
+    clock.advance(minutes=10)  # decayed to about 50 * e**-(2/3) = 26 > 10 (off): still a surge
     assert gov.spike()
     clock.advance(minutes=30)
     assert not gov.spike()
     assert _isolate(gov, cast, "CASE-3") == {"spike": False, "approvals": 1}
     # A new Governor (another process) reads the recent alerts back and agrees.
-    clock.advance(minutes=-34)
+    clock.advance(minutes=-39)
     assert governor(timed_ledger, settings, clock, spike_alerts_per_15m=20).spike()

@@ -37,6 +37,8 @@ __all__ = ["SpikeDetector", "SpikeMonitor", "SpikePeriod", "SpikeSettings", "led
 _WINDOW_S = 900.0  # the rate is expressed per 15 minutes
 _HORIZON_TAUS = 12.0  # older alerts weigh under e**-12: the warm-up reads no further
 _CHUNK = 2000
+REFRESH_S = 1.0
+"""The monitor reads new alerts at most once per second of its caller's clock."""
 
 
 def ledger_seconds(text: str) -> float:
@@ -159,18 +161,24 @@ class SpikeMonitor:
     """A :class:`SpikeDetector` kept current from the ledger; thread-safe.
 
     The first question reads the alerts of the last few hours only (newest first,
-    by the ``(type, seq)`` index); later ones read the alerts appended since.
+    by the ``(type, seq)`` index); later ones read the alerts appended since, at most
+    once per :data:`REFRESH_S` of the caller's clock (a read costs a query; proposals
+    ask on every call).
     """
 
     def __init__(self, settings: SpikeSettings) -> None:
         self.detector = SpikeDetector(settings)
         self._position: int | None = None  # the last alert seq folded
+        self._read_at: float | None = None  # the caller's time of the last read
         self._lock = threading.Lock()
 
     def active(self, ledger: LedgerReader, now: datetime) -> bool:
         """Whether alerts are surging at ``now``."""
         moment = now.timestamp()
         with self._lock:
+            if self._read_at is not None and 0 <= moment - self._read_at < REFRESH_S:
+                return self.detector.surging(moment)
+            self._read_at = moment
             if self._position is None:
                 horizon = moment - _HORIZON_TAUS * self.detector.settings.tau_s
                 rows, self._position = _recent_alerts(ledger, _text(horizon))
