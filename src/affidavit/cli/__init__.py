@@ -14,13 +14,16 @@ import typer
 from affidavit.cli import _work
 from affidavit.cli._alerts import app as alerts_app
 from affidavit.cli._case import case_app, proposal_app
+from affidavit.cli._dataset import app as dataset_app
 from affidavit.cli._db import app as db_app
 from affidavit.cli._demo import demo
 from affidavit.cli._export import app as export_app
+from affidavit.cli._health import health
 from affidavit.cli._identity import app as identity_app
 from affidavit.cli._ledger import app as ledger_app
 from affidavit.cli._payload import app as payload_app
 from affidavit.cli._policy import assets_app, policy_app
+from affidavit.cli._report import app as report_app
 from affidavit.cli._serve import serve
 from affidavit.cli._witness import app as witness_app
 from affidavit.errors import AffidavitError
@@ -39,6 +42,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(alerts_app, name="alerts")
 app.command("demo")(demo)
 app.command("serve")(serve)
+app.command("health")(health)
 app.add_typer(identity_app, name="identity")
 app.add_typer(assets_app, name="assets")
 app.add_typer(policy_app, name="policy")
@@ -47,6 +51,8 @@ app.add_typer(proposal_app, name="proposal")
 app.add_typer(payload_app, name="payload")
 app.add_typer(witness_app, name="witness")
 app.add_typer(export_app, name="export")
+app.add_typer(report_app, name="report")
+app.add_typer(dataset_app, name="dataset")
 for _command in (
     _work.propose,
     _work.approve,

@@ -9,13 +9,11 @@ race another writer and every state change is a durable ledger entry.
 from __future__ import annotations
 
 import dataclasses
-import time
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from affidavit.config import Settings
 from affidavit.connectors import Connector, ConnectorContext, load_connector_config, load_connectors
@@ -27,7 +25,6 @@ from affidavit.governance._common import (
     Clock,
     check_case_id,
     check_text,
-    iso,
     system_clock,
 )
 from affidavit.governance.identities import Identity
@@ -38,6 +35,7 @@ from affidavit.governance.service_ops import ServiceOps
 from affidavit.ledger.entry import Entry
 from affidavit.ledger.identity import bind_token_key
 from affidavit.ledger.log import Ledger
+from affidavit.oversight.spike import SpikeMonitor, SpikeSettings
 from affidavit.policy import (
     Catalog,
     DecisionRequest,
@@ -47,12 +45,8 @@ from affidavit.policy import (
     run_policy_tests,
 )
 from affidavit.policy.testing import CaseResult
-from affidavit.store.schema import ledger_entries
 
 __all__ = ["Governor"]
-
-_SPIKE_WINDOW = timedelta(minutes=15)
-_SPIKE_CACHE_S = 5.0
 
 
 class Governor(GovernorQueries, ServiceOps):
@@ -80,7 +74,7 @@ class Governor(GovernorQueries, ServiceOps):
         self.connectors = dict(connectors)
         self.minimiser = Minimiser(ledger.db, ledger.vault)
         self.token_key = bind_token_key(settings)
-        self._spike: tuple[float, bool] = (0.0, False)
+        self._spikes = SpikeMonitor(SpikeSettings.from_settings(settings))
 
     @classmethod
     def open(cls, settings: Settings, **kwargs: Any) -> Governor:
@@ -161,19 +155,8 @@ class Governor(GovernorQueries, ServiceOps):
     # -- the work ----------------------------------------------------------
 
     def spike(self) -> bool:
-        """Whether alerts are surging: more than the threshold in the last 15 minutes."""
-        checked, value = self._spike
-        if time.monotonic() - checked < _SPIKE_CACHE_S:
-            return value
-        since = iso(self.clock() - _SPIKE_WINDOW)
-        e = ledger_entries
-        with self.ledger.db.read() as conn:
-            count = conn.execute(
-                select(func.count()).where(e.c.type == "alert.ingested", e.c.time >= since)
-            ).scalar_one()
-        value = int(count) > self.settings.spike_alerts_per_15m
-        self._spike = (time.monotonic(), value)
-        return value
+        """Whether alerts are surging at this Governor's clock (see affidavit.oversight.spike)."""
+        return self._spikes.active(self.ledger, self.clock())
 
     def propose(
         self,

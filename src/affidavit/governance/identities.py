@@ -29,8 +29,10 @@ from affidavit.policy import Principal
 __all__ = ["KINDS", "Identity", "hash_token", "new_token"]
 
 KINDS = ("human", "agent", "model", "integration")
-HUMAN_ROLES_PATTERN = "analyst, auditor, admin, breakglass, detokenize, approver:<name>"
-_BASE_ROLES = {"analyst", "auditor", "admin", "breakglass", "detokenize"}
+HUMAN_ROLES_PATTERN = (
+    "analyst, auditor, admin, breakglass, detokenize, dataset_export, approver:<name>"
+)
+_BASE_ROLES = {"analyst", "auditor", "admin", "breakglass", "detokenize", "dataset_export"}
 TOKEN_PREFIX = "afd_"  # noqa: S105 - a prefix, not a secret
 
 

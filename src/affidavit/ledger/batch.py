@@ -10,15 +10,17 @@ appends are undone and the rest of the batch still commits.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection
 
 from affidavit.errors import AffidavitError, StorageError
 from affidavit.ledger import merkle
-from affidavit.ledger.entry import Entry
+from affidavit.ledger.entry import Entry, timestamp
 from affidavit.store.schema import ledger_entries, ledger_nodes, ledger_payloads
 from affidavit.store.vault import SealedPayload, Vault
 
@@ -50,9 +52,15 @@ class Batch:
     """The open write transaction of one group commit."""
 
     def __init__(
-        self, conn: Connection, size: int, frontier: list[tuple[int, bytes]], vault: Vault
+        self,
+        conn: Connection,
+        size: int,
+        frontier: list[tuple[int, bytes]],
+        vault: Vault,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.conn = conn
+        self.clock = clock
         self.size = size
         self.frontier = frontier
         self.vault = vault
@@ -72,6 +80,8 @@ class Batch:
         may be prepared by the caller's thread to keep the writer lean.
         """
         if data is None:
+            if self.clock is not None:
+                entry = dataclasses.replace(entry, time=timestamp(self.clock()))
             data = entry.encode()
         if sealed is None:
             sealed = [self.vault.seal(p) for p in entry.payloads]

@@ -32,6 +32,7 @@ __all__ = [
     "StoredEntry",
     "entry_prefix",
     "entry_tail",
+    "timestamp",
     "utc_now",
 ]
 
@@ -46,9 +47,14 @@ _CASE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]*")
 _TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z")
 
 
-def utc_now() -> str:
+def timestamp(moment: datetime) -> str:
     """The ledger's timestamp format: UTC, microseconds, ``Z``."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def utc_now() -> str:
+    """Now, in the ledger's timestamp format."""
+    return timestamp(datetime.now(UTC))
 
 
 def _check(name: str, value: object, pattern: re.Pattern[str], limit: int) -> str:

@@ -17,10 +17,12 @@ extend the checkpoint it last signed; once it refused, nothing more is appended.
 
 from __future__ import annotations
 
+import dataclasses
 import queue
 import threading
 import time
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -31,7 +33,7 @@ from affidavit.config import Settings
 from affidavit.errors import AffidavitError, InputError, StorageError, VerificationError
 from affidavit.ledger import merkle, tree
 from affidavit.ledger.batch import Appended, Batch, Pending, run_command
-from affidavit.ledger.entry import Entry
+from affidavit.ledger.entry import Entry, timestamp
 from affidavit.ledger.erasure import Erasure, erasure_command
 from affidavit.ledger.identity import bind_log_key, bind_vault_key
 from affidavit.ledger.keys import LogKey
@@ -73,8 +75,12 @@ class Ledger(LedgerReader):
         state_path: Path,
         checkpoint_every: int = 1000,
         checkpoint_interval_s: float = 60.0,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.db = db
+        # With a clock (a command's, a test's or a simulation's), every appended entry
+        # carries the clock's time instead of the time its Entry was built at.
+        self.clock = clock
         self.key = key
         self.signer = Signer(key, state_path)
         self.vault = vault
@@ -99,8 +105,16 @@ class Ledger(LedgerReader):
         self._submitted_size = -1
 
     @classmethod
-    def open(cls, settings: Settings, *, create: bool = True) -> Ledger:
-        """Open the ledger of ``settings``, creating its key and identity if new."""
+    def open(
+        cls,
+        settings: Settings,
+        *,
+        create: bool = True,
+        clock: Callable[[], datetime] | None = None,
+    ) -> Ledger:
+        """Open the ledger of ``settings``, creating its key and identity if new.
+
+        ``clock`` stamps every appended entry (default: each entry's own time)."""
         db = open_database(settings.database_url)
         try:
             key = bind_log_key(db, settings, create=create)
@@ -112,6 +126,7 @@ class Ledger(LedgerReader):
                 state_path=settings.log_state_path,
                 checkpoint_every=settings.checkpoint_every,
                 checkpoint_interval_s=settings.checkpoint_interval_s,
+                clock=clock,
             )
             ledger.signer.last_signed()  # a corrupt or foreign state file: refuse now
             witnesses = load_witnesses(settings.witnesses_path)
@@ -140,6 +155,8 @@ class Ledger(LedgerReader):
         for e in entries:
             if not isinstance(e, Entry):
                 raise InputError(f"append takes Entry objects, got {type(e).__name__}")
+        if self.clock is not None:
+            entries = [dataclasses.replace(e, time=timestamp(self.clock())) for e in entries]
         pending = [
             Pending(e, e.encode(), sealed=[self.vault.seal(p) for p in e.payloads]) for e in entries
         ]
@@ -227,7 +244,7 @@ class Ledger(LedgerReader):
                 self._conn = self.db.engine.connect()
             with self._state_lock, self.db.transaction(self._conn) as conn:
                 size, last_checkpoint = self._heads(conn)
-                batch = Batch(conn, size, list(self._frontier), self.vault)
+                batch = Batch(conn, size, list(self._frontier), self.vault, self.clock)
                 for p in items:
                     if p.command is None:
                         assert p.entry is not None

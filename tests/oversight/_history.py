@@ -1,0 +1,119 @@
+"""A scripted governance history with known answers, built through the Governor.
+
+Day one (2026-11-28): the triage agent (model m-a) proposes 25 containments;
+bob approves each 10 seconds later without opening the evidence; alice
+accepts 20 and rejects 5. The responder agent (model m-b) proposes 25 more;
+carol opens the evidence and approves 20 after ten minutes each, and denies 5
+after two; alice accepts 10 of the approved and records 10 as modified.
+Day nine (2026-12-06): triage proposes 10 more, bob approves them in 10
+seconds, alice rejects all 10: triage's acceptance drifts from 0.8 to 0.
+Then bob breaks glass twice: carol reviews one, the other is never reviewed.
+Agent scout's owner dave is suspended; agent watcher's owner erin expired on
+2026-12-01. Last, 30 alerts arrive within a minute: one surge.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from affidavit.governance.governor import Governor
+from affidavit.governance.identities import Identity
+from affidavit.governance.ingest import ingest_objects
+from affidavit.samples.alerts import generate_alerts
+from tests.governance.conftest import Cast, Clock
+
+SPIKE_ON = 20
+
+
+MODELS = {"triage": "m-a", "responder": "m-b"}
+
+
+@dataclass
+class History:
+    overdue_breakglass: str
+    reviewed_breakglass: str
+
+
+def _isolate(gov: Governor, cast: Cast, agent: str, case: str, host: str = "pc-1") -> str:
+    token = getattr(cast, agent)
+    step = gov.record_step(
+        token, case=case, model=MODELS[agent], model_version="1", prompt=b"look", output=b"isolate"
+    )
+    proposal = gov.propose(
+        token, case=case, action="isolate_host", target=f"host:{host}", confidence=0.9, step=step.id
+    )
+    assert proposal.status == "pending_approval", proposal
+    return proposal.id
+
+
+def build_history(gov: Governor, cast: Cast, clock: Clock) -> History:
+    for i in range(25):  # bob: fast, blind, always yes
+        pid = _isolate(gov, cast, "triage", f"C-T{i}")
+        clock.advance(seconds=10)
+        gov.approve(cast.bob, pid, rationale="ok")
+        clock.advance(seconds=5)
+        if i < 20:
+            gov.dispose(cast.alice, pid, outcome="accepted", reason="true_positive")
+        else:
+            gov.dispose(
+                cast.alice, pid, outcome="rejected", reason="false_positive", rationale="benign"
+            )
+        clock.advance(seconds=60)
+    for i in range(25):  # carol: opens the evidence, takes her time, sometimes says no
+        pid = _isolate(gov, cast, "responder", f"C-R{i}")
+        gov.view_evidence(cast.carol, pid)
+        if i < 20:
+            clock.advance(minutes=10)
+            gov.approve(cast.carol, pid, rationale="confirmed in EDR telemetry")
+            clock.advance(seconds=30)
+            if i < 10:
+                gov.dispose(cast.alice, pid, outcome="accepted", reason="true_positive")
+            else:
+                gov.dispose(
+                    cast.alice, pid, outcome="modified", reason="scope_change", rationale="narrower"
+                )
+        else:
+            clock.advance(minutes=2)
+            gov.approve(cast.carol, pid, rationale="no beaconing seen", deny=True)
+        clock.advance(seconds=60)
+
+    clock.now = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
+    for i in range(10):  # the drift: triage's recommendations stop being accepted
+        pid = _isolate(gov, cast, "triage", f"C-D{i}")
+        clock.advance(seconds=10)
+        gov.approve(cast.bob, pid, rationale="ok")
+        clock.advance(seconds=5)
+        gov.dispose(
+            cast.alice, pid, outcome="rejected", reason="model_error", rationale="misread logs"
+        )
+        clock.advance(seconds=60)
+
+    overdue = _isolate(gov, cast, "responder", "C-B1", host="pc-2")
+    gov.breakglass(cast.bob, overdue, justification="exfiltration in progress")
+    reviewed = _isolate(gov, cast, "responder", "C-B2", host="pc-3")
+    gov.breakglass(cast.bob, reviewed, justification="ransomware spreading")
+    clock.advance(hours=1)
+    gov.review_breakglass(cast.carol, reviewed, upheld=True, rationale="justified")
+
+    gov.add_identity(Identity(id="scout", kind="agent", owner="dave", scopes=("add_case_note",)))
+    gov.set_identity_status("dave", "suspended")
+    gov.add_identity(
+        Identity(
+            id="erin", kind="human", roles=("analyst",), expires_at="2026-12-01T00:00:00.000000Z"
+        )
+    )
+    gov.add_identity(Identity(id="watcher", kind="agent", owner="erin", scopes=("add_case_note",)))
+
+    clock.now = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
+    for seed in range(3):  # 30 alerts within a minute: one surge over 20 per 15 minutes
+        ingest_objects(
+            gov.ledger,
+            generate_alerts(10, seed=seed * 100),
+            case=None,
+            actor="system:test",
+            minimiser=gov.minimiser,
+        )
+        clock.advance(seconds=20)
+    clock.now = datetime(2026, 12, 7, 18, 0, tzinfo=UTC)
+    return History(overdue, reviewed)

@@ -1,0 +1,56 @@
+"""Histories for oversight: a Governor and its ledger on one injected clock, and a cast."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
+
+from affidavit.config import Settings
+from affidavit.connectors import InMemoryConnector
+from affidavit.governance.governor import Governor
+from affidavit.ledger.log import Ledger
+from tests.cli.conftest import cli  # noqa: F401 - the CLI fixture, for the CLI tests here
+from tests.governance.conftest import CONNECTORS, Cast, Clock, add_cast
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def timed_ledger(settings: Settings, clock: Clock) -> Iterator[Ledger]:
+    """The ledger stamps entries with the test clock: latencies and rates are known."""
+    with Ledger.open(settings, clock=clock) as opened:
+        yield opened
+
+
+ASSETS = """assets:
+  - {id: pc-1, kind: host, criticality: medium, environment: prod, owner: sales}
+  - {id: pc-2, kind: host, criticality: medium, environment: prod, owner: sales}
+  - {id: pc-3, kind: host, criticality: medium, environment: prod, owner: sales}
+"""
+
+
+def governor(ledger: Ledger, settings: Settings, clock: Clock, **changes: object) -> Governor:
+    """A Governor on ``ledger`` whose hosts pc-1..3 are medium criticality (one approval)."""
+    connectors = {name: InMemoryConnector(name) for name in CONNECTORS}
+    gov = Governor(ledger, replace(settings, **changes), connectors=connectors, clock=clock)  # type: ignore[arg-type]
+    path = settings.home / "assets.yaml"
+    if not path.exists():
+        settings.ensure_home()
+        path.write_text(ASSETS)
+        gov.import_assets(path)
+    return gov
+
+
+@pytest.fixture
+def gov(timed_ledger: Ledger, settings: Settings, clock: Clock) -> Governor:
+    return governor(timed_ledger, settings, clock)
+
+
+@pytest.fixture
+def cast(gov: Governor) -> Cast:
+    return add_cast(gov)
