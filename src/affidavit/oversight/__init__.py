@@ -1,5 +1,6 @@
-"""Oversight: reading the ledger back — case replay (later: evidence packs, health, reports)."""
+"""Oversight: reading the ledger back — case replay and evidence packs (later: health, reports)."""
 
+from affidavit.oversight.pack import PackScope, PackSummary, export_pack
 from affidavit.oversight.replay import CaseReplay, replay_case
 
-__all__ = ["CaseReplay", "replay_case"]
+__all__ = ["CaseReplay", "PackScope", "PackSummary", "export_pack", "replay_case"]
