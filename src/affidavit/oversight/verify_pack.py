@@ -578,6 +578,12 @@ def _zip64_sizes(extra: bytes, usize: int, csize: int, offset: int, bad: Any) ->
 # --- the pack
 
 
+def _scope_text(scope: dict[str, str]) -> str:
+    if "case" in scope:
+        return f"case {_show(scope['case'])}"
+    return f"entries from {scope['from']} to {scope['to']}"
+
+
 @dataclass(frozen=True)
 class PackReport:
     """What a pack proved."""
@@ -600,11 +606,7 @@ class PackReport:
     """(witness name, cosignature time as POSIX seconds)."""
 
     def lines(self) -> list[str]:
-        scope = (
-            f"case {self.scope['case']}"
-            if "case" in self.scope
-            else f"entries from {self.scope['from']} to {self.scope['to']}"
-        )
+        scope = _scope_text(self.scope)
         out = [
             f"ok: {self.pack} verified",
             f"  checkpoint: tree size {self.size}, root {self.root.hex()}, "
@@ -774,6 +776,8 @@ class _Verifier:
         payloads: dict[str, str] = {}
         erased: dict[str, str] = {}
         policies: dict[str, str] = {}
+        if not self.z.members:
+            raise PackError(self.z.label, "is an empty zip, not an evidence pack")
         for name in self.z.members:
             parts = name.replace("\\", "/").split("/")
             if name.startswith("/") or any(p in ("", ".", "..") for p in parts) or ":" in parts[0]:
@@ -808,8 +812,10 @@ class _Verifier:
             if name != "manifest.json" and name not in files:
                 raise PackError(_show(name), "is not listed in manifest.json")
         for name, digest in files.items():
-            if name not in self.z.members or name == "manifest.json":
-                raise PackError("manifest.json", f"lists {_show(name)}, which is not in the pack")
+            if name == "manifest.json" or not isinstance(name, str):
+                raise PackError("manifest.json", "lists a file it cannot vouch for")
+            if name not in self.z.members:
+                raise PackError(_show(name), "is listed in manifest.json but missing from the pack")
             if not isinstance(digest, str):
                 raise PackError("manifest.json", f"lists no SHA-256 for {_show(name)}")
         self.listed = files
@@ -919,24 +925,25 @@ class _Verifier:
         return len(files), len(published & set(files))
 
     def check_scope(self, scope: dict[str, str], erased: dict[str, int]) -> int:
-        cited = {e.cites for e in self.entries.values()}
-        erasures = set(erased.values())
-        context = 0
-        for e in self.entries.values():
+        """Every entry is in scope, or context an in-scope entry cites; return the context count."""
+
+        def inside(e: _Entry) -> bool:
             if "case" in scope:
-                inside = e.case == scope["case"]
-            else:
-                inside = scope["from"] <= e.time < scope["to"]
-            if inside:
-                continue
-            if e.publishes in cited or e.index in erasures:
-                context += 1
-                continue
-            raise PackError(
-                f"entries/{e.index}.json",
-                "is outside the pack's scope and no entry in the pack cites it",
-            )
-        return context
+                return e.case == scope["case"]
+            return scope["from"] <= e.time < scope["to"]
+
+        scoped = [e for e in self.entries.values() if inside(e)]
+        cited = {e.cites for e in scoped if e.cites}
+        erasures = set(erased.values())
+        context = [e for e in self.entries.values() if not inside(e)]
+        for e in context:
+            if e.publishes not in cited and e.index not in erasures:
+                raise PackError(
+                    "manifest.json",
+                    f"its scope ({_scope_text(scope)}) excludes entries/{e.index}.json, "
+                    "which no entry in scope cites",
+                )
+        return len(context)
 
 
 def verify(
