@@ -168,6 +168,11 @@ def test_period_times_are_normalised_to_utc() -> None:
         "2026-11-28T09:00:00.000000Z",
         "2026-11-29T00:00:00.000000Z",
     )
+    assert PackScope.period("0001-01-01", "9999-12-31T23:59:59.999999Z").start == (
+        "0001-01-01T00:00:00.000000Z"  # four-digit years, so times sort as text
+    )
+    with pytest.raises(InputError, match="out of range"):
+        PackScope.period("0001-01-01T00:00:00+01:00", "2026-01-01")
 
 
 def test_output_directory_must_exist(ledger: Ledger, tmp_path: Path) -> None:

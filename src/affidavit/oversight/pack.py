@@ -47,7 +47,12 @@ def _ledger_time(text: str, what: str) -> str:
         if len(text) != 10:  # a bare date is unambiguous; a bare time is not
             raise InputError(f"{what} needs a time zone (Z or an offset such as +02:00)")
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    try:
+        utc = moment.astimezone(UTC)
+    except OverflowError:
+        raise InputError(f"{what} is out of range") from None
+    # isoformat, not strftime: it pads years before 1000 to four digits on every platform
+    return utc.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 @dataclass(frozen=True)
