@@ -397,7 +397,7 @@ def test_bad_arguments(sample: Sample, tmp_path: Path) -> None:
         verify(tmp_path / "missing.zip", sample.key)
     with pytest.raises(UsageError, match="log verifier key"):
         verify(sample.case_pack, "not a key")
-    name, _, encoded = sample.key.split("+")
+    name, _, encoded = sample.key.split("+", 2)
     with pytest.raises(UsageError, match="claims key id"):
         verify(sample.case_pack, f"{name}+00000000+{encoded}")
     _, w = _witness("w.example/1")
