@@ -7,12 +7,13 @@ implementations to the same answers.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import math
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from affidavit import canonical
@@ -104,6 +105,7 @@ def test_batch_check_names_the_first_non_canonical_entry() -> None:
     assert parser.all_canonical(values, texts) == 1
 
 
+@settings(deadline=None)
 @given(
     size=st.integers(1, 300),
     picks=st.lists(st.floats(0, 1, exclude_max=True), min_size=1, max_size=30),
@@ -114,13 +116,13 @@ def test_tree_accepts_exactly_the_ledgers_proofs(size: int, picks: list[float]) 
     tree = vp._Tree(size, root)
     for pick in picks:  # any order, repeats included
         index = int(pick * size)
-        proof = [vp.base64.b64encode(h).decode() for h in merkle.inclusion_proof(leaves, index)]
+        proof = [base64.b64encode(h).decode() for h in merkle.inclusion_proof(leaves, index)]
         assert tree.check(index, leaves[index], proof) == ""
         assert vp._Tree(size, root).check(index, leaves[index], proof) == ""
         assert tree.check(index, hashlib.sha256(b"x").digest(), proof) != ""
         for position in range(len(proof)):
             bad = list(proof)
-            bad[position] = vp.base64.b64encode(hashlib.sha256(b"y").digest()).decode()
+            bad[position] = base64.b64encode(hashlib.sha256(b"y").digest()).decode()
             assert tree.check(index, leaves[index], bad) != ""
             assert vp._Tree(size, root).check(index, leaves[index], bad) != ""
         assert tree.check(index, leaves[index], [*proof, proof[0] if proof else "A"]) != ""
@@ -128,7 +130,7 @@ def test_tree_accepts_exactly_the_ledgers_proofs(size: int, picks: list[float]) 
         vp._Tree(size, hashlib.sha256(b"z").digest()).check(
             0,
             leaves[0],
-            [vp.base64.b64encode(h).decode() for h in merkle.inclusion_proof(leaves, 0)],
+            [base64.b64encode(h).decode() for h in merkle.inclusion_proof(leaves, 0)],
         )
         != ""
     )
@@ -168,3 +170,53 @@ def test_malformed_notes_are_refused(text: str) -> None:
 def test_non_finite_numbers_have_no_canonical_form() -> None:
     with pytest.raises(ValueError, match="finite"):
         vp._es6_number(math.inf)
+
+
+def _proofs(leaves: list[bytes]) -> list[list[str]]:
+    return [
+        [base64.b64encode(h).decode() for h in merkle.inclusion_proof(leaves, i)]
+        for i in range(len(leaves))
+    ]
+
+
+@settings(deadline=None)
+@given(size=st.integers(1, 300), data=st.data())
+def test_consecutive_leaves_take_the_shortcut_and_still_check_every_hash(
+    size: int, data: st.DataObject
+) -> None:
+    leaves = [hashlib.sha256(b"\0" + i.to_bytes(4, "big")).digest() for i in range(size)]
+    root, proofs = merkle.root(leaves), _proofs(leaves)
+    lo = data.draw(st.integers(0, size - 1), label="lo")
+    hi = data.draw(st.integers(lo + 1, size), label="hi")
+    tree = vp._Tree(size, root)
+    for i in range(lo, hi):
+        if i > lo:  # the shortcut itself accepts it, not the fallback
+            assert tree._follows((i - 1, leaves[i - 1], proofs[i - 1]), leaves[i], proofs[i])
+        assert tree.check(i, leaves[i], proofs[i]) == ""
+    # a forged proof or leaf right after a proven one is refused
+    target = data.draw(st.integers(lo, hi - 1), label="target")
+    tree = vp._Tree(size, root)
+    for i in range(lo, target):
+        assert tree.check(i, leaves[i], proofs[i]) == ""
+    forged_leaf = hashlib.sha256(b"forged").digest()
+    assert vp._Tree(size, root).check(target, forged_leaf, proofs[target]) != ""
+    if target > lo:
+        assert (
+            tree._follows(
+                (target - 1, leaves[target - 1], proofs[target - 1]), forged_leaf, proofs[target]
+            )
+            is False
+        )
+    for position in range(len(proofs[target])):
+        bad = list(proofs[target])
+        bad[position] = base64.b64encode(hashlib.sha256(b"y").digest()).decode()
+        check = vp._Tree(size, root)
+        for i in range(lo, target):
+            check.check(i, leaves[i], proofs[i])
+        assert check.check(target, leaves[target], bad) != ""
+    assert (
+        tree.check(
+            target, leaves[target], [*proofs[target], proofs[target][0] if proofs[target] else "A"]
+        )
+        != ""
+    )

@@ -1,0 +1,166 @@
+"""Oversight benchmark: evidence pack export and offline verification.
+
+    python bench/oversight.py [--quick] [--json] [--entries N]
+
+A period pack of N entries (default 100,000; --quick 10,000; one in ten with a
+payload) is exported from a ledger on SQLite and verified with the standalone
+verifier, beside ``ledger verify`` (``Ledger.verify``: every entry, subtree,
+checkpoint and payload) on the same ledger in the same run. Target: verify-pack
+at 50% or more of ledger verify's entries/s.
+
+Each measurement is one ``measure_*`` function taking the prepared ledger, so
+more (health signals) can be added beside them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import emit_json, machine, print_table
+from affidavit.config import load_settings
+from affidavit.ledger.entry import Entry
+from affidavit.ledger.log import Ledger
+from affidavit.oversight import PackScope, export_pack
+from affidavit.oversight.verify_pack import verify
+
+BODY = {
+    "alert_id": "da637292082891366787_322081178",
+    "vendor": "defender",
+    "severity": "high",
+    "title": "Suspicious PowerShell command line",
+    "entities": [{"kind": "host", "value": "pc-sales-0215"}],
+}
+PAYLOAD = (
+    b"powershell -enc "
+    + b"SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoAZQBjAHQAIABOAGUAdAAuAFcAZQBiAEMAbABpAGUAbgB0ACkA" * 3
+)
+EVERYTHING = PackScope(start="0001-01-01T00:00:00.000000Z", end="9999-12-31T00:00:00.000000Z")
+
+
+def _entry(i: int) -> Entry:
+    payloads = (PAYLOAD + str(i).encode(),) if i % 10 == 0 else ()
+    return Entry(
+        type="alert.ingested",
+        actor="agent:triage",
+        case=f"CASE-{i % 97}",
+        body=BODY,
+        payloads=payloads,
+    )
+
+
+@contextmanager
+def prepared_ledger(entries: int) -> Iterator[tuple[Ledger, Path]]:
+    """A SQLite ledger of ``entries`` entries, checkpointed, in a temporary home."""
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp)
+        settings = load_settings(
+            {
+                "AFFIDAVIT_HOME": str(home),
+                "AFFIDAVIT_DATABASE_URL": f"sqlite:///{home / 'affidavit.db'}",
+                "AFFIDAVIT_CHECKPOINT_INTERVAL": "0",
+            }
+        )
+        with Ledger.open(settings) as ledger:
+            for start in range(0, entries, 2000):
+                ledger.append_many([_entry(i) for i in range(start, min(entries, start + 2000))])
+            ledger.checkpoint()
+            yield ledger, home
+
+
+def _timed(fn: Any) -> tuple[float, Any]:
+    start = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - start, result
+
+
+def measure_ledger_verify(ledger: Ledger) -> dict[str, float]:
+    """What `affidavit ledger verify` runs: the whole ledger, payloads decrypted."""
+    seconds, report = _timed(ledger.verify)
+    return {"entries": report.size, "seconds": seconds, "entries_per_s": report.size / seconds}
+
+
+def measure_export(ledger: Ledger, out: Path) -> dict[str, float]:
+    """`affidavit case export --from --to` over every entry."""
+    seconds, pack = _timed(lambda: export_pack(ledger, EVERYTHING, out))
+    entry_bytes = sum(len(e.data) for e in ledger.entries())
+    return {
+        "entries": pack.entries,
+        "seconds": seconds,
+        "entries_per_s": pack.entries / seconds,
+        "pack_bytes": pack.bytes,
+        "pack_bytes_per_entry": pack.bytes / pack.entries,
+        "entry_bytes_per_entry": entry_bytes / pack.entries,
+    }
+
+
+def measure_verify_pack(pack: Path, key: str) -> dict[str, float]:
+    """`affidavit verify-pack`: the standalone verifier, no database."""
+    seconds, report = _timed(lambda: verify(pack, key))
+    return {
+        "entries": report.entries,
+        "seconds": seconds,
+        "entries_per_s": report.entries / seconds,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="10,000 entries")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--entries", type=int, default=None)
+    args = parser.parse_args()
+    entries = args.entries or (10_000 if args.quick else 100_000)
+
+    with prepared_ledger(entries) as (ledger, home):
+        baseline = measure_ledger_verify(ledger)
+        export = measure_export(ledger, home / "period.zip")
+        checked = measure_verify_pack(home / "period.zip", ledger.verifier_key)
+        os.remove(home / "period.zip")
+    figures = {
+        "machine": machine(),
+        "entries": entries,
+        "ledger_verify": baseline,
+        "export": export,
+        "verify_pack": checked,
+        "verify_pack_ratio": checked["entries_per_s"] / baseline["entries_per_s"],
+    }
+    if args.json:
+        emit_json(figures)
+        return
+    base = f"{baseline['entries_per_s']:,.0f} ledger verify entries/s"
+    print_table(
+        f"Evidence packs: a period pack of {entries:,} entries (SQLite)",
+        [
+            (
+                "verify-pack, entries/s",
+                f"{checked['entries_per_s']:,.0f}",
+                base,
+                f"{figures['verify_pack_ratio']:.0%}",
+            ),
+            (
+                "case export --from/--to, entries/s",
+                f"{export['entries_per_s']:,.0f}",
+                base,
+                f"{export['entries_per_s'] / baseline['entries_per_s']:.0%}",
+            ),
+            (
+                "pack size per entry",
+                f"{export['pack_bytes_per_entry']:,.0f} bytes",
+                f"{export['entry_bytes_per_entry']:,.0f} bytes of entry JSON",
+                f"{export['pack_bytes_per_entry'] / export['entry_bytes_per_entry']:.2f}x",
+            ),
+        ],
+    )
+
+
+if __name__ == "__main__":
+    main()
