@@ -341,7 +341,7 @@ def _patched(sample: Sample, tmp_path: Path, member: bytes, offset: int, value: 
         (10, struct.pack("<H", 12), "compression method 12"),
         (24, struct.pack("<L", 10), "does not decompress to its declared size"),
         (24, struct.pack("<L", 0xFFFF_FFF0), "would expand to more than"),
-        (16, struct.pack("<L", 1234), "size and CRC"),
+        (16, struct.pack("<L", 1234), "CRC in the zip"),
         (42, struct.pack("<L", 0), "local header does not match"),
     ],
 )
@@ -426,3 +426,10 @@ def test_random_corruption_never_escapes_as_another_error(
     except PackError as exc:  # any other exception fails the test
         outcome = exc.file
     assert outcome
+
+
+def test_a_stored_entry_with_a_lying_size_is_refused(sample: Sample, tmp_path: Path) -> None:
+    name = next(n for n in read_zip(sample.case_pack) if n.startswith("entries/"))
+    pack = _patched(sample, tmp_path, name.encode(), 24, struct.pack("<L", 3))
+    with pytest.raises(PackError, match=f"^{name}: does not decompress to its declared size"):
+        verify(pack, sample.key)

@@ -559,8 +559,10 @@ class _Zip:
                 raise PackError(_show(m.name), "its compressed data is corrupt") from None
             if not d.eof:
                 raise PackError(_show(m.name), "does not decompress to its declared size")
-        if len(raw) != m.size or zlib.crc32(raw) != m.crc:
-            raise PackError(_show(m.name), "its data does not match its size and CRC in the zip")
+        if len(raw) != m.size:
+            raise PackError(_show(m.name), "does not decompress to its declared size")
+        if zlib.crc32(raw) != m.crc:
+            raise PackError(_show(m.name), "its data does not match its CRC in the zip")
         return raw
 
     def sha256(self, m: _Member) -> str:
