@@ -15,7 +15,10 @@ more (health signals) can be added beside them.
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -29,8 +32,7 @@ from _common import emit_json, machine, print_table
 from affidavit.config import load_settings
 from affidavit.ledger.entry import Entry
 from affidavit.ledger.log import Ledger
-from affidavit.oversight import PackScope, export_pack
-from affidavit.oversight.verify_pack import verify
+from affidavit.oversight import PackScope, export_pack, verify_pack
 
 BODY = {
     "alert_id": "da637292082891366787_322081178",
@@ -76,40 +78,59 @@ def prepared_ledger(entries: int) -> Iterator[tuple[Ledger, Path]]:
             yield ledger, home
 
 
-def _timed(fn: Any) -> tuple[float, Any]:
-    start = time.perf_counter()
+def _timed(fn: Any) -> tuple[float, float, Any]:
+    """(wall seconds, CPU seconds of this process, result)."""
+    wall, cpu = time.perf_counter(), time.process_time()
     result = fn()
-    return time.perf_counter() - start, result
+    return time.perf_counter() - wall, time.process_time() - cpu, result
+
+
+def _rates(count: int, wall: float, cpu: float) -> dict[str, float]:
+    return {
+        "entries": count,
+        "seconds": wall,
+        "cpu_seconds": cpu,
+        "entries_per_s": count / wall,
+        "entries_per_cpu_s": count / cpu,
+    }
 
 
 def measure_ledger_verify(ledger: Ledger) -> dict[str, float]:
     """What `affidavit ledger verify` runs: the whole ledger, payloads decrypted."""
-    seconds, report = _timed(ledger.verify)
-    return {"entries": report.size, "seconds": seconds, "entries_per_s": report.size / seconds}
+    wall, cpu, report = _timed(ledger.verify)
+    return _rates(report.size, wall, cpu)
 
 
 def measure_export(ledger: Ledger, out: Path) -> dict[str, float]:
     """`affidavit case export --from --to` over every entry."""
-    seconds, pack = _timed(lambda: export_pack(ledger, EVERYTHING, out))
+    wall, cpu, pack = _timed(lambda: export_pack(ledger, EVERYTHING, out))
     entry_bytes = sum(len(e.data) for e in ledger.entries())
     return {
-        "entries": pack.entries,
-        "seconds": seconds,
-        "entries_per_s": pack.entries / seconds,
+        **_rates(pack.entries, wall, cpu),
         "pack_bytes": pack.bytes,
         "pack_bytes_per_entry": pack.bytes / pack.entries,
         "entry_bytes_per_entry": entry_bytes / pack.entries,
     }
 
 
-def measure_verify_pack(pack: Path, key: str) -> dict[str, float]:
-    """`affidavit verify-pack`: the standalone verifier, no database."""
-    seconds, report = _timed(lambda: verify(pack, key))
-    return {
-        "entries": report.entries,
-        "seconds": seconds,
-        "entries_per_s": report.entries / seconds,
-    }
+def measure_verify_pack(pack: Path, key: str, entries: int) -> dict[str, float]:
+    """The standalone verifier as an auditor runs it: `python verify_pack.py PACK --key K`,
+    in a fresh process (its CPU time and peak memory are the child's)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, verify_pack.__file__, str(pack), "--key", key, "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    wall = time.perf_counter() - wall
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        raise SystemExit(f"verify_pack.py failed: {done.stderr.strip()}")
+    assert json.loads(done.stdout)["entries"] == entries
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {**_rates(entries, wall, cpu), "peak_rss_mib": after.ru_maxrss / 1024}
 
 
 def main() -> None:
@@ -123,42 +144,53 @@ def main() -> None:
     with prepared_ledger(entries) as (ledger, home):
         baseline = measure_ledger_verify(ledger)
         export = measure_export(ledger, home / "period.zip")
-        checked = measure_verify_pack(home / "period.zip", ledger.verifier_key)
+        checked = measure_verify_pack(home / "period.zip", ledger.verifier_key, export["entries"])
         os.remove(home / "period.zip")
     figures = {
         "machine": machine(),
+        "load_average": os.getloadavg(),
         "entries": entries,
         "ledger_verify": baseline,
         "export": export,
         "verify_pack": checked,
         "verify_pack_ratio": checked["entries_per_s"] / baseline["entries_per_s"],
+        "verify_pack_cpu_ratio": checked["entries_per_cpu_s"] / baseline["entries_per_cpu_s"],
     }
     if args.json:
         emit_json(figures)
         return
-    base = f"{baseline['entries_per_s']:,.0f} ledger verify entries/s"
+    rows = []
+    for label, key in (("wall clock", "entries_per_s"), ("CPU time", "entries_per_cpu_s")):
+        base = baseline[key]
+        rows.append(
+            (
+                f"verify-pack, entries/s ({label})",
+                f"{checked[key]:,.0f}",
+                f"{base:,.0f} ledger verify entries/s",
+                f"{checked[key] / base:.0%}",
+            )
+        )
+        rows.append(
+            (
+                f"case export --from/--to, entries/s ({label})",
+                f"{export[key]:,.0f}",
+                f"{base:,.0f} ledger verify entries/s",
+                f"{export[key] / base:.0%}",
+            )
+        )
+    rows.append(
+        (
+            "pack size per entry",
+            f"{export['pack_bytes_per_entry']:,.0f} bytes",
+            f"{export['entry_bytes_per_entry']:,.0f} bytes of entry JSON",
+            f"{export['pack_bytes_per_entry'] / export['entry_bytes_per_entry']:.2f}x",
+        )
+    )
+    rows.append(("verify-pack peak RSS", f"{checked['peak_rss_mib']:,.0f} MiB", "-", "-"))
+    load = ", ".join(f"{x:.1f}" for x in figures["load_average"])
     print_table(
-        f"Evidence packs: a period pack of {entries:,} entries (SQLite)",
-        [
-            (
-                "verify-pack, entries/s",
-                f"{checked['entries_per_s']:,.0f}",
-                base,
-                f"{figures['verify_pack_ratio']:.0%}",
-            ),
-            (
-                "case export --from/--to, entries/s",
-                f"{export['entries_per_s']:,.0f}",
-                base,
-                f"{export['entries_per_s'] / baseline['entries_per_s']:.0%}",
-            ),
-            (
-                "pack size per entry",
-                f"{export['pack_bytes_per_entry']:,.0f} bytes",
-                f"{export['entry_bytes_per_entry']:,.0f} bytes of entry JSON",
-                f"{export['pack_bytes_per_entry'] / export['entry_bytes_per_entry']:.2f}x",
-            ),
-        ],
+        f"Evidence packs: a period pack of {entries:,} entries, SQLite (load average {load})",
+        rows,
     )
 
 

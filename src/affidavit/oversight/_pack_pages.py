@@ -22,7 +22,7 @@ _ROW = (
     '<tr id="e{index}"{css}><td class="time">{time}</td>'
     '<td class="index"><a href="entries/{index}.json">{index}</a></td>'
     '<td class="type">{type}</td><td>{actor}</td><td>{summary}</td>'
-    '<td><a href="proofs.json" title="proofs.json, key &quot;{index}&quot;">'
+    '<td class="proof"><a href="proofs.json" title="proofs.json, key &quot;{index}&quot;">'
     "{hashes} hashes</a></td></tr>"
 )
 
