@@ -113,13 +113,27 @@ def measure_export(ledger: Ledger, out: Path) -> dict[str, float]:
     }
 
 
+_RUN_AND_REPORT_RSS = """
+import resource, runpy, sys
+sys.argv = sys.argv[1:]
+try:
+    runpy.run_path(sys.argv[0], run_name="__main__")
+except SystemExit as exc:
+    code = exc.code
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+sys.exit(code)
+"""
+
+
 def measure_verify_pack(pack: Path, key: str, entries: int) -> dict[str, float]:
     """The standalone verifier as an auditor runs it: `python verify_pack.py PACK --key K`,
-    in a fresh process (its CPU time and peak memory are the child's)."""
+    in a fresh process; it reports its own peak memory (a forked child's would start
+    at this benchmark's size)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     wall = time.perf_counter()
+    command = [sys.executable, "-c", _RUN_AND_REPORT_RSS, verify_pack.__file__, str(pack)]
     done = subprocess.run(
-        [sys.executable, verify_pack.__file__, str(pack), "--key", key, "--json"],
+        [*command, "--key", key, "--json"],
         capture_output=True,
         text=True,
         check=False,
@@ -130,7 +144,8 @@ def measure_verify_pack(pack: Path, key: str, entries: int) -> dict[str, float]:
         raise SystemExit(f"verify_pack.py failed: {done.stderr.strip()}")
     assert json.loads(done.stdout)["entries"] == entries
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return {**_rates(entries, wall, cpu), "peak_rss_mib": after.ru_maxrss / 1024}
+    peak_kib = int(done.stderr.strip().splitlines()[-1])
+    return {**_rates(entries, wall, cpu), "peak_rss_mib": peak_kib / 1024}
 
 
 def main() -> None:

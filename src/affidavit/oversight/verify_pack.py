@@ -701,54 +701,19 @@ class _Entry:
     erases: list[tuple[int, str]] = field(default_factory=list)  # payload.erased: (seq, sha)
 
 
-_WHITESPACE = re.compile(r"[ \t\n\r]*")
+def _unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    value = dict(pairs)
+    if len(value) != len(pairs):
+        raise ValueError("duplicate key")
+    return value
 
 
 def _parse_proofs(text: str) -> dict[str, Any]:
-    """proofs.json, one member at a time, each hash text kept once.
-
-    Neighbouring entries' proofs repeat most of their hashes: sharing one str
-    per distinct hash keeps a 10^5-entry pack's proofs in tens of MB instead of
-    hundreds, and lets equal proofs compare by identity. Duplicate keys are refused.
-    """
-    decoder = json.JSONDecoder(parse_constant=_reject_constant)
-    scan: Callable[[str, int], tuple[Any, int]] = decoder.scan_once  # type: ignore[attr-defined]
-
-    def skip(at: int) -> int:
-        match = _WHITESPACE.match(text, at)
-        return match.end() if match else at
-
-    proofs: dict[str, Any] = {}
-    seen: dict[str, str] = {}
-    at = skip(0)
-    if text[at : at + 1] != "{":
+    """proofs.json as a dict; duplicate keys, NaN and Infinity are refused."""
+    value = json.loads(text, object_pairs_hook=_unique_object, parse_constant=_reject_constant)
+    if type(value) is not dict:
         raise ValueError("not an object")
-    at = skip(at + 1)
-    if text[at : at + 1] == "}":
-        at = skip(at + 1)
-    else:
-        while True:
-            try:
-                key, at = scan(text, at)
-                at = skip(at)
-                if text[at : at + 1] != ":" or type(key) is not str or key in proofs:
-                    raise ValueError("not a member")
-                value, at = scan(text, skip(at + 1))
-            except StopIteration:
-                raise ValueError("not JSON") from None
-            if type(value) is list:
-                value = [seen.setdefault(h, h) if type(h) is str else h for h in value]
-            proofs[key] = value
-            at = skip(at)
-            separator = text[at : at + 1]
-            at = skip(at + 1)
-            if separator == "}":
-                break
-            if separator != ",":
-                raise ValueError("not JSON")
-    if at != len(text):
-        raise ValueError("trailing data")
-    return proofs
+    return value
 
 
 def _json(data: bytes, name: str) -> Any:
@@ -1123,10 +1088,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
-    if args.json:
-        print(json.dumps(report.to_json(), indent=2, sort_keys=True))
-    else:
-        print("\n".join(report.lines()))
+    try:
+        if args.json:
+            print(json.dumps(report.to_json(), indent=2, sort_keys=True))
+        else:
+            print("\n".join(report.lines()))
+    except BrokenPipeError:  # the reader (e.g. `| head`) left: the verdict is the exit code
+        sys.stderr.close()
     return 0
 
 
