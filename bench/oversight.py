@@ -113,22 +113,25 @@ def measure_export(ledger: Ledger, out: Path) -> dict[str, float]:
     }
 
 
+# Peak memory of this process alone: VmHWM belongs to the address space exec made.
+# (ru_maxrss would not do: Linux carries the forking parent's peak across exec.)
 _RUN_AND_REPORT_RSS = """
-import resource, runpy, sys
+import runpy, sys
 sys.argv = sys.argv[1:]
 try:
     runpy.run_path(sys.argv[0], run_name="__main__")
 except SystemExit as exc:
     code = exc.code
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+with open("/proc/self/status") as status:
+    peak = next(line.split()[1] for line in status if line.startswith("VmHWM:"))
+print(peak, file=sys.stderr)
 sys.exit(code)
 """
 
 
 def measure_verify_pack(pack: Path, key: str, entries: int) -> dict[str, float]:
     """The standalone verifier as an auditor runs it: `python verify_pack.py PACK --key K`,
-    in a fresh process; it reports its own peak memory (a forked child's would start
-    at this benchmark's size)."""
+    in a fresh process, which reports its own peak memory (Linux /proc)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     wall = time.perf_counter()
     command = [sys.executable, "-c", _RUN_AND_REPORT_RSS, verify_pack.__file__, str(pack)]
