@@ -201,3 +201,18 @@ def test_batch_proofs_equal_the_ledgers(forty_seven: Ledger, data: st.DataObject
     for i in indices:
         assert proofs[i] == forty_seven.inclusion_proof(i, size).hashes
         merkle.verify_inclusion(leaves[i], i, size, proofs[i], forty_seven.root(size))
+
+
+def test_entries_beyond_ascii_and_integers_take_the_careful_path(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    bodies = [
+        {"note": "café ☕", "\U0001f600": 1, "\ufffd": 2},  # UTF-16 order differs from code points
+        {"ratio": 0.1, "big": 1e21, "small": -5e-324},
+        {"count": 9007199254740991},
+    ]
+    ledger.append_many(
+        [Entry(type="test.entry", actor="system:test", case="C-1", body=b) for b in bodies]
+    )
+    summary = export_pack(ledger, PackScope(case="C-1"), tmp_path / "p.zip")
+    assert verify(summary.path, ledger.verifier_key).entries == 3
