@@ -87,4 +87,5 @@ def timeline(
 
 def readme(title: str, count: int, example: int, size: int, root: bytes, key: str) -> bytes:
     facts = _facts(title, count, size, root, key)
-    return _template("README.txt").substitute(facts, example=example).encode()
+    rule = "=" * len(f"Affidavit evidence pack: {title}")
+    return _template("README.txt").substitute(facts, example=example, rule=rule).encode()

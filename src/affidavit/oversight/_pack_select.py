@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from affidavit.errors import NotFound, StorageError
 from affidavit.ledger.entry import StoredEntry
@@ -80,7 +80,7 @@ def select(reader: LedgerReader, *, case: str | None, start: str, end: str) -> S
     return chosen
 
 
-def _cited_bundles(entries: Any) -> dict[str, int]:
+def _cited_bundles(entries: Iterable[StoredEntry]) -> dict[str, int]:
     """Bundle hash -> the first included decision citing it."""
     cited: dict[str, int] = {}
     for e in entries:
@@ -89,7 +89,9 @@ def _cited_bundles(entries: Any) -> dict[str, int]:
     return cited
 
 
-def _fetch_payloads(reader: LedgerReader, chosen: Selection, entries: Any) -> dict[str, list[int]]:
+def _fetch_payloads(
+    reader: LedgerReader, chosen: Selection, entries: Iterable[StoredEntry]
+) -> dict[str, list[int]]:
     """Read the payloads of ``entries``; return the unreadable ones (erased?) by entry."""
     missing: dict[str, list[int]] = {}
     for e in entries:
