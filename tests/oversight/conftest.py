@@ -13,6 +13,7 @@ from affidavit.governance.governor import Governor
 from affidavit.ledger.log import Ledger
 from tests.cli.conftest import cli  # noqa: F401 - the CLI fixture, for the CLI tests here
 from tests.governance.conftest import CONNECTORS, Cast, Clock, add_cast
+from tests.oversight._pack_case import sample  # noqa: F401 - the evidence pack fixture
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ from affidavit.cli._payload import app as payload_app
 from affidavit.cli._policy import assets_app, policy_app
 from affidavit.cli._report import app as report_app
 from affidavit.cli._serve import serve
+from affidavit.cli._verify_pack import verify_pack
 from affidavit.cli._witness import app as witness_app
 from affidavit.errors import AffidavitError
 
@@ -53,6 +54,7 @@ app.add_typer(witness_app, name="witness")
 app.add_typer(export_app, name="export")
 app.add_typer(report_app, name="report")
 app.add_typer(dataset_app, name="dataset")
+app.command("verify-pack")(verify_pack)
 for _command in (
     _work.propose,
     _work.approve,

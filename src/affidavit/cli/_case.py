@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
-from affidavit.cli._common import JSON_OPTION, TOKEN_OPTION, open_governor, print_json
-from affidavit.oversight import replay_case
+from affidavit.cli._common import JSON_OPTION, TOKEN_OPTION, open_governor, open_ledger, print_json
+from affidavit.errors import InputError
+from affidavit.oversight import PackScope, export_pack, replay_case
 
 case_app = typer.Typer(help="Cases.", no_args_is_help=True)
 proposal_app = typer.Typer(help="Proposals.", no_args_is_help=True)
@@ -40,6 +43,49 @@ def case_replay(case_id: str, as_json: bool = JSON_OPTION) -> None:
         typer.echo(f"{e['seq']:>7}  {e['time']}  {e['type']:<22} {e['actor']:<28} {e['summary']}")
     for pid, state in replay.state().items():
         typer.echo(f"{pid}: {state['status']}")
+
+
+@case_app.command("export")
+def case_export(
+    case_id: str = typer.Argument(None, help="The case to export (or give --from and --to)."),
+    start: str = typer.Option(
+        None, "--from", help="Export a period instead: entries at or after this ISO time."
+    ),
+    end: str = typer.Option(None, "--to", help="...and before this ISO time (Z or an offset)."),
+    output: Path = typer.Option(..., "-o", "--output", help="The evidence pack to write (.zip)."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Write an evidence pack: entries, proofs, signed checkpoint, payloads, policy, timeline."""
+    if case_id is not None:
+        scope = PackScope(case=case_id, start=start, end=end)
+    elif start is None or end is None:
+        raise InputError("give a case id, or both --from and --to")
+    else:
+        scope = PackScope.period(start, end)
+    with open_ledger() as ledger:
+        pack = export_pack(ledger, scope, output)
+    if as_json:
+        print_json(
+            {
+                "path": str(pack.path),
+                "entries": pack.entries,
+                "context_entries": pack.context_entries,
+                "payloads": pack.payloads,
+                "erased_payloads": pack.erased,
+                "bundles": pack.bundles,
+                "size": pack.size,
+                "root": pack.root.hex(),
+                "bytes": pack.bytes,
+                "verifier_key": pack.verifier_key,
+            }
+        )
+        return
+    typer.echo(
+        f"wrote {pack.path}: {pack.entries} entries ({pack.context_entries} cited context), "
+        f"{pack.payloads} payloads, {pack.erased} erased, {pack.bundles} policy bundles; "
+        f"proven against the checkpoint at tree size {pack.size}; {pack.bytes} bytes"
+    )
+    typer.echo(f"verify with: affidavit verify-pack {pack.path} --key '{pack.verifier_key}'")
 
 
 @proposal_app.command("list")
