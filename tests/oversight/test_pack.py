@@ -20,7 +20,7 @@ from affidavit.ledger.log import Ledger
 from affidavit.oversight import PackScope, export_pack
 from affidavit.oversight._pack_proofs import inclusion_proofs
 from affidavit.oversight.verify_pack import verify
-from tests.governance.conftest import Cast
+from tests.governance.conftest import Cast, Clock
 from tests.oversight._pack_case import CASE, build_case, read_zip
 
 
@@ -71,13 +71,20 @@ def test_case_pack_round_trip(gov: Governor, cast: Cast, tmp_path: Path) -> None
     ledger.verify()  # exporting left the ledger intact
 
 
-def test_period_pack_round_trip(gov: Governor, cast: Cast, tmp_path: Path) -> None:
+def test_period_pack_round_trip(gov: Governor, cast: Cast, clock: Clock, tmp_path: Path) -> None:
+    before = gov.ledger.append(Entry(type="test.before", actor="system:test", body={})).seq
+    clock.advance(minutes=1)  # the command clock stamps entries: the period starts here
     build_case(gov, cast, publish=False, erase=False)
+    clock.advance(minutes=1)
+    gov.ledger.append(Entry(type="test.inside", actor="system:test", body={}))
+    clock.advance(minutes=1)
+    gov.ledger.append(Entry(type="test.after", actor="system:test", body={}))
     ledger = gov.ledger
     stored = list(ledger.entries())
-    start, end = stored[len(stored) // 4].time, stored[-2].time
+    start, end = stored[before + 1].time, stored[-1].time
     summary = export_pack(ledger, PackScope(start=start, end=end), tmp_path / "period.zip")
     in_period = {e.seq for e in stored if start <= e.time < end}
+    assert before not in in_period and len(stored) - 1 not in in_period
     files = read_zip(summary.path)
     entries = {int(n[8:-5]) for n in files if n.startswith("entries/")}
     assert in_period <= entries
