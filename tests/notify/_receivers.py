@@ -146,7 +146,7 @@ class SmtpReceiver:
             self.USER.encode(),
             self.PASSWORD.encode(),
         )
-        return AuthResult(success=ok)
+        return AuthResult(success=ok, handled=False)
 
     @property
     def messages(self) -> list[tuple[str, list[str], EmailMessage]]:

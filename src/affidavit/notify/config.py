@@ -146,15 +146,18 @@ class NotifyConfig:
             found = [self.fallback]
         return found
 
+    def find_route(self, role: str) -> RoleRoute | None:
+        """The route of ``role`` (``fallback`` names the fallback), None if not configured."""
+        return self.fallback if role == FALLBACK else self.roles.get(role)
+
     def route(self, role: str) -> RoleRoute:
-        if role == FALLBACK and self.fallback is not None:
-            return self.fallback
-        if role not in self.roles:
+        found = self.find_route(role)
+        if found is None:
             configured = ", ".join(sorted(self.roles)) or "none"
             raise ConfigError(
                 f"notify.yaml configures no role {role!r} (configured: {configured})."
             )
-        return self.roles[role]
+        return found
 
 
 def load_notify_config(home: Path, environ: Mapping[str, str] | None = None) -> NotifyConfig:

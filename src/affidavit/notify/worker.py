@@ -191,7 +191,7 @@ class Notifier:
             status = self.governor.proposal(event.proposal).status
             if status != "pending_approval":
                 return f"no escalation: the proposal is {status}", []
-            route = self.config.roles.get(schedule.role)
+            route = self.config.find_route(schedule.role)
             if route is None or route.escalation is None:
                 return "no escalation: none configured any more", []
             return "escalated", [self.config.route(route.escalation.to)]
@@ -220,7 +220,8 @@ class Notifier:
             if not live:
                 continue
             window = timedelta(seconds=self.config.digest.window_s)
-            if self.state.recent(channel, now - window) > self.config.digest.threshold:
+            recent = self.state.recent(channel, now - window)
+            if max(recent, len(live)) > self.config.digest.threshold:
                 if last_digest is not None and last_digest > now - window:
                     continue  # one digest per window during a spike; the rest wait for the next
                 if self._send(sender, live, now, summary, digest=True):
