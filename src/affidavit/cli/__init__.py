@@ -18,6 +18,7 @@ from affidavit.cli._db import app as db_app
 from affidavit.cli._demo import demo
 from affidavit.cli._identity import app as identity_app
 from affidavit.cli._ledger import app as ledger_app
+from affidavit.cli._notify import app as notify_app
 from affidavit.cli._payload import app as payload_app
 from affidavit.cli._policy import assets_app, policy_app
 from affidavit.errors import AffidavitError
@@ -41,6 +42,7 @@ app.add_typer(policy_app, name="policy")
 app.add_typer(case_app, name="case")
 app.add_typer(proposal_app, name="proposal")
 app.add_typer(payload_app, name="payload")
+app.add_typer(notify_app, name="notify")
 for _command in (
     _work.propose,
     _work.approve,
