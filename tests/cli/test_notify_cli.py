@@ -118,7 +118,19 @@ def test_test_sends_to_every_channel_of_a_role(
     assert run.err.strip() == "error: 1 of 2 channels of fallback failed"
 
     run = cli("notify", "test", "approver:nobody")
-    assert run.code == 7 and "configures no role 'approver:nobody'" in run.err
+    assert run.code == 7 and "configures no such role" in run.err
+    hostile = "approver:\x1b[31m" + "x" * 10_000
+    run = cli("notify", "test", hostile)
+    assert run.code == 7 and len(run.err.splitlines()) == 1 and "xxxx" not in run.err
+    run = cli("notify", "run", "--interval", "0")
+    assert run.code == 2
+
+
+def test_a_settings_file_nested_too_deeply_is_refused(cli: Invoke, home: Path) -> None:
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "notify.yaml").write_text("a: " + "[" * 100_000 + "]" * 100_000 + "\n")
+    run = cli("notify", "run", "--once")
+    assert run.code == 7 and run.err.strip().endswith("is nested too deeply to be settings.")
 
 
 def test_configuration_errors_are_one_line(

@@ -229,6 +229,6 @@ def test_a_password_is_never_sent_without_tls() -> None:
 
 def test_an_unknown_role_for_a_test_message_names_the_configured_ones() -> None:
     config = parse_notify_config(GOOD, ENV)
-    with pytest.raises(ConfigError, match=r"configures no role 'approver:x' .*approver:ir_lead"):
+    with pytest.raises(ConfigError, match=r"configures no such role .*approver:ir_lead"):
         config.route("approver:x")
     assert config.route("fallback").channels == ("soar",)

@@ -9,6 +9,7 @@ console; never parameters, rationale or alert text. It runs beside the
 decision path (``affidavit notify run``) and never in it.
 """
 
+from affidavit.notify._schema import Delivery
 from affidavit.notify.channels import CHANNEL_TYPES, EmailChannel, HttpChannel
 from affidavit.notify.config import (
     NOTIFY_FILE,
@@ -23,7 +24,7 @@ from affidavit.notify.config import (
 from affidavit.notify.events import EVENT_KINDS, Event, pending_event
 from affidavit.notify.messages import Notice, build_notice, ping_notice
 from affidavit.notify.senders import EVENT_HEADER, DeliveryError, Sender, make_sender
-from affidavit.notify.state import STATE_FILE, Delivery, NotifyState
+from affidavit.notify.state import STATE_FILE, NotifyState
 from affidavit.notify.worker import Notifier, RoundSummary
 
 __all__ = [

@@ -155,7 +155,7 @@ class NotifyConfig:
         if found is None:
             configured = ", ".join(sorted(self.roles)) or "none"
             raise ConfigError(
-                f"notify.yaml configures no role {role!r} (configured: {configured})."
+                f"notify.yaml configures no such role (configured: {configured}, fallback)."
             )
         return found
 

@@ -18,32 +18,21 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import (
-    Column,
-    Connection,
-    Index,
-    Integer,
-    MetaData,
-    PrimaryKeyConstraint,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
-    create_engine,
-    event,
-    func,
-    select,
-    update,
-)
+from sqlalchemy import Connection, Table, create_engine, event, func, select, update
 from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.exc import SQLAlchemyError
 
 from affidavit.errors import ConfigError, StorageError
+from affidavit.notify._schema import SCHEMA_VERSION, Delivery, Schedule, row_to_delivery
+from affidavit.notify._schema import channels as _channels
+from affidavit.notify._schema import cursor as _cursor
+from affidavit.notify._schema import deliveries as _deliveries
+from affidavit.notify._schema import meta as _meta
+from affidavit.notify._schema import schedules as _schedules
 from affidavit.notify._time import iso, parse_time
 from affidavit.notify.config import RetryPolicy
 from affidavit.notify.events import Event
@@ -51,106 +40,6 @@ from affidavit.notify.events import Event
 __all__ = ["STATE_FILE", "Delivery", "NotifyState", "Schedule"]
 
 STATE_FILE = "notify.db"
-SCHEMA_VERSION = 1
-
-_meta = MetaData()
-_cursor = Table(
-    "cursor", _meta, Column("id", Integer, primary_key=True), Column("next_seq", Integer)
-)
-_deliveries = Table(
-    "deliveries",
-    _meta,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("seq", Integer, nullable=False),
-    Column("kind", String(32), nullable=False),
-    Column("channel", String(64), nullable=False),
-    Column("proposal", String(128), nullable=False),
-    Column("event", Text, nullable=False),
-    Column("status", String(16), nullable=False),  # pending, sent, failed, dropped
-    Column("attempts", Integer, nullable=False),
-    Column("next_attempt_at", String(32), nullable=False),
-    Column("last_error", Text),
-    Column("created_at", String(32), nullable=False),
-    Column("done_at", String(32)),
-    Column("via_digest", Integer, nullable=False),
-    UniqueConstraint("seq", "kind", "channel"),
-    Index("deliveries_due", "status", "channel", "next_attempt_at"),
-    Index("deliveries_recent", "channel", "created_at"),
-)
-_schedules = Table(
-    "schedules",
-    _meta,
-    Column("seq", Integer, nullable=False),
-    Column("kind", String(32), nullable=False),
-    Column("role", String(64), nullable=False),
-    Column("due_at", String(32), nullable=False),
-    Column("event", Text, nullable=False),
-    Column("done_at", String(32)),
-    Column("outcome", Text),
-    PrimaryKeyConstraint("seq", "kind", "role"),
-    Index("schedules_due", "done_at", "due_at"),
-)
-_channels = Table(
-    "channels",
-    _meta,
-    Column("name", String(64), primary_key=True),
-    Column("last_digest_at", String(32)),
-    Column("paused_until", String(32)),
-)
-
-
-@dataclass(frozen=True)
-class Delivery:
-    id: int
-    channel: str
-    event: Event
-    status: str
-    attempts: int
-    next_attempt_at: str
-    last_error: str | None
-    created_at: str
-    done_at: str | None
-    via_digest: bool
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "channel": self.channel,
-            "kind": self.event.kind,
-            "entry_seq": self.event.seq,
-            "proposal": self.event.proposal,
-            "status": self.status,
-            "attempts": self.attempts,
-            "next_attempt_at": self.next_attempt_at if self.status == "pending" else None,
-            "last_error": self.last_error,
-            "created_at": self.created_at,
-            "done_at": self.done_at,
-            "via_digest": self.via_digest,
-        }
-
-
-@dataclass(frozen=True)
-class Schedule:
-    """A clock-driven check: ``event`` (kind approval_expiring or review_overdue) at ``due_at``."""
-
-    event: Event
-    role: str
-    due_at: str
-
-
-def _delivery(row: Any) -> Delivery:
-    return Delivery(
-        id=row.id,
-        channel=row.channel,
-        event=Event.from_json(json.loads(row.event)),
-        status=row.status,
-        attempts=row.attempts,
-        next_attempt_at=row.next_attempt_at,
-        last_error=row.last_error,
-        created_at=row.created_at,
-        done_at=row.done_at,
-        via_digest=bool(row.via_digest),
-    )
 
 
 class NotifyState:
@@ -305,7 +194,7 @@ class NotifyState:
             .limit(limit)
         )
         with self._tx() as conn:
-            return [_delivery(r) for r in conn.execute(q)]
+            return [row_to_delivery(r) for r in conn.execute(q)]
 
     def recent(self, channel: str, since: datetime) -> int:
         """Deliveries for ``channel`` queued after ``since``, less those dropped unsent."""
@@ -359,7 +248,7 @@ class NotifyState:
         d = _deliveries
         q = select(d).where(d.c.status.in_(list(statuses))).order_by(d.c.id).limit(limit)
         with self._tx() as conn:
-            return [_delivery(r) for r in conn.execute(q)]
+            return [row_to_delivery(r) for r in conn.execute(q)]
 
     def counts(self) -> dict[str, int]:
         d = _deliveries
