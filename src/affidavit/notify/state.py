@@ -99,45 +99,42 @@ class NotifyState:
     ) -> int:
         """Queue deliveries and schedules found up to ``next_seq`` and move the cursor,
         in one transaction; returns how many deliveries were new."""
+        rows = [
+            dict(
+                seq=s.event.seq,
+                kind=s.event.kind,
+                role=s.role,
+                due_at=s.due_at,
+                event=json.dumps(s.event.to_json()),
+            )
+            for s in schedules
+        ]
         with self._tx() as conn:
             added = self._queue(conn, deliveries, now)
-            for s in schedules:
-                _insert_ignore(
-                    conn,
-                    _schedules,
-                    dict(
-                        seq=s.event.seq,
-                        kind=s.event.kind,
-                        role=s.role,
-                        due_at=s.due_at,
-                        event=json.dumps(s.event.to_json()),
-                    ),
-                )
+            _insert_ignore(conn, _schedules, rows)
             conn.execute(update(_cursor).values(next_seq=next_seq))
             return added
 
     def _queue(
         self, conn: Connection, deliveries: Iterable[tuple[Event, str]], now: datetime
     ) -> int:
-        added = 0
-        for ev, channel in deliveries:
-            added += _insert_ignore(
-                conn,
-                _deliveries,
-                dict(
-                    seq=ev.seq,
-                    kind=ev.kind,
-                    channel=channel,
-                    proposal=ev.proposal,
-                    event=json.dumps(ev.to_json()),
-                    status="pending",
-                    attempts=0,
-                    next_attempt_at=iso(now),
-                    created_at=iso(now),
-                    via_digest=0,
-                ),
+        at = iso(now)
+        rows = [
+            dict(
+                seq=ev.seq,
+                kind=ev.kind,
+                channel=channel,
+                proposal=ev.proposal,
+                event=json.dumps(ev.to_json()),
+                status="pending",
+                attempts=0,
+                next_attempt_at=at,
+                created_at=at,
+                via_digest=0,
             )
-        return added
+            for ev, channel in deliveries
+        ]
+        return _insert_ignore(conn, _deliveries, rows)
 
     def due_schedules(self, now: datetime, limit: int = 1000) -> list[Schedule]:
         s = _schedules
@@ -271,7 +268,7 @@ class NotifyState:
         c = _channels
         text = {k: None if v is None else iso(v) for k, v in values.items()}
         with self._tx() as conn:
-            _insert_ignore(conn, c, {"name": name})
+            _insert_ignore(conn, c, [{"name": name}])
             conn.execute(update(c).where(c.c.name == name).values(**text))
 
     def paused_channels(self, now: datetime) -> dict[str, str]:
@@ -287,9 +284,11 @@ def _time(text: str | None) -> datetime | None:
     return None if text is None else parse_time(text)
 
 
-def _insert_ignore(conn: Connection, table: Table, values: dict[str, Any]) -> int:
-    """INSERT unless a row with the same unique key exists; 1 if inserted, else 0."""
-    return int(conn.execute(insert(table).values(**values).on_conflict_do_nothing()).rowcount)
+def _insert_ignore(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> int:
+    """INSERT each row unless one with the same unique key exists; how many were new."""
+    if not rows:
+        return 0
+    return int(conn.execute(insert(table).on_conflict_do_nothing(), rows).rowcount)
 
 
 def _pragmas(dbapi_conn: Any, _record: Any) -> None:
