@@ -207,7 +207,7 @@ def main() -> None:
             f"{figures['scan_per_s'] / figures['raw_scan_per_s']:.2f}x",
         ),
         (
-            f"notifications delivered/s ({figures['delivered']} pending)",
+            f"notifications delivered/s ({figures['delivered']} in one round)",
             f"{figures['deliver_per_s']:,.0f}",
             f"{figures['raw_post_per_s']:,.0f} raw POSTs/s",
             f"{figures['deliver_per_s'] / figures['raw_post_per_s']:.2f}x",
