@@ -21,6 +21,7 @@ from affidavit.cli._export import app as export_app
 from affidavit.cli._health import health
 from affidavit.cli._identity import app as identity_app
 from affidavit.cli._ledger import app as ledger_app
+from affidavit.cli._notify import app as notify_app
 from affidavit.cli._payload import app as payload_app
 from affidavit.cli._policy import assets_app, policy_app
 from affidavit.cli._report import app as report_app
@@ -55,6 +56,7 @@ app.add_typer(export_app, name="export")
 app.add_typer(report_app, name="report")
 app.add_typer(dataset_app, name="dataset")
 app.command("verify-pack")(verify_pack)
+app.add_typer(notify_app, name="notify")
 for _command in (
     _work.propose,
     _work.approve,

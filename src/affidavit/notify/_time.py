@@ -1,0 +1,28 @@
+"""Time as the ledger writes it: sortable UTC text with microseconds."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+Clock = Callable[[], datetime]
+_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z")
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime(_FORMAT)
+
+
+def parse_time(text: str) -> datetime:
+    """A ledger timestamp (``2026-12-07T09:00:00.000000Z``) as an aware datetime;
+    ValueError for anything else."""
+    if not _SHAPE.fullmatch(text):
+        raise ValueError("not a ledger timestamp")
+    # fromisoformat is several times faster than strptime; the shape is checked above.
+    return datetime.fromisoformat(text)
