@@ -23,7 +23,7 @@ from typing import Any
 from affidavit.errors import AffidavitError
 from affidavit.governance.governor import Governor
 from affidavit.governance.identities import Identity
-from affidavit.governance.ingest import IngestResult, ingest_objects
+from affidavit.governance.ingest import IngestResult
 from affidavit.intake import Alert, normalize
 from affidavit.ledger import merkle, note
 from affidavit.ledger.verify import VerifyReport
@@ -277,9 +277,7 @@ def run_demo(gov: Governor, alerts: int) -> DemoReport:
     normalised = [normalize(a) for a in raw]
     tok = _tokens(gov)
     _import_inventory(gov, normalised)
-    report.alerts = ingest_objects(
-        ledger, raw, case=None, actor="system:demo", minimiser=gov.minimiser
-    )
+    report.alerts = gov.ingest_objects(raw, actor="system:demo")
     ranked = sorted(
         (r for r in zip(report.alerts, normalised, strict=True) if r[0].seq is not None),
         key=lambda pair: (

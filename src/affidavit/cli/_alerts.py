@@ -8,7 +8,6 @@ import typer
 
 from affidavit.cli._common import JSON_OPTION, open_governor, print_json
 from affidavit.errors import InputError
-from affidavit.governance.ingest import ingest_alerts
 
 app = typer.Typer(help="Alerts from detection tools.", no_args_is_help=True)
 
@@ -24,9 +23,7 @@ def ingest(
     """Normalise alerts (vendor format auto-detected) and record them in the ledger."""
     data = _read(file)
     with open_governor() as gov:
-        results = ingest_alerts(
-            gov.ledger, data, case=case, actor="system:intake", minimiser=gov.minimiser
-        )
+        results = gov.ingest_alerts(data, case=case)
     if as_json:
         print_json([r.__dict__ for r in results])
         return

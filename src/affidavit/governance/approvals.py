@@ -17,7 +17,7 @@ from sqlalchemy import func, select, update
 from affidavit.errors import AuthError, Conflict, PolicyError
 from affidavit.governance import _tables as t
 from affidavit.governance import proposals as p
-from affidavit.governance._common import check_text, iso, later
+from affidavit.governance._common import IdSource, check_text, iso, later
 from affidavit.governance.identities import Identity
 from affidavit.governance.identities import load as load_identity
 from affidavit.ledger.batch import Batch
@@ -55,6 +55,7 @@ def view_evidence(batch: Batch, proposal_id: str, viewer: Identity, now: datetim
         return
     appended = batch.append(
         Entry(
+            time=batch.time,
             type="evidence.viewed",
             actor=viewer.actor,
             case=proposal.case_id,
@@ -95,6 +96,7 @@ def decide(
     now: datetime,
     owner_may_approve: bool,
     authorization_ttl_s: float,
+    ids: IdSource,
 ) -> p.Proposal:
     _require_human(approver, "approve or deny")
     proposal = _open_request(batch, proposal_id, now)
@@ -122,6 +124,7 @@ def decide(
             )
     appended = batch.append(
         Entry(
+            time=batch.time,
             type="approval.granted" if approve else "approval.denied",
             actor=approver.actor,
             case=proposal.case_id,
@@ -147,7 +150,7 @@ def decide(
             select(func.count()).where(a.c.proposal_id == proposal_id, a.c.verdict == "approve")
         ).scalar_one()
         if count >= proposal.approvals_required:
-            p.issue_authorization(batch, proposal, "approvals", now, authorization_ttl_s)
+            p.issue_authorization(batch, proposal, "approvals", now, authorization_ttl_s, ids)
     return p.load(batch.conn, proposal_id, now)
 
 
@@ -160,6 +163,7 @@ def invoke_breakglass(
     now: datetime,
     review_within_s: float,
     authorization_ttl_s: float,
+    ids: IdSource,
 ) -> p.Proposal:
     _require_human(invoker, "break glass")
     if "breakglass" not in invoker.roles:
@@ -171,6 +175,7 @@ def invoke_breakglass(
     due = later(now, review_within_s)
     appended = batch.append(
         Entry(
+            time=batch.time,
             type="breakglass.invoked",
             actor=invoker.actor,
             case=proposal.case_id,
@@ -190,7 +195,7 @@ def invoke_breakglass(
             seq=appended.seq,
         ),
     )
-    p.issue_authorization(batch, proposal, "breakglass", now, authorization_ttl_s)
+    p.issue_authorization(batch, proposal, "breakglass", now, authorization_ttl_s, ids)
     return p.load(batch.conn, proposal_id, now)
 
 
@@ -219,6 +224,7 @@ def review_breakglass(
     outcome = "upheld" if upheld else "rejected"
     batch.append(
         Entry(
+            time=batch.time,
             type="breakglass.reviewed",
             actor=reviewer.actor,
             case=proposal.case_id,

@@ -35,6 +35,7 @@ def import_assets(batch: Batch, imported: Sequence[Asset], source: str) -> int:
         )
     batch.append(
         Entry(
+            time=batch.time,
             type="assets.imported",
             actor="system:admin",
             body={"source": source[-200:], "assets": [a.to_dict() for a in imported]},

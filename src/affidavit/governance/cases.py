@@ -21,7 +21,9 @@ def ensure_case(batch: Batch, case_id: str, actor: str, now: datetime) -> None:
     exists = batch.conn.execute(select(t.cases.c.id).where(t.cases.c.id == case_id)).first()
     if exists:
         return
-    appended = batch.append(Entry(type="case.opened", actor=actor, case=case_id, body={}))
+    appended = batch.append(
+        Entry(time=batch.time, type="case.opened", actor=actor, case=case_id, body={})
+    )
     batch.conn.execute(
         t.cases.insert(),
         dict(id=case_id, opened_seq=appended.seq, opened_by=actor, opened_at=iso(now)),

@@ -81,6 +81,7 @@ def record(
     viewed = list(dict.fromkeys([*(proposal.evidence if views else []), *evidence_viewed]))
     appended = batch.append(
         Entry(
+            time=batch.time,
             type="disposition.recorded",
             actor=actor.actor,
             case=proposal.case_id,

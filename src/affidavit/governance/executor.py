@@ -77,6 +77,7 @@ def start(
     )
     appended = batch.append(
         Entry(
+            time=batch.time,
             type="execution.started",
             actor="system:executor",
             case=proposal.case_id,
@@ -141,6 +142,7 @@ def finish(batch: Batch, execution_id: str, result: ActionResult, case_id: str) 
     detail = dict(result.detail)
     appended = batch.append(
         Entry(
+            time=batch.time,
             type="execution.finished",
             actor="system:executor",
             case=case_id,

@@ -25,11 +25,14 @@ from affidavit.governance import approvals, assets, cases, dispositions, executo
 from affidavit.governance import proposals as p
 from affidavit.governance._common import (
     Clock,
+    IdSource,
     check_case_id,
     check_text,
     iso,
+    random_ids,
     system_clock,
 )
+from affidavit.governance.evidence import EvidenceCommands
 from affidavit.governance.identities import Identity
 from affidavit.governance.minimise import Minimiser
 from affidavit.governance.policies import PolicyStore
@@ -53,7 +56,7 @@ _SPIKE_WINDOW = timedelta(minutes=15)
 _SPIKE_CACHE_S = 5.0
 
 
-class Governor(GovernorQueries):
+class Governor(GovernorQueries, EvidenceCommands):
     """Identities, policy, proposals, approvals, authority and dispositions over one ledger."""
 
     def __init__(
@@ -64,8 +67,10 @@ class Governor(GovernorQueries):
         catalog: Catalog | None = None,
         connectors: Mapping[str, Connector] | None = None,
         clock: Clock = system_clock,
+        ids: IdSource = random_ids,
     ) -> None:
         self.ledger = ledger
+        self.ids = ids
         self.settings = settings
         self.catalog = catalog or (
             Catalog.load(*settings.catalog_paths) if settings.catalog_paths else Catalog.default()
@@ -81,7 +86,8 @@ class Governor(GovernorQueries):
 
     @classmethod
     def open(cls, settings: Settings, **kwargs: Any) -> Governor:
-        return cls(Ledger.open(settings), settings, **kwargs)
+        clock = kwargs.get("clock", system_clock)
+        return cls(Ledger.open(settings, clock=clock), settings, **kwargs)
 
     def close(self) -> None:
         self.ledger.close()
@@ -98,20 +104,24 @@ class Governor(GovernorQueries):
         token = identities.new_token()
         now = self.clock()
         ttl = self.settings.token_ttl_days * 86400
-        self.ledger.execute(lambda b: identities.create(b, identity, token, ttl, now))
+        self.ledger.execute(lambda b: identities.create(b, identity, token, ttl, now), now=now)
         return identity, token
 
     def set_identity_status(self, identity_id: str, status: str) -> Identity:
         if status not in ("active", "suspended", "retired"):
             raise InputError("status must be active, suspended or retired")
         now = self.clock()
-        return self.ledger.execute(lambda b: identities.set_status(b, identity_id, status, now))
+        return self.ledger.execute(
+            lambda b: identities.set_status(b, identity_id, status, now), now=now
+        )
 
     def rotate_token(self, identity_id: str) -> tuple[str, str]:
         token = identities.new_token()
         now = self.clock()
         ttl = self.settings.token_ttl_days * 86400
-        expires = self.ledger.execute(lambda b: identities.rotate(b, identity_id, token, ttl, now))
+        expires = self.ledger.execute(
+            lambda b: identities.rotate(b, identity_id, token, ttl, now), now=now
+        )
         return token, expires
 
     def identities(self) -> list[Identity]:
@@ -128,11 +138,15 @@ class Governor(GovernorQueries):
 
     def import_assets(self, path: Path) -> int:
         loaded = load_assets(path)
-        return self.ledger.execute(lambda b: assets.import_assets(b, loaded, str(path)))
+        return self.ledger.execute(
+            lambda b: assets.import_assets(b, loaded, str(path)), now=self.clock()
+        )
 
     def publish_policy(self, text: str, actor: str = "system:admin") -> str:
         bundle = PolicyBundle.publish(text, self.catalog)
-        published = self.ledger.execute(lambda b: self.policies.publish(b, bundle, actor))
+        published = self.ledger.execute(
+            lambda b: self.policies.publish(b, bundle, actor), now=self.clock()
+        )
         self.policies.forget_active()  # this process decides under its own publish at once
         return published
 
@@ -236,15 +250,16 @@ class Governor(GovernorQueries):
                 decision=decision,
                 now=now,
                 authorization_ttl_s=self.settings.authorization_ttl_s,
+                ids=self.ids,
             )
 
-        proposal = self.ledger.execute(command)
+        proposal = self.ledger.execute(command, now=now)
         return self._maybe_execute(proposal)
 
     def view_evidence(self, token: str | None, proposal_id: str) -> None:
         viewer = self.authenticate(token)
         now = self.clock()
-        self.ledger.execute(lambda b: approvals.view_evidence(b, proposal_id, viewer, now))
+        self.ledger.execute(lambda b: approvals.view_evidence(b, proposal_id, viewer, now), now=now)
 
     def approve(
         self, token: str | None, proposal_id: str, *, rationale: str, deny: bool = False
@@ -264,7 +279,9 @@ class Governor(GovernorQueries):
                 now=now,
                 owner_may_approve=self.settings.owner_may_approve,
                 authorization_ttl_s=self.settings.authorization_ttl_s,
-            )
+                ids=self.ids,
+            ),
+            now=now,
         )
         return self._maybe_execute(proposal)
 
@@ -283,7 +300,9 @@ class Governor(GovernorQueries):
                 now=now,
                 review_within_s=self.settings.breakglass_review_hours * 3600,
                 authorization_ttl_s=self.settings.authorization_ttl_s,
-            )
+                ids=self.ids,
+            ),
+            now=now,
         )
         return self._maybe_execute(proposal)
 
@@ -298,7 +317,8 @@ class Governor(GovernorQueries):
         self.ledger.execute(
             lambda b: approvals.review_breakglass(
                 b, proposal_id, reviewer, upheld=upheld, rationale=rationale, now=now
-            )
+            ),
+            now=now,
         )
 
     def dispose(
@@ -328,7 +348,8 @@ class Governor(GovernorQueries):
                 override_with=override_with,
                 evidence_viewed=list(evidence_viewed),
                 now=now,
-            )
+            ),
+            now=now,
         )
 
     def record_step(
@@ -366,9 +387,10 @@ class Governor(GovernorQueries):
                 parents=list(parents),
                 data_classes=list(data_classes),
                 data_policy=self.minimiser.policy.hash,
+                ids=self.ids,
             )
 
-        return self.ledger.execute(command)
+        return self.ledger.execute(command, now=now)
 
     def detokenize(self, token: str | None, value_token: str, *, reason: str, case: str) -> str:
         """Reveal the original behind a token: people with the ``detokenize`` role only,
@@ -385,6 +407,7 @@ class Governor(GovernorQueries):
             cases.ensure_case(batch, case, person.actor, now)
             batch.append(
                 Entry(
+                    time=batch.time,
                     type="token.revealed",
                     actor=person.actor,
                     case=case,
@@ -392,7 +415,7 @@ class Governor(GovernorQueries):
                 )
             )
 
-        self.ledger.execute(command)
+        self.ledger.execute(command, now=now)
         return value
 
     # -- the executor ------------------------------------------------------
@@ -431,10 +454,12 @@ class Governor(GovernorQueries):
                 active_bundle_hash=bundle_hash,
                 catalog=self.catalog,
                 now=now,
-            )
+            ),
+            now=now,
         )
         connector = self.catalog.get(proposal.action).connector
         result = executor.run_connector(self.connectors, connector, request)
         return self.ledger.execute(
-            lambda b: executor.finish(b, request.execution_id, result, proposal.case_id)
+            lambda b: executor.finish(b, request.execution_id, result, proposal.case_id),
+            now=self.clock(),
         )

@@ -199,6 +199,7 @@ def create(batch: Batch, identity: Identity, token: str, token_ttl_s: float, now
     expires = _issue_token(conn, identity.id, token, token_ttl_s, now)
     batch.append(
         Entry(
+            time=batch.time,
             type="identity.created",
             actor="system:admin",
             body={"identity": identity.to_dict(), "token_expires_at": expires},
@@ -236,6 +237,7 @@ def set_status(batch: Batch, identity_id: str, status: str, now: datetime) -> Id
         _revoke_all(batch.conn, identity_id, now)
     batch.append(
         Entry(
+            time=batch.time,
             type=f"identity.{status}" if status != "active" else "identity.reactivated",
             actor="system:admin",
             body={"identity": identity_id, "previous_status": current.status},
@@ -260,6 +262,7 @@ def rotate(batch: Batch, identity_id: str, token: str, ttl_s: float, now: dateti
     expires = _issue_token(batch.conn, identity_id, token, ttl_s, now)
     batch.append(
         Entry(
+            time=batch.time,
             type="identity.token_rotated",
             actor="system:admin",
             body={"identity": identity_id, "token_expires_at": expires},

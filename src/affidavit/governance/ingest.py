@@ -12,11 +12,12 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 
-from affidavit.governance._common import system_clock
+from affidavit.governance._common import iso
 from affidavit.governance.cases import ensure_case
 from affidavit.governance.minimise import Minimiser
 from affidavit.intake import Alert, normalize, read_alerts
@@ -67,12 +68,16 @@ def _raw_bytes(obj: Mapping[str, Any]) -> bytes:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def alert_entry(alert: Alert, raw: bytes, *, case: str, actor: str, minimiser: Minimiser) -> Entry:
+def alert_entry(
+    alert: Alert, raw: bytes, *, case: str, actor: str, minimiser: Minimiser, now: datetime
+) -> Entry:
     """The ledger entry of one alert: a minimised summary; the raw alert sealed as evidence."""
     full = alert.to_dict()
     summary: dict[str, Any] = {k: full[k] for k in _SUMMARY_FIELDS}
     body = minimiser.alert_summary(summary, raw.decode("utf-8", "replace"))
-    return Entry(type="alert.ingested", actor=actor, case=case, body=body, payloads=(raw,))
+    return Entry(
+        type="alert.ingested", actor=actor, case=case, body=body, payloads=(raw,), time=iso(now)
+    )
 
 
 def _already_ingested(ledger: Ledger, digests: list[str]) -> dict[str, int]:
@@ -91,6 +96,7 @@ def ingest_objects(
     case: str | None,
     actor: str,
     minimiser: Minimiser,
+    now: datetime,
 ) -> list[IngestResult]:
     """Normalise every object first (all or nothing), then append them in one batch."""
     prepared: list[tuple[Alert, bytes, str]] = []
@@ -110,10 +116,11 @@ def ingest_objects(
         )
         if duplicate is None:
             seen[digest] = -1  # the same alert twice in one file is one alert
-            entries.append(alert_entry(alert, raw, case=case_id, actor=actor, minimiser=minimiser))
+            entries.append(
+                alert_entry(alert, raw, case=case_id, actor=actor, minimiser=minimiser, now=now)
+            )
             slots.append(len(results))
         results.append(result)
-    now = system_clock()
 
     def command(batch: Batch) -> list[Appended]:
         # One transaction: each alert's case opens (if new) just before its entry.
@@ -124,7 +131,9 @@ def ingest_objects(
             appended.append(batch.append(entry))
         return appended
 
-    for slot, appended in zip(slots, ledger.execute(command) if entries else [], strict=True):
+    for slot, appended in zip(
+        slots, ledger.execute(command, now=now) if entries else [], strict=True
+    ):
         r = results[slot]
         results[slot] = IngestResult(
             appended.seq, r.case, r.vendor, r.title, r.severity, r.raw_sha256
@@ -133,9 +142,15 @@ def ingest_objects(
 
 
 def ingest_alerts(
-    ledger: Ledger, data: bytes, *, case: str | None, actor: str, minimiser: Minimiser
+    ledger: Ledger,
+    data: bytes,
+    *,
+    case: str | None,
+    actor: str,
+    minimiser: Minimiser,
+    now: datetime,
 ) -> list[IngestResult]:
     """Read JSON, a JSON array or JSON lines and ingest every alert in it."""
     return ingest_objects(
-        ledger, list(read_alerts(data)), case=case, actor=actor, minimiser=minimiser
+        ledger, list(read_alerts(data)), case=case, actor=actor, minimiser=minimiser, now=now
     )

@@ -75,6 +75,7 @@ class PolicyStore:
             raise Conflict(f"bundle {bundle.hash[:12]} is already the active policy")
         appended = batch.append(
             Entry(
+                time=batch.time,
                 type="policy.published",
                 actor=actor,
                 body={"bundle_hash": bundle.hash, "rules": [r.id for r in bundle.rules]},

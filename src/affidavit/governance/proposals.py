@@ -17,7 +17,7 @@ from sqlalchemy import Connection, select, update
 from affidavit import canonical
 from affidavit.errors import InputError, NotFound
 from affidavit.governance import _tables as t
-from affidavit.governance._common import from_json, iso, json_text, later, new_id
+from affidavit.governance._common import IdSource, from_json, iso, json_text, later
 from affidavit.ledger.batch import Batch
 from affidavit.ledger.entry import Entry
 from affidavit.policy import Decision
@@ -133,8 +133,9 @@ def record(
     decision: Decision,
     now: datetime,
     authorization_ttl_s: float,
+    ids: IdSource,
 ) -> Proposal:
-    proposal_id = new_id("prop")
+    proposal_id = ids("prop")
     digest = action_hash(action, target, params)
     status = {"allow": "authorized", "deny": "denied"}.get(decision.effect, "pending_approval")
     expires = (
@@ -161,7 +162,9 @@ def record(
         "decision_inputs": decided["inputs"],
     }
     appended = batch.append(
-        Entry(type="proposal.created", actor=proposer_actor, case=case_id, body=body)
+        Entry(
+            time=batch.time, type="proposal.created", actor=proposer_actor, case=case_id, body=body
+        )
     )
     row = {
         "id": proposal_id,
@@ -189,7 +192,9 @@ def record(
     proposal = row_to_proposal(_Row(row), now)
     if decision.effect == "allow":
         # inserted as authorized already: the authorization needs no status update
-        issue_authorization(batch, proposal, "policy", now, authorization_ttl_s, set_status=False)
+        issue_authorization(
+            batch, proposal, "policy", now, authorization_ttl_s, ids, set_status=False
+        )
     return proposal
 
 
@@ -206,11 +211,12 @@ def issue_authorization(
     via: str,
     now: datetime,
     ttl_s: float,
+    ids: IdSource,
     *,
     set_status: bool = True,
 ) -> str:
     """The single-use, expiring permission to execute exactly this proposal's action hash."""
-    authorization_id = new_id("auth")
+    authorization_id = ids("auth")
     expires = later(now, ttl_s)
     batch.conn.execute(
         t.authorizations.insert(),
@@ -231,6 +237,7 @@ def issue_authorization(
         )
     batch.append(
         Entry(
+            time=batch.time,
             type="authorization.issued",
             actor="system:governor",
             case=proposal.case_id,

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from affidavit.errors import InputError, NotFound, PolicyError
 from affidavit.governance import _tables as t
-from affidavit.governance._common import check_text, from_json, json_text, new_id
+from affidavit.governance._common import IdSource, check_text, from_json, json_text
 from affidavit.governance.identities import Identity
 from affidavit.governance.minimise import Minimiser
 from affidavit.ledger.batch import Batch
@@ -117,6 +117,7 @@ def record(
     parents: Sequence[str],
     data_classes: Sequence[str],
     data_policy: str,
+    ids: IdSource,
 ) -> StepRecord:
     model_version = check_text(model_version, "model version", required=True)
     if len(parents) > MAX_PARENTS:
@@ -141,13 +142,14 @@ def record(
         raise PolicyError(
             f"agent {agent.id} may not see data classes {', '.join(sorted(hidden))} {where}"
         )
-    step_id = new_id("step")
+    step_id = ids("step")
     payloads = tuple(
         part.text.encode() for part in (treated.prompt, treated.output, *treated.inputs)
     )
     digests = [hashlib.sha256(b).hexdigest() for b in payloads]
     appended = batch.append(
         Entry(
+            time=batch.time,
             type="step.recorded",
             actor=agent.actor,
             case=case_id,

@@ -5,7 +5,9 @@ transaction. Plain appends go straight in; a *command* (see
 :meth:`affidavit.ledger.log.Ledger.execute`) receives the batch as its
 transaction handle, reads and writes state tables through ``batch.conn`` and
 appends entries with ``batch.append``; if it raises, its savepoint and its
-appends are undone and the rest of the batch still commits.
+appends are undone and the rest of the batch still commits. ``batch.time`` is
+the command's time (from the caller's clock, see ``Ledger.execute``): the time
+its entries carry.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ class Batch:
         self.size = size
         self.frontier = frontier
         self.vault = vault
+        self.time = ""  # the running command's time, set by Ledger.execute
         self._entries: list[tuple[Any, ...]] = []
         self._nodes: list[tuple[int, bytes]] = []
         self._payloads: list[tuple[Any, ...]] = []

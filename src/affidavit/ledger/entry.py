@@ -18,10 +18,10 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from affidavit import canonical
+from affidavit.clock import iso, system_clock
 from affidavit.errors import InputError
 
 __all__ = [
@@ -47,8 +47,12 @@ _TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9
 
 
 def utc_now() -> str:
-    """The ledger's timestamp format: UTC, microseconds, ``Z``."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """The wall clock in the ledger's format (UTC, microseconds, ``Z``), for plain appends.
+
+    Governance never relies on it: its commands stamp their entries with the
+    time of the Governor's injected clock (see :meth:`Batch.emit`).
+    """
+    return iso(system_clock())
 
 
 def _check(name: str, value: object, pattern: re.Pattern[str], limit: int) -> str:

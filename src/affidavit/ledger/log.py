@@ -19,11 +19,13 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from affidavit.clock import Clock, iso, system_clock
 from affidavit.config import Settings
 from affidavit.errors import AffidavitError, InputError, NotFound, StorageError, VerificationError
 from affidavit.ledger import merkle, tree
@@ -61,7 +63,7 @@ class Erasure:
 class _Pending:
     """One caller's request: an entry to append, or a command to run."""
 
-    __slots__ = ("command", "data", "done", "entry", "error", "result", "sealed")
+    __slots__ = ("command", "data", "done", "entry", "error", "result", "sealed", "time")
 
     def __init__(
         self,
@@ -69,11 +71,13 @@ class _Pending:
         data: bytes | None = None,
         command: Callable[[Batch], Any] | None = None,
         sealed: list[SealedPayload] | None = None,
+        time: str = "",
     ) -> None:
         self.entry = entry
         self.data = data
         self.sealed = sealed
         self.command = command
+        self.time = time
         self.done = threading.Event()
         self.result: Any = None
         self.error: BaseException | None = None
@@ -98,8 +102,10 @@ class Ledger(LedgerReader):
         *,
         checkpoint_every: int = 1000,
         checkpoint_interval_s: float = 60.0,
+        clock: Clock = system_clock,
     ) -> None:
         self.db = db
+        self.clock = clock  # for callers that give no time of their own (the Governor does)
         self.key = key
         self.vault = vault
         self.checkpoint_every = checkpoint_every
@@ -119,7 +125,9 @@ class Ledger(LedgerReader):
         self._expected = 1  # entries in the last batch: the group-commit target
 
     @classmethod
-    def open(cls, settings: Settings, *, create: bool = True) -> Ledger:
+    def open(
+        cls, settings: Settings, *, create: bool = True, clock: Clock = system_clock
+    ) -> Ledger:
         """Open the ledger of ``settings``, creating its key and identity if new."""
         db = open_database(settings.database_url)
         try:
@@ -134,6 +142,7 @@ class Ledger(LedgerReader):
             vault,
             checkpoint_every=settings.checkpoint_every,
             checkpoint_interval_s=settings.checkpoint_interval_s,
+            clock=clock,
         )
 
     @property
@@ -162,7 +171,7 @@ class Ledger(LedgerReader):
         self._submit(pending)
         return [p.wait() for p in pending]
 
-    def execute(self, command: Callable[[Batch], T]) -> T:
+    def execute(self, command: Callable[[Batch], T], *, now: datetime | None = None) -> T:
         """Run ``command`` inside the next group commit; return its result once durable.
 
         The command runs in the writer thread, inside the exclusive write
@@ -171,8 +180,12 @@ class Ledger(LedgerReader):
         checks and its writes cannot race another writer. It must not block
         (no network I/O). If it raises, its writes and appends are undone, the
         error is raised here, and the rest of the batch commits.
+
+        ``now`` is the command's time, the one its checks compared against:
+        ``batch.time`` while it runs, and so the time of the entries it emits.
+        Without it, the ledger's own clock is read once, here.
         """
-        pending = _Pending(command=command)
+        pending = _Pending(command=command, time=iso(self.clock() if now is None else now))
         self._submit([pending])
         result: T = pending.wait()
         return result
@@ -341,7 +354,15 @@ class Ledger(LedgerReader):
 
     # -- erasure and verification -----------------------------------------
 
-    def erase(self, sha256_refs: Sequence[str], *, actor: str, rule: str, reason: str) -> Erasure:
+    def erase(
+        self,
+        sha256_refs: Sequence[str],
+        *,
+        actor: str,
+        rule: str,
+        reason: str,
+        now: datetime | None = None,
+    ) -> Erasure:
         """Crypto-shred payloads: destroy their data keys and ciphertext, ledger the erasure.
 
         The entries that reference them, and every proof, stay valid;
@@ -366,6 +387,7 @@ class Ledger(LedgerReader):
                     type="payload.erased",
                     actor=actor,
                     body={"payloads": erased, "rule": rule, "reason": reason},
+                    time=batch.time,
                 )
             )
             for r in rows:
@@ -376,7 +398,7 @@ class Ledger(LedgerReader):
                 )
             return Erasure(appended.seq, len(rows))
 
-        erasure = self.execute(command)
+        erasure = self.execute(command, now=now)
         self.db.purge_freed_pages()
         return erasure
 
@@ -410,6 +432,7 @@ class Ledger(LedgerReader):
 def _run_command(batch: Batch, p: _Pending) -> None:
     assert p.command is not None
     mark = batch.mark()
+    batch.time = p.time
     savepoint = batch.conn.begin_nested()
     try:
         p.result = p.command(batch)
