@@ -14,10 +14,8 @@ offline checks are run with nothing but the verifier key.
 from __future__ import annotations
 
 import json
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from affidavit.errors import AffidavitError
@@ -28,6 +26,7 @@ from affidavit.intake import Alert, normalize
 from affidavit.ledger import merkle, note
 from affidavit.ledger.verify import VerifyReport
 from affidavit.oversight import replay_case
+from affidavit.policy import parse_assets
 from affidavit.samples.alerts import generate_alerts
 
 __all__ = ["DemoReport", "run_demo"]
@@ -119,10 +118,10 @@ def _import_inventory(gov: Governor, alerts: list[Alert]) -> None:
             seen.add((kind, e.value))
             crit = _criticality(e.value) if kind == "host" else "medium"
             rows.append(f"{e.value},{kind},{crit},prod,soc,demo")
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "inventory.csv"
-        path.write_text("\n".join(rows) + "\n")
-        gov.import_assets(path)
+    source = "demo inventory"
+    gov.import_inventory(
+        parse_assets("\n".join(rows) + "\n", fmt="csv", source=source), source=source
+    )
 
 
 def _first(alert: Alert, kind: str) -> str | None:

@@ -40,6 +40,7 @@ from affidavit.governance.queries import GovernorQueries
 from affidavit.ledger.entry import Entry
 from affidavit.ledger.log import Ledger
 from affidavit.policy import (
+    Asset,
     Catalog,
     DecisionRequest,
     PolicyBundle,
@@ -137,9 +138,12 @@ class Governor(GovernorQueries, EvidenceCommands):
     # -- assets and policy (local administration) ---------------------------
 
     def import_assets(self, path: Path) -> int:
-        loaded = load_assets(path)
+        return self.import_inventory(load_assets(path), source=str(path))
+
+    def import_inventory(self, loaded: Sequence[Asset], *, source: str) -> int:
+        """Insert or replace assets; ``source`` names where they came from in the ledger."""
         return self.ledger.execute(
-            lambda b: assets.import_assets(b, loaded, str(path)), now=self.clock()
+            lambda b: assets.import_assets(b, loaded, source), now=self.clock()
         )
 
     def publish_policy(self, text: str, actor: str = "system:admin") -> str:
