@@ -20,6 +20,8 @@ import argparse
 import base64
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -125,12 +127,19 @@ def entry_lines(gov: Governor) -> list[bytes]:
     return [e.data for e in gov.ledger.entries()]
 
 
-def build(home: Path, database_url: str | None = None) -> list[bytes]:
-    """Run the script on a fresh database in ``home``; the entries' bytes."""
+@contextmanager
+def golden_run(home: Path, database_url: str | None = None) -> Iterator[Governor]:
+    """The Governor after running the script on a fresh database in ``home``."""
     url = database_url or f"sqlite:///{home / 'affidavit.db'}"
     clock = Clock(GOLDEN_START)
     with golden_governor(golden_settings(home, url), clock) as gov:
         run_script(gov, clock)
+        yield gov
+
+
+def build(home: Path, database_url: str | None = None) -> list[bytes]:
+    """Run the script on a fresh database in ``home``; the entries' bytes."""
+    with golden_run(home, database_url) as gov:
         return entry_lines(gov)
 
 

@@ -17,10 +17,10 @@ from sqlalchemy import select
 from affidavit.errors import InputError
 from affidavit.governance import _tables as t
 from affidavit.governance import proposals as p
-from affidavit.governance._common import check_text, json_text
+from affidavit.governance._common import check_text
+from affidavit.governance.events import DispositionRecorded
 from affidavit.governance.identities import Identity
 from affidavit.ledger.batch import Batch
-from affidavit.ledger.entry import Entry
 
 __all__ = ["OUTCOMES", "REASONS", "record"]
 
@@ -79,33 +79,16 @@ def record(
         )
     ).first()
     viewed = list(dict.fromkeys([*(proposal.evidence if views else []), *evidence_viewed]))
-    appended = batch.append(
-        Entry(
-            time=batch.time,
-            type="disposition.recorded",
+    appended = batch.emit(
+        DispositionRecorded(
             actor=actor.actor,
             case=proposal.case_id,
-            body={
-                "proposal": proposal_id,
-                "outcome": outcome,
-                "reason": reason,
-                "rationale": rationale,
-                "override_with": override_with,
-                "evidence_viewed": viewed,
-            },
-        )
-    )
-    batch.conn.execute(
-        t.dispositions.insert(),
-        dict(
-            seq=appended.seq,
-            proposal_id=proposal_id,
-            actor_id=actor.id,
+            proposal=proposal_id,
             outcome=outcome,
             reason=reason,
             rationale=rationale,
-            override_proposal_id=override_with,
-            evidence_viewed=json_text(viewed),
-        ),
+            override_with=override_with,
+            evidence_viewed=tuple(viewed),
+        )
     )
     return appended.seq

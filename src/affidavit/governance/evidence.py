@@ -7,18 +7,22 @@ the ledger underneath.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from affidavit.errors import InputError
 from affidavit.governance import ingest, retention
-from affidavit.governance._common import Clock, check_text
+from affidavit.governance._common import Clock, check_case_id, check_text
 from affidavit.governance.minimise import Minimiser
+from affidavit.intake import read_alerts
+from affidavit.ledger.batch import Batch
 from affidavit.ledger.log import Erasure, Ledger
 from affidavit.policy import Catalog
 
 __all__ = ["EvidenceCommands"]
 
+T = TypeVar("T")
 _SHA256_HEX = frozenset("0123456789abcdef")
 
 
@@ -28,13 +32,15 @@ class EvidenceCommands:
     catalog: Catalog
     minimiser: Minimiser
 
+    if TYPE_CHECKING:  # the Governor's
+
+        def _write(self, command: Callable[[Batch], T], *, now: datetime) -> T: ...
+
     def ingest_alerts(
         self, data: bytes, *, case: str | None = None, actor: str = "system:intake"
     ) -> list[ingest.IngestResult]:
         """Ingest every alert in JSON, a JSON array or JSON lines (see governance.ingest)."""
-        return ingest.ingest_alerts(
-            self.ledger, data, case=case, actor=actor, minimiser=self.minimiser, now=self.clock()
-        )
+        return self.ingest_objects(read_alerts(data), case=case, actor=actor)
 
     def ingest_objects(
         self,
@@ -43,10 +49,13 @@ class EvidenceCommands:
         case: str | None = None,
         actor: str = "system:intake",
     ) -> list[ingest.IngestResult]:
-        """Ingest alerts already parsed from JSON."""
-        return ingest.ingest_objects(
-            self.ledger, objects, case=case, actor=actor, minimiser=self.minimiser, now=self.clock()
-        )
+        """Ingest alerts already parsed from JSON: all of them, or (on any error) none."""
+        if case is not None:
+            check_case_id(case)
+        prepared = ingest.prepare(objects, case=case, actor=actor, minimiser=self.minimiser)
+        if not prepared:
+            return []
+        return self._write(lambda b: ingest.record(b, prepared), now=self.clock())
 
     def erase_payloads(self, sha256_refs: Sequence[str], *, actor: str, reason: str) -> Erasure:
         """Crypto-shred payloads by SHA-256 on request; the erasure is ledgered."""

@@ -14,15 +14,15 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from affidavit.connectors import ActionRequest, ActionResult, Connector
 from affidavit.errors import AuthError, Conflict, NotFound, PolicyError
 from affidavit.governance import _tables as t
 from affidavit.governance import proposals as p
-from affidavit.governance._common import from_json, iso, json_text
+from affidavit.governance._common import from_json, iso
+from affidavit.governance.events import ExecutionFinished, ExecutionStarted
 from affidavit.ledger.batch import Batch
-from affidavit.ledger.entry import Entry
 from affidavit.policy import Catalog
 
 __all__ = ["finish", "start"]
@@ -70,37 +70,16 @@ def start(
             f"now {active_bundle_hash[:12]}); propose again"
         )
     spec = catalog.get(proposal.action)
-    batch.conn.execute(
-        update(t.authorizations)
-        .where(t.authorizations.c.id == auth.id)
-        .values(consumed_at=iso(now))
-    )
-    appended = batch.append(
-        Entry(
-            time=batch.time,
-            type="execution.started",
+    batch.emit(
+        ExecutionStarted(
             actor="system:executor",
             case=proposal.case_id,
-            body={
-                "proposal": proposal_id,
-                "execution": auth.id,
-                "authorization": auth.id,
-                "action_hash": auth.action_hash,
-                "connector": spec.connector,
-            },
-        )
-    )
-    batch.conn.execute(
-        t.executions.insert(),
-        dict(
-            id=auth.id,
-            proposal_id=proposal_id,
+            proposal=proposal_id,
+            execution=auth.id,
+            authorization=auth.id,
+            action_hash=auth.action_hash,
             connector=spec.connector,
-            status="running",
-            result=None,
-            started_seq=appended.seq,
-            finished_seq=None,
-        ),
+        )
     )
     return _request(proposal, auth.id, catalog)
 
@@ -139,36 +118,18 @@ def finish(batch: Batch, execution_id: str, result: ActionResult, case_id: str) 
         raise NotFound(f"no execution {execution_id}")
     if row.status != "running":
         return str(row.status)  # already finished: idempotent
-    detail = dict(result.detail)
-    appended = batch.append(
-        Entry(
-            time=batch.time,
-            type="execution.finished",
+    batch.emit(
+        ExecutionFinished(
             actor="system:executor",
             case=case_id,
-            body={
-                "proposal": row.proposal_id,
-                "execution": execution_id,
-                "status": result.status,
-                "detail": detail,
-                "external_ref": result.external_ref,
-            },
-        )
-    )
-    batch.conn.execute(
-        update(t.executions)
-        .where(t.executions.c.id == execution_id)
-        .values(
+            proposal=row.proposal_id,
+            execution=execution_id,
             status=result.status,
-            result=json_text({"detail": detail, "external_ref": result.external_ref}),
-            finished_seq=appended.seq,
+            detail=dict(result.detail),
+            external_ref=result.external_ref,
         )
     )
-    new_status = "executed" if result.status == "succeeded" else "failed"
-    batch.conn.execute(
-        update(t.proposals).where(t.proposals.c.id == row.proposal_id).values(status=new_status)
-    )
-    return new_status
+    return "executed" if result.status == "succeeded" else "failed"
 
 
 def executions_of(batch_conn: Any, proposal_id: str) -> list[dict[str, Any]]:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 
@@ -21,7 +21,16 @@ from affidavit.config import Settings
 from affidavit.connectors import Connector, ConnectorContext, load_connector_config, load_connectors
 from affidavit.errors import AuthError, InputError, PolicyError
 from affidavit.governance import _tables as t
-from affidavit.governance import approvals, assets, cases, dispositions, executor, identities, steps
+from affidavit.governance import (
+    approvals,
+    assets,
+    cases,
+    dispositions,
+    executor,
+    identities,
+    projection,
+    steps,
+)
 from affidavit.governance import proposals as p
 from affidavit.governance._common import (
     Clock,
@@ -32,12 +41,14 @@ from affidavit.governance._common import (
     random_ids,
     system_clock,
 )
+from affidavit.governance.events import AlertIngested, TokenRevealed
 from affidavit.governance.evidence import EvidenceCommands
 from affidavit.governance.identities import Identity
 from affidavit.governance.minimise import Minimiser
 from affidavit.governance.policies import PolicyStore
 from affidavit.governance.queries import GovernorQueries
-from affidavit.ledger.entry import Entry
+from affidavit.governance.rebuild import RebuildReport, rebuild_in_place
+from affidavit.ledger.batch import Batch
 from affidavit.ledger.log import Ledger
 from affidavit.policy import (
     Asset,
@@ -53,6 +64,7 @@ from affidavit.store.schema import ledger_entries
 
 __all__ = ["Governor"]
 
+T = TypeVar("T")
 _SPIKE_WINDOW = timedelta(minutes=15)
 _SPIKE_CACHE_S = 5.0
 
@@ -99,30 +111,42 @@ class Governor(GovernorQueries, EvidenceCommands):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _write(self, command: Callable[[Batch], T], *, now: datetime) -> T:
+        """Run a command (checks, then events) in the ledger's group commit, at ``now``."""
+        return self.ledger.execute(command, now=now, projector=projection.apply)
+
+    def rebuild_state(self) -> RebuildReport:
+        """Rebuild every state table from the ledger, in place (``affidavit db rebuild``).
+
+        The ledger is verified first (a rebuild trusts only a ledger that verifies) and
+        again afterwards; the report says which tables held rows that differed.
+        """
+        self.ledger.verify()
+        report = rebuild_in_place(self.ledger)
+        self.policies.forget_active()
+        self.ledger.verify()
+        return report
+
     # -- identities (local administration) ---------------------------------
 
     def add_identity(self, identity: Identity) -> tuple[Identity, str]:
         token = identities.new_token()
         now = self.clock()
         ttl = self.settings.token_ttl_days * 86400
-        self.ledger.execute(lambda b: identities.create(b, identity, token, ttl, now), now=now)
+        self._write(lambda b: identities.create(b, identity, token, ttl, now), now=now)
         return identity, token
 
     def set_identity_status(self, identity_id: str, status: str) -> Identity:
         if status not in ("active", "suspended", "retired"):
             raise InputError("status must be active, suspended or retired")
         now = self.clock()
-        return self.ledger.execute(
-            lambda b: identities.set_status(b, identity_id, status, now), now=now
-        )
+        return self._write(lambda b: identities.set_status(b, identity_id, status, now), now=now)
 
     def rotate_token(self, identity_id: str) -> tuple[str, str]:
         token = identities.new_token()
         now = self.clock()
         ttl = self.settings.token_ttl_days * 86400
-        expires = self.ledger.execute(
-            lambda b: identities.rotate(b, identity_id, token, ttl, now), now=now
-        )
+        expires = self._write(lambda b: identities.rotate(b, identity_id, token, ttl, now), now=now)
         return token, expires
 
     def identities(self) -> list[Identity]:
@@ -142,15 +166,11 @@ class Governor(GovernorQueries, EvidenceCommands):
 
     def import_inventory(self, loaded: Sequence[Asset], *, source: str) -> int:
         """Insert or replace assets; ``source`` names where they came from in the ledger."""
-        return self.ledger.execute(
-            lambda b: assets.import_assets(b, loaded, source), now=self.clock()
-        )
+        return self._write(lambda b: assets.import_assets(b, loaded, source), now=self.clock())
 
     def publish_policy(self, text: str, actor: str = "system:admin") -> str:
         bundle = PolicyBundle.publish(text, self.catalog)
-        published = self.ledger.execute(
-            lambda b: self.policies.publish(b, bundle, actor), now=self.clock()
-        )
+        published = self._write(lambda b: self.policies.publish(b, bundle, actor), now=self.clock())
         self.policies.forget_active()  # this process decides under its own publish at once
         return published
 
@@ -180,7 +200,7 @@ class Governor(GovernorQueries, EvidenceCommands):
         e = ledger_entries
         with self.ledger.db.read() as conn:
             count = conn.execute(
-                select(func.count()).where(e.c.type == "alert.ingested", e.c.time >= since)
+                select(func.count()).where(e.c.type == AlertIngested.type, e.c.time >= since)
             ).scalar_one()
         value = int(count) > self.settings.spike_alerts_per_15m
         self._spike = (time.monotonic(), value)
@@ -232,7 +252,7 @@ class Governor(GovernorQueries, EvidenceCommands):
 
         def command(batch: Any) -> p.Proposal:
             identities.require_active(identities.load(batch.conn, proposer.id), now)
-            cases.ensure_case(batch, case, proposer.actor, now)
+            cases.ensure_case(batch, case, proposer.actor)
             if step is not None:
                 row = batch.conn.execute(
                     select(t.steps.c.case_id).where(t.steps.c.id == step)
@@ -257,13 +277,13 @@ class Governor(GovernorQueries, EvidenceCommands):
                 ids=self.ids,
             )
 
-        proposal = self.ledger.execute(command, now=now)
+        proposal = self._write(command, now=now)
         return self._maybe_execute(proposal)
 
     def view_evidence(self, token: str | None, proposal_id: str) -> None:
         viewer = self.authenticate(token)
         now = self.clock()
-        self.ledger.execute(lambda b: approvals.view_evidence(b, proposal_id, viewer, now), now=now)
+        self._write(lambda b: approvals.view_evidence(b, proposal_id, viewer, now), now=now)
 
     def approve(
         self, token: str | None, proposal_id: str, *, rationale: str, deny: bool = False
@@ -273,7 +293,7 @@ class Governor(GovernorQueries, EvidenceCommands):
         rationale = self.minimiser.for_ledger_text(
             check_text(rationale, "a rationale", required=False)
         )
-        proposal = self.ledger.execute(
+        proposal = self._write(
             lambda b: approvals.decide(
                 b,
                 proposal_id,
@@ -295,7 +315,7 @@ class Governor(GovernorQueries, EvidenceCommands):
         justification = self.minimiser.for_ledger_text(
             check_text(justification, "a justification", required=False)
         )
-        proposal = self.ledger.execute(
+        proposal = self._write(
             lambda b: approvals.invoke_breakglass(
                 b,
                 proposal_id,
@@ -318,7 +338,7 @@ class Governor(GovernorQueries, EvidenceCommands):
         rationale = self.minimiser.for_ledger_text(
             check_text(rationale, "a rationale", required=False)
         )
-        self.ledger.execute(
+        self._write(
             lambda b: approvals.review_breakglass(
                 b, proposal_id, reviewer, upheld=upheld, rationale=rationale, now=now
             ),
@@ -341,7 +361,7 @@ class Governor(GovernorQueries, EvidenceCommands):
         rationale = self.minimiser.for_ledger_text(
             check_text(rationale, "a rationale", required=False)
         )
-        return self.ledger.execute(
+        return self._write(
             lambda b: dispositions.record(
                 b,
                 proposal_id,
@@ -380,7 +400,7 @@ class Governor(GovernorQueries, EvidenceCommands):
         treated = steps.treat(self.minimiser, agent, model, prompt, list(inputs), output)
 
         def command(batch: Any) -> steps.StepRecord:
-            cases.ensure_case(batch, case, agent.actor, now)
+            cases.ensure_case(batch, case, agent.actor)
             return steps.record(
                 batch,
                 agent,
@@ -394,7 +414,7 @@ class Governor(GovernorQueries, EvidenceCommands):
                 ids=self.ids,
             )
 
-        return self.ledger.execute(command, now=now)
+        return self._write(command, now=now)
 
     def detokenize(self, token: str | None, value_token: str, *, reason: str, case: str) -> str:
         """Reveal the original behind a token: people with the ``detokenize`` role only,
@@ -408,18 +428,17 @@ class Governor(GovernorQueries, EvidenceCommands):
         now = self.clock()
 
         def command(batch: Any) -> None:
-            cases.ensure_case(batch, case, person.actor, now)
-            batch.append(
-                Entry(
-                    time=batch.time,
-                    type="token.revealed",
+            cases.ensure_case(batch, case, person.actor)
+            batch.emit(
+                TokenRevealed(
                     actor=person.actor,
                     case=case,
-                    body={"token": value_token, "reason": self.minimiser.for_ledger_text(reason)},
+                    token=value_token,
+                    reason=self.minimiser.for_ledger_text(reason),
                 )
             )
 
-        self.ledger.execute(command, now=now)
+        self._write(command, now=now)
         return value
 
     # -- the executor ------------------------------------------------------
@@ -448,7 +467,7 @@ class Governor(GovernorQueries, EvidenceCommands):
         with self.ledger.db.read() as conn:
             proposal = known if known is not None else p.load(conn, proposal_id, now)
             bundle_hash = self.policies.engine(conn, fresh=True).bundle.hash
-        request = self.ledger.execute(
+        request = self._write(
             lambda b: executor.start(
                 b,
                 proposal,
@@ -463,7 +482,7 @@ class Governor(GovernorQueries, EvidenceCommands):
         )
         connector = self.catalog.get(proposal.action).connector
         result = executor.run_connector(self.connectors, connector, request)
-        return self.ledger.execute(
+        return self._write(
             lambda b: executor.finish(b, request.execution_id, result, proposal.case_id),
             now=self.clock(),
         )

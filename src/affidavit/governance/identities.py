@@ -8,6 +8,7 @@ ever ledgered.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -18,9 +19,16 @@ from sqlalchemy import Connection, bindparam, select, update
 
 from affidavit.errors import AuthError, Conflict, InputError, NotFound
 from affidavit.governance import _tables as t
-from affidavit.governance._common import check_name, from_json, iso, json_text, later, parse_iso
+from affidavit.governance._common import check_name, from_json, iso, later, parse_iso
+from affidavit.governance.events import (
+    IdentityCreated,
+    IdentityReactivated,
+    IdentityRetired,
+    IdentityStatusChanged,
+    IdentitySuspended,
+    TokenRotated,
+)
 from affidavit.ledger.batch import Batch
-from affidavit.ledger.entry import Entry
 from affidavit.policy import Principal
 
 __all__ = ["KINDS", "Identity", "hash_token", "new_token"]
@@ -181,47 +189,28 @@ def create(batch: Batch, identity: Identity, token: str, token_ttl_s: float, now
         owner = load(conn, identity.owner or "")
         if not owner.is_human or owner.status != "active":
             raise InputError(f"owner {owner.id} must be an active person")
-    conn.execute(
-        t.identities.insert(),
-        dict(
+    expires = later(now, token_ttl_s)
+    batch.emit(
+        IdentityCreated(
+            actor="system:admin",
             id=identity.id,
             kind=identity.kind,
-            roles=json_text(list(identity.roles)),
+            roles=identity.roles,
             owner=identity.owner,
-            scopes=json_text(list(identity.scopes)),
-            data_classes=json_text(list(identity.data_classes)),
-            models=json_text(list(identity.models)),
-            status="active",
+            scopes=identity.scopes,
+            data_classes=identity.data_classes,
+            models=identity.models,
+            status="active",  # every identity starts active
             expires_at=identity.expires_at,
-            created_at=iso(now),
-        ),
-    )
-    expires = _issue_token(conn, identity.id, token, token_ttl_s, now)
-    batch.append(
-        Entry(
-            time=batch.time,
-            type="identity.created",
-            actor="system:admin",
-            body={"identity": identity.to_dict(), "token_expires_at": expires},
+            token_expires_at=expires,
         )
     )
+    _issue_token(conn, identity.id, token, expires, now)
 
 
-def _issue_token(
-    conn: Connection, identity_id: str, token: str, ttl_s: float, now: datetime
-) -> str:
-    expires = later(now, ttl_s)
-    conn.execute(
-        t.tokens.insert(),
-        dict(
-            token_hash=hash_token(token),
-            identity_id=identity_id,
-            created_at=iso(now),
-            expires_at=expires,
-            revoked_at=None,
-        ),
-    )
-    return expires
+_STATUS_EVENTS: dict[str, type[IdentityStatusChanged]] = {
+    e.status: e for e in (IdentitySuspended, IdentityReactivated, IdentityRetired)
+}
 
 
 def set_status(batch: Batch, identity_id: str, status: str, now: datetime) -> Identity:
@@ -230,20 +219,42 @@ def set_status(batch: Batch, identity_id: str, status: str, now: datetime) -> Id
         raise Conflict(f"identity {identity_id} is retired; retirement is final")
     if current.status == status:
         raise Conflict(f"identity {identity_id} is already {status}")
-    batch.conn.execute(
-        update(t.identities).where(t.identities.c.id == identity_id).values(status=status)
-    )
+    event = _STATUS_EVENTS[status]
+    batch.emit(event(actor="system:admin", identity=identity_id, previous_status=current.status))
     if status == "retired":
         _revoke_all(batch.conn, identity_id, now)
-    batch.append(
-        Entry(
-            time=batch.time,
-            type=f"identity.{status}" if status != "active" else "identity.reactivated",
-            actor="system:admin",
-            body={"identity": identity_id, "previous_status": current.status},
-        )
+    return dataclasses.replace(current, status=status)
+
+
+def rotate(batch: Batch, identity_id: str, token: str, ttl_s: float, now: datetime) -> str:
+    identity = load(batch.conn, identity_id)
+    if identity.status == "retired":
+        raise Conflict(f"identity {identity_id} is retired; it gets no new token")
+    expires = later(now, ttl_s)
+    batch.emit(TokenRotated(actor="system:admin", identity=identity_id, token_expires_at=expires))
+    _revoke_all(batch.conn, identity_id, now)
+    _issue_token(batch.conn, identity_id, token, expires, now)
+    return expires
+
+
+# The credential store: token hashes are never ledgered, so the ``tokens`` table is
+# the one governance table the projector does not write; it follows the lifecycle
+# events above, in the same transaction.
+
+
+def _issue_token(
+    conn: Connection, identity_id: str, token: str, expires_at: str, now: datetime
+) -> None:
+    conn.execute(
+        t.tokens.insert(),
+        dict(
+            token_hash=hash_token(token),
+            identity_id=identity_id,
+            created_at=iso(now),
+            expires_at=expires_at,
+            revoked_at=None,
+        ),
     )
-    return load(batch.conn, identity_id)
 
 
 def _revoke_all(conn: Connection, identity_id: str, now: datetime) -> None:
@@ -252,23 +263,6 @@ def _revoke_all(conn: Connection, identity_id: str, now: datetime) -> None:
         .where(t.tokens.c.identity_id == identity_id, t.tokens.c.revoked_at.is_(None))
         .values(revoked_at=iso(now))
     )
-
-
-def rotate(batch: Batch, identity_id: str, token: str, ttl_s: float, now: datetime) -> str:
-    identity = load(batch.conn, identity_id)
-    if identity.status == "retired":
-        raise Conflict(f"identity {identity_id} is retired; it gets no new token")
-    _revoke_all(batch.conn, identity_id, now)
-    expires = _issue_token(batch.conn, identity_id, token, ttl_s, now)
-    batch.append(
-        Entry(
-            time=batch.time,
-            type="identity.token_rotated",
-            actor="system:admin",
-            body={"identity": identity_id, "token_expires_at": expires},
-        )
-    )
-    return expires
 
 
 def parse_list(text: str | None) -> tuple[str, ...]:

@@ -3,26 +3,33 @@
 The ledger's writer thread builds a :class:`Batch` inside its exclusive write
 transaction. Plain appends go straight in; a *command* (see
 :meth:`affidavit.ledger.log.Ledger.execute`) receives the batch as its
-transaction handle, reads and writes state tables through ``batch.conn`` and
-appends entries with ``batch.append``; if it raises, its savepoint and its
-appends are undone and the rest of the batch still commits. ``batch.time`` is
-the command's time (from the caller's clock, see ``Ledger.execute``): the time
-its entries carry.
+transaction handle, reads through ``batch.conn`` and records what it decided
+with ``batch.emit(event)``: the event's entry is appended, stamped with the
+command's time (``batch.time``, from the caller's clock, see
+``Ledger.execute``), and the command's projector applies the event to the
+state tables in the same savepoint. If the command raises, its savepoint and
+its appends are undone and the rest of the batch still commits.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection
 
 from affidavit.ledger import merkle
 from affidavit.ledger.entry import Entry
+from affidavit.ledger.events import Event
 from affidavit.store.schema import ledger_entries, ledger_nodes, ledger_payloads
 from affidavit.store.vault import SealedPayload, Vault
 
-__all__ = ["Appended", "Batch"]
+__all__ = ["Appended", "Batch", "Projector"]
+
+Projector = Callable[[Connection, Event, int, str], None]
+"""Applies an event, recorded as entry ``seq`` at ``time``, to state tables:
+``projector(conn, event, seq, time)``. Injected per command (``Ledger.execute``),
+so the ledger knows nothing of the tables it feeds."""
 
 
 class Appended(NamedTuple):
@@ -57,6 +64,7 @@ class Batch:
         self.frontier = frontier
         self.vault = vault
         self.time = ""  # the running command's time, set by Ledger.execute
+        self.projector: Projector | None = None  # the running command's, likewise
         self._entries: list[tuple[Any, ...]] = []
         self._nodes: list[tuple[int, bytes]] = []
         self._payloads: list[tuple[Any, ...]] = []
@@ -85,6 +93,13 @@ class Batch:
             self._payloads.append((seq, ordinal, s.sha256, s.data, s.wrapped_key, s.kek_id, None))
         self.size = seq + 1
         return Appended(seq, leaf)
+
+    def emit(self, event: Event) -> Appended:
+        """Append ``event``'s entry at the command's time and apply it to the state tables."""
+        appended = self.append(event.to_entry(self.time))
+        if self.projector is not None:
+            self.projector(self.conn, event, appended.seq, self.time)
+        return appended
 
     def mark(self) -> tuple[int, list[tuple[int, bytes]], int, int, int]:
         return (

@@ -29,8 +29,9 @@ from affidavit.clock import Clock, iso, system_clock
 from affidavit.config import Settings
 from affidavit.errors import AffidavitError, InputError, NotFound, StorageError, VerificationError
 from affidavit.ledger import merkle, tree
-from affidavit.ledger.batch import Appended, Batch
+from affidavit.ledger.batch import Appended, Batch, Projector
 from affidavit.ledger.entry import Entry
+from affidavit.ledger.events import PayloadErased
 from affidavit.ledger.identity import bind_log_key, bind_vault_key
 from affidavit.ledger.keys import LogKey
 from affidavit.ledger.note import Checkpoint
@@ -63,7 +64,17 @@ class Erasure:
 class _Pending:
     """One caller's request: an entry to append, or a command to run."""
 
-    __slots__ = ("command", "data", "done", "entry", "error", "result", "sealed", "time")
+    __slots__ = (
+        "command",
+        "data",
+        "done",
+        "entry",
+        "error",
+        "projector",
+        "result",
+        "sealed",
+        "time",
+    )
 
     def __init__(
         self,
@@ -72,8 +83,10 @@ class _Pending:
         command: Callable[[Batch], Any] | None = None,
         sealed: list[SealedPayload] | None = None,
         time: str = "",
+        projector: Projector | None = None,
     ) -> None:
         self.entry = entry
+        self.projector = projector
         self.data = data
         self.sealed = sealed
         self.command = command
@@ -171,7 +184,13 @@ class Ledger(LedgerReader):
         self._submit(pending)
         return [p.wait() for p in pending]
 
-    def execute(self, command: Callable[[Batch], T], *, now: datetime | None = None) -> T:
+    def execute(
+        self,
+        command: Callable[[Batch], T],
+        *,
+        now: datetime | None = None,
+        projector: Projector | None = None,
+    ) -> T:
         """Run ``command`` inside the next group commit; return its result once durable.
 
         The command runs in the writer thread, inside the exclusive write
@@ -183,9 +202,14 @@ class Ledger(LedgerReader):
 
         ``now`` is the command's time, the one its checks compared against:
         ``batch.time`` while it runs, and so the time of the entries it emits.
-        Without it, the ledger's own clock is read once, here.
+        Without it, the ledger's own clock is read once, here. ``projector``
+        applies each event the command emits to the state tables.
         """
-        pending = _Pending(command=command, time=iso(self.clock() if now is None else now))
+        pending = _Pending(
+            command=command,
+            time=iso(self.clock() if now is None else now),
+            projector=projector,
+        )
         self._submit([pending])
         result: T = pending.wait()
         return result
@@ -381,13 +405,12 @@ class Ledger(LedgerReader):
             ).all()
             if not rows:
                 raise NotFound("no live payload has any of those SHA-256 hashes")
-            erased = [{"seq": r.seq, "ordinal": r.ordinal, "sha256": r.sha256} for r in rows]
-            appended = batch.append(
-                Entry(
-                    type="payload.erased",
+            appended = batch.emit(
+                PayloadErased(
                     actor=actor,
-                    body={"payloads": erased, "rule": rule, "reason": reason},
-                    time=batch.time,
+                    erased=tuple((r.seq, r.ordinal, r.sha256) for r in rows),
+                    rule=rule,
+                    reason=reason,
                 )
             )
             for r in rows:
@@ -432,7 +455,7 @@ class Ledger(LedgerReader):
 def _run_command(batch: Batch, p: _Pending) -> None:
     assert p.command is not None
     mark = batch.mark()
-    batch.time = p.time
+    batch.time, batch.projector = p.time, p.projector
     savepoint = batch.conn.begin_nested()
     try:
         p.result = p.command(batch)
