@@ -122,6 +122,19 @@ def run_script(gov: Governor, clock: Clock) -> None:
     clock.advance(days=31)
     gov.sweep_retention(RetentionPolicy(full_days=365, short_days=30), dry_run=False)
 
+    # Added with the proposal state machine: withdrawal and explicit supersession.
+    case = "GOLDEN-2"
+    pending = gov.propose(tok["triage"], case=case, action="block_ip", target="ip:198.51.100.7")
+    first = gov.dispose(tok["alice"], pending.id, outcome="accepted", reason="true_positive")
+    gov.dispose(
+        tok["carol"],
+        pending.id,
+        outcome="rejected",
+        reason="false_positive",
+        rationale="the address is our scanner",
+        supersedes=first,
+    )  # supersedes alice's and withdraws the proposal
+
 
 def entry_lines(gov: Governor) -> list[bytes]:
     return [e.data for e in gov.ledger.entries()]

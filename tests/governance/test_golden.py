@@ -67,6 +67,7 @@ def test_the_golden_ledger_holds_every_entry_type() -> None:
         "payload.erased",
         "policy.published",
         "proposal.created",
+        "proposal.withdrawn",
         "step.recorded",
         "token.revealed",
     } <= types

@@ -27,6 +27,7 @@ from affidavit.governance.events import (
 )
 from affidavit.governance.identities import Identity
 from affidavit.governance.identities import load as load_identity
+from affidavit.governance.lifecycle import EXPIRED, PENDING
 from affidavit.ledger.batch import Batch
 
 __all__ = ["decide", "invoke_breakglass", "review_breakglass", "view_evidence"]
@@ -41,9 +42,9 @@ def _require_human(who: Identity, what: str) -> None:
 
 def _open_request(batch: Batch, proposal_id: str, now: datetime) -> p.Proposal:
     proposal = p.load(batch.conn, proposal_id, now)
-    if proposal.status == "expired":
+    if proposal.status == EXPIRED:
         raise Conflict(f"proposal {proposal_id} expired at {proposal.expires_at}; propose again")
-    if proposal.status != "pending_approval":
+    if proposal.status != PENDING:
         raise Conflict(f"proposal {proposal_id} is {proposal.status}, not pending approval")
     return proposal
 

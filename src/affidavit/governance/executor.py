@@ -14,14 +14,16 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from affidavit.connectors import ActionRequest, ActionResult, Connector
 from affidavit.errors import AuthError, Conflict, NotFound, PolicyError
 from affidavit.governance import _tables as t
+from affidavit.governance import lifecycle
 from affidavit.governance import proposals as p
 from affidavit.governance._common import from_json, iso
 from affidavit.governance.events import ExecutionFinished, ExecutionStarted
+from affidavit.governance.lifecycle import AUTHORIZED
 from affidavit.ledger.batch import Batch
 from affidavit.policy import Catalog
 
@@ -46,9 +48,7 @@ def start(
     authorization, is read and consumed here, inside the write.
     """
     proposal_id = proposal.id
-    auth = batch.conn.execute(
-        select(t.authorizations).where(t.authorizations.c.proposal_id == proposal_id)
-    ).first()
+    auth = batch.conn.execute(_AUTHORIZATION, {"pid": proposal_id}).first()
     if auth is None:
         raise AuthError(f"proposal {proposal_id} has no authorization ({proposal.status})")
     execution = batch.conn.execute(select(t.executions).where(t.executions.c.id == auth.id)).first()
@@ -56,6 +56,8 @@ def start(
         return _request(proposal, auth.id, catalog)  # re-drive an interrupted execution
     if auth.consumed_at is not None:
         raise Conflict(f"the authorization of {proposal_id} was already used at {auth.consumed_at}")
+    if auth.proposal_status != AUTHORIZED:  # withdrawn by a disposition since
+        raise Conflict(f"proposal {proposal_id} is {auth.proposal_status}; it is not executed")
     if auth.expires_at <= iso(now):
         raise AuthError(f"the authorization of {proposal_id} expired at {auth.expires_at}")
     if p.action_hash(action, target, params) != auth.action_hash:
@@ -82,6 +84,14 @@ def start(
         )
     )
     return _request(proposal, auth.id, catalog)
+
+
+# The authorization and, in the same read, the proposal's current status.
+_AUTHORIZATION = (
+    select(t.authorizations, t.proposals.c.status.label("proposal_status"))
+    .join(t.proposals, t.proposals.c.id == t.authorizations.c.proposal_id)
+    .where(t.authorizations.c.proposal_id == bindparam("pid"))
+)
 
 
 def _request(proposal: p.Proposal, execution_id: str, catalog: Catalog) -> ActionRequest:
@@ -129,7 +139,7 @@ def finish(batch: Batch, execution_id: str, result: ActionResult, case_id: str) 
             external_ref=result.external_ref,
         )
     )
-    return "executed" if result.status == "succeeded" else "failed"
+    return lifecycle.target(ExecutionFinished, result.status)
 
 
 def executions_of(batch_conn: Any, proposal_id: str) -> list[dict[str, Any]]:

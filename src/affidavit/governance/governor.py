@@ -355,7 +355,11 @@ class Governor(GovernorQueries, EvidenceCommands):
         rationale: str = "",
         override_with: str | None = None,
         evidence_viewed: Sequence[str] = (),
+        supersedes: int | None = None,
     ) -> int:
+        """Record what became of a recommendation; returns the disposition's entry number.
+
+        A second disposition of one proposal names the one it ``supersedes``."""
         actor = self.authenticate(token)
         now = self.clock()
         rationale = self.minimiser.for_ledger_text(
@@ -372,6 +376,7 @@ class Governor(GovernorQueries, EvidenceCommands):
                 override_with=override_with,
                 evidence_viewed=list(evidence_viewed),
                 now=now,
+                supersedes=supersedes,
             ),
             now=now,
         )

@@ -17,18 +17,21 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, update
+from sqlalchemy import Connection, Table, bindparam, delete, or_, update
 
+from affidavit.errors import Conflict, VerificationError
 from affidavit.governance import _tables as t
 from affidavit.governance import events as ev
+from affidavit.governance import lifecycle
 from affidavit.governance._common import json_text
 from affidavit.governance.events import actor_id
 from affidavit.ledger.entry import StoredEntry
 from affidavit.ledger.events import Event, Payload, event_class, parse_event
 
-__all__ = ["PROJECTED_TABLES", "STATUS_AT_CREATION", "apply", "clear", "replay_into"]
+__all__ = ["PROJECTED_TABLES", "apply", "clear", "replay_into"]
 
 PROJECTED_TABLES: tuple[Table, ...] = (
+    t.alerts,
     t.identities,
     t.assets,
     t.policy_bundles,
@@ -43,9 +46,6 @@ PROJECTED_TABLES: tuple[Table, ...] = (
     t.dispositions,
 )
 """Every governance state table the ledger determines (all but the credential store)."""
-
-STATUS_AT_CREATION = {"allow": "authorized", "deny": "denied"}
-"""A proposal's status when created, by decision effect (else pending_approval)."""
 
 Handler = Callable[[Connection, Any, int, str], None]
 
@@ -143,7 +143,7 @@ def _proposal_created(conn: Connection, e: ev.ProposalCreated, seq: int, time: s
             "approver_roles": json_text(list(d["approver_roles"])),
             "require_evidence_view": d["require_evidence_view"],
             "bundle_hash": d["bundle_hash"],
-            "status": STATUS_AT_CREATION.get(e.effect, "pending_approval"),
+            "status": lifecycle.STATUS_AT_CREATION.get(e.effect, lifecycle.PENDING),
             "expires_at": e.expires_at,
             "created_at": time,
             "seq": seq,
@@ -151,9 +151,38 @@ def _proposal_created(conn: Connection, e: ev.ProposalCreated, seq: int, time: s
     )
 
 
-def _set_status(conn: Connection, proposal_id: str, status: str) -> None:
+def _transition(
+    conn: Connection, proposal_id: str, event: Event, seq: int, time: str, variant: str = ""
+) -> None:
+    """Move the proposal along the state machine, or refuse (lifecycle.TRANSITIONS)."""
+    key = (type(event), variant)
+    statement = _TRANSITION_UPDATES[key]
+    changed = conn.execute(statement, {"pid": proposal_id, "now": time}).rowcount
+    if changed != 1:
+        raise Conflict(
+            f"entry {seq}: {event.type} is not allowed for proposal {proposal_id} "
+            f"in its state (allowed from: {', '.join(sorted(lifecycle.sources(*key)))})"
+        )
+
+
+def _transition_update(sources: frozenset[str], target: str) -> Any:
     p = t.proposals
-    conn.execute(update(p).where(p.c.id == proposal_id).values(status=status))
+    not_expired = or_(
+        p.c.status != lifecycle.PENDING, p.c.expires_at.is_(None), p.c.expires_at > bindparam("now")
+    )
+    return (
+        update(p)
+        .where(p.c.id == bindparam("pid"), p.c.status.in_(sorted(sources)), not_expired)
+        .values(status=target)
+    )
+
+
+# A pending proposal past its expiry is expired (derived at read time): no transition
+# leaves it. Built once: the projector is on every command's path.
+_TRANSITION_UPDATES = {
+    key: _transition_update(sources, target)
+    for key, (sources, target) in lifecycle.TRANSITIONS.items()
+}
 
 
 def _evidence_viewed(conn: Connection, e: ev.EvidenceViewed, seq: int, time: str) -> None:
@@ -174,8 +203,8 @@ def _approval(conn: Connection, e: ev.ApprovalRecorded, seq: int, time: str) -> 
             "seq": seq,
         },
     )
-    if e.verdict == "deny":
-        _set_status(conn, e.proposal, "denied")
+    if isinstance(e, ev.ApprovalDenied):
+        _transition(conn, e.proposal, e, seq, time)
 
 
 def _authorization(conn: Connection, e: ev.AuthorizationIssued, seq: int, time: str) -> None:
@@ -193,7 +222,7 @@ def _authorization(conn: Connection, e: ev.AuthorizationIssued, seq: int, time: 
         },
     )
     if e.via != "policy":  # a proposal policy allows is created authorized
-        _set_status(conn, e.proposal, "authorized")
+        _transition(conn, e.proposal, e, seq, time)
 
 
 def _breakglass_invoked(conn: Connection, e: ev.BreakglassInvoked, seq: int, time: str) -> None:
@@ -246,7 +275,7 @@ def _execution_finished(conn: Connection, e: ev.ExecutionFinished, seq: int, tim
         .where(x.c.id == e.execution)
         .values(status=e.status, result=result, finished_seq=seq)
     )
-    _set_status(conn, e.proposal, "executed" if e.status == "succeeded" else "failed")
+    _transition(conn, e.proposal, e, seq, time, e.status)
 
 
 def _disposition(conn: Connection, e: ev.DispositionRecorded, seq: int, time: str) -> None:
@@ -261,12 +290,22 @@ def _disposition(conn: Connection, e: ev.DispositionRecorded, seq: int, time: st
             "rationale": e.rationale,
             "override_proposal_id": e.override_with,
             "evidence_viewed": json_text(list(e.evidence_viewed)),
+            "supersedes": e.supersedes,
         },
     )
 
 
+def _withdrawn(conn: Connection, e: ev.ProposalWithdrawn, seq: int, time: str) -> None:
+    _transition(conn, e.proposal, e, seq, time)
+
+
+def _alert_ingested(conn: Connection, e: ev.AlertIngested, seq: int, time: str) -> None:
+    # The primary key makes a second entry for one alert impossible, whatever raced.
+    conn.execute(t.alerts.insert(), {"raw_sha256": e.raw_sha256, "seq": seq, "case_id": e.case})
+
+
 def _nothing(conn: Connection, e: Event, seq: int, time: str) -> None:
-    """Ledgered facts that change no state table (alerts, token reveals, rotations, erasures)."""
+    """Ledgered facts that change no state table (token reveals and rotations, erasures)."""
 
 
 _HANDLERS: dict[type[Event], Handler] = {
@@ -278,7 +317,7 @@ _HANDLERS: dict[type[Event], Handler] = {
     ev.AssetsImported: _assets_imported,
     ev.PolicyPublished: _policy_published,
     ev.CaseOpened: _case_opened,
-    ev.AlertIngested: _nothing,
+    ev.AlertIngested: _alert_ingested,
     ev.StepRecorded: _step_recorded,
     ev.TokenRevealed: _nothing,
     ev.ProposalCreated: _proposal_created,
@@ -291,6 +330,7 @@ _HANDLERS: dict[type[Event], Handler] = {
     ev.ExecutionStarted: _execution_started,
     ev.ExecutionFinished: _execution_finished,
     ev.DispositionRecorded: _disposition,
+    ev.ProposalWithdrawn: _withdrawn,
 }
 
 
@@ -331,5 +371,8 @@ def replay_into(
         payloads = [Payload(r, load_payload(r) if cls.needs_payload_data else None) for r in refs]
         event = parse_event(stored, payloads, body=doc["body"])
         assert event is not None
-        apply(conn, event, stored.seq, stored.time)
+        try:
+            apply(conn, event, stored.seq, stored.time)
+        except Conflict as exc:
+            raise VerificationError(f"the ledger records an impossible change: {exc}") from None
     return count

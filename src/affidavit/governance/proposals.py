@@ -19,13 +19,13 @@ from affidavit.errors import InputError, NotFound
 from affidavit.governance import _tables as t
 from affidavit.governance._common import IdSource, from_json, iso, later
 from affidavit.governance.events import AuthorizationIssued, ProposalCreated
-from affidavit.governance.projection import STATUS_AT_CREATION
+from affidavit.governance.lifecycle import EXPIRED, PENDING, STATES, STATUS_AT_CREATION
 from affidavit.ledger.batch import Batch
 from affidavit.policy import Decision
 
 __all__ = ["STATUSES", "Proposal", "action_hash", "effective_status", "issue_authorization"]
 
-STATUSES = ("pending_approval", "authorized", "executed", "failed", "denied", "expired")
+STATUSES = STATES
 MAX_EVIDENCE_REFS = 100
 
 
@@ -65,8 +65,8 @@ class Proposal:
 
 def effective_status(status: str, expires_at: str | None, now: datetime) -> str:
     """A pending request past its expiry is expired, whether or not anyone looked."""
-    if status == "pending_approval" and expires_at is not None and expires_at <= iso(now):
-        return "expired"
+    if status == PENDING and expires_at is not None and expires_at <= iso(now):
+        return EXPIRED
     return status
 
 
@@ -177,7 +177,7 @@ def record(
         approver_roles=tuple(decision.approver_roles),
         require_evidence_view=decision.require_evidence_view,
         bundle_hash=decision.bundle_hash,
-        status=STATUS_AT_CREATION.get(decision.effect, "pending_approval"),
+        status=STATUS_AT_CREATION.get(decision.effect, PENDING),
         expires_at=expires,
         created_at=batch.time,
         seq=appended.seq,

@@ -75,12 +75,14 @@ def proposal_details(conn: Connection, proposal_id: str, now: datetime) -> dict[
     ]
     found_dispositions = [
         {
+            "seq": r.seq,
             "actor": r.actor_id,
             "outcome": r.outcome,
             "reason": r.reason,
             "rationale": r.rationale,
             "override_with": r.override_proposal_id,
             "evidence_viewed": from_json(r.evidence_viewed),
+            "supersedes": r.supersedes,
         }
         for r in conn.execute(select(d).where(d.c.proposal_id == proposal_id).order_by(d.c.seq))
     ]

@@ -36,6 +36,7 @@ from affidavit.governance.events.work import (
     ExecutionFinished,
     ExecutionStarted,
     ProposalCreated,
+    ProposalWithdrawn,
 )
 from affidavit.ledger.events import Event, register_event
 
@@ -61,6 +62,7 @@ __all__ = [
     "IdentitySuspended",
     "PolicyPublished",
     "ProposalCreated",
+    "ProposalWithdrawn",
     "StepRecorded",
     "TokenRevealed",
     "TokenRotated",
@@ -89,6 +91,7 @@ EVENTS: tuple[type[Event], ...] = (
     ExecutionStarted,
     ExecutionFinished,
     DispositionRecorded,
+    ProposalWithdrawn,
 )
 """Every governance entry type (the ``affidavit.events`` entry point ``governance``)."""
 

@@ -21,6 +21,7 @@ __all__ = [
     "ExecutionFinished",
     "ExecutionStarted",
     "ProposalCreated",
+    "ProposalWithdrawn",
 ]
 
 
@@ -279,9 +280,12 @@ class DispositionRecorded(Event):
     rationale: str
     override_with: str | None
     evidence_viewed: tuple[str, ...]
+    supersedes: int | None = None
+    """The sequence number of the disposition this one replaces (its actor and rationale
+    say who changed it and why); absent from the body of a first disposition."""
 
     def body(self) -> dict[str, Any]:
-        return {
+        body: dict[str, Any] = {
             "proposal": self.proposal,
             "outcome": self.outcome,
             "reason": self.reason,
@@ -289,6 +293,9 @@ class DispositionRecorded(Event):
             "override_with": self.override_with,
             "evidence_viewed": list(self.evidence_viewed),
         }
+        if self.supersedes is not None:
+            body["supersedes"] = self.supersedes
+        return body
 
     @classmethod
     def _fields(cls, body: Mapping[str, Any], payloads: Sequence[Payload]) -> dict[str, Any]:
@@ -299,4 +306,24 @@ class DispositionRecorded(Event):
             "rationale": body["rationale"],
             "override_with": body["override_with"],
             "evidence_viewed": strings(body["evidence_viewed"]),
+            "supersedes": body.get("supersedes"),
         }
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProposalWithdrawn(Event):
+    """A person's disposition withdrew a recommendation that had not run: nothing more
+    happens to it (no approval, break-glass or execution)."""
+
+    type: ClassVar[str] = "proposal.withdrawn"
+
+    proposal: str
+    disposition: int
+    """The sequence number of the disposition that withdrew it (who, and why)."""
+
+    def body(self) -> dict[str, Any]:
+        return {"proposal": self.proposal, "disposition": self.disposition}
+
+    @classmethod
+    def _fields(cls, body: Mapping[str, Any], payloads: Sequence[Payload]) -> dict[str, Any]:
+        return {"proposal": body["proposal"], "disposition": int(body["disposition"])}
