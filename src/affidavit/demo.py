@@ -72,6 +72,9 @@ class DemoReport:
     old_size: int = 0
     world: dict[str, int] = field(default_factory=dict)
     """What the simulated EDR, identity provider and firewall now hold."""
+    origin: str = ""
+    verifier_key: str = ""
+    """The log's origin and verifier key: all an auditor needs besides the ledger."""
 
 
 def _tokens(gov: Governor) -> dict[str, str]:
@@ -317,14 +320,18 @@ def run_demo(gov: Governor, alerts: int) -> DemoReport:
     )
     report.old_size = old.size
     report.world = _world(gov)
+    report.origin, report.verifier_key = ledger.origin, key
     return report
 
 
 def _world(gov: Governor) -> dict[str, int]:
     from sqlalchemy import func, select
 
-    from affidavit.connectors._tables import sim_edr_hosts, sim_firewall_rules, sim_idp_accounts
+    from affidavit.connectors import CONNECTOR_TABLES
 
+    tables = {t.name: t for t in CONNECTOR_TABLES}
+    sim_edr_hosts, sim_idp_accounts = tables["sim_edr_hosts"], tables["sim_idp_accounts"]
+    sim_firewall_rules = tables["sim_firewall_rules"]
     with gov.ledger.db.read() as conn:
         return {
             "hosts isolated": conn.execute(

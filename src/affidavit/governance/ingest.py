@@ -2,8 +2,10 @@
 
 Each alert is normalised (vendor format auto-detected), its raw JSON kept as
 an evidence payload referenced by SHA-256, and a summary recorded as an
-``alert.ingested`` entry in its case. An alert whose raw bytes are already in
-the ledger is reported as a duplicate, not recorded twice.
+``alert.ingested`` entry in its case. An alert already recorded (the same raw
+JSON) is reported as a duplicate of its entry, not recorded twice, however many
+intakes race. A file is recorded whole or not at all: every alert is
+normalised first, and all are recorded in one transaction.
 """
 
 from __future__ import annotations
@@ -16,12 +18,13 @@ from typing import Any
 
 from sqlalchemy import select
 
+from affidavit.errors import InputError
+from affidavit.governance import _tables as t
 from affidavit.governance.cases import ensure_case
 from affidavit.governance.events import AlertIngested
 from affidavit.governance.minimise import Minimiser
 from affidavit.intake import Alert, normalize
 from affidavit.ledger.batch import Batch
-from affidavit.store.schema import ledger_payloads
 
 __all__ = ["IngestResult", "PreparedAlert", "prepare", "record"]
 
@@ -100,17 +103,17 @@ def prepare(
 def record(batch: Batch, prepared: Sequence[PreparedAlert]) -> list[IngestResult]:
     """The command: record each alert not already in the ledger, its case opened first.
 
-    The duplicate check runs here, inside the write, so concurrent intakes of one
-    alert cannot both record it.
+    The duplicate check runs here, inside the write transaction (which excludes every
+    other writer, in this process or another), against the alerts already recorded;
+    the ``alerts`` table's key on the raw SHA-256 makes a second entry impossible even
+    so. Everything is recorded in this one transaction, or (on any error) nothing.
     """
-    t = ledger_payloads
+    a = t.alerts
     digests = list(dict.fromkeys(p.event.raw_sha256 for p in prepared))
-    seen: dict[str, int] = {}
-    if digests:
-        rows = batch.conn.execute(select(t.c.sha256, t.c.seq).where(t.c.sha256.in_(digests)))
-        seen = {ref: int(seq) for ref, seq in rows}
+    rows = batch.conn.execute(select(a.c.raw_sha256, a.c.seq).where(a.c.raw_sha256.in_(digests)))
+    seen = {ref: int(seq) for ref, seq in rows}
     results = []
-    for p in prepared:
+    for index, p in enumerate(prepared):
         e = p.event
         assert e.case is not None
         vendor, title, severity = p.alert.vendor, p.alert.title, p.alert.severity.value
@@ -121,7 +124,10 @@ def record(batch: Batch, prepared: Sequence[PreparedAlert]) -> list[IngestResult
             )
             continue
         ensure_case(batch, e.case, e.actor)
-        seq = batch.emit(e).seq
+        try:
+            seq = batch.emit(e).seq
+        except InputError as exc:
+            raise InputError(f"alert {index}: {exc.message}; no alert was recorded") from None
         seen[e.raw_sha256] = seq  # the same alert twice in one file is one alert
         results.append(IngestResult(seq, e.case, vendor, title, severity, e.raw_sha256))
     return results
