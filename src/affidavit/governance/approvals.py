@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from affidavit.errors import AuthError, Conflict, PolicyError
 from affidavit.governance import _tables as t
+from affidavit.governance import authorization
 from affidavit.governance import proposals as p
 from affidavit.governance._common import IdSource, check_text, later
 from affidavit.governance.events import (
@@ -135,7 +136,7 @@ def decide(
             select(func.count()).where(a.c.proposal_id == proposal_id, a.c.verdict == "approve")
         ).scalar_one()
         if count >= proposal.approvals_required:
-            p.issue_authorization(batch, proposal, "approvals", now, authorization_ttl_s, ids)
+            authorization.issue(batch, proposal, "approvals", now, authorization_ttl_s, ids)
     return p.load(batch.conn, proposal_id, now)
 
 
@@ -167,7 +168,7 @@ def invoke_breakglass(
             review_due=due,
         )
     )
-    p.issue_authorization(batch, proposal, "breakglass", now, authorization_ttl_s, ids)
+    authorization.issue(batch, proposal, "breakglass", now, authorization_ttl_s, ids)
     return p.load(batch.conn, proposal_id, now)
 
 

@@ -14,24 +14,20 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from affidavit import canonical
 from affidavit.errors import InputError, NotFound
 from affidavit.governance import _tables as t
+from affidavit.governance import authorization
 from affidavit.governance._common import IdSource, from_json, iso, later
-from affidavit.governance.events import AuthorizationIssued, ProposalCreated
+from affidavit.governance.authorization import action_hash
+from affidavit.governance.events import ProposalCreated
 from affidavit.governance.lifecycle import EXPIRED, PENDING, STATES, STATUS_AT_CREATION
 from affidavit.ledger.batch import Batch
 from affidavit.policy import Decision
 
-__all__ = ["STATUSES", "Proposal", "action_hash", "effective_status", "issue_authorization"]
+__all__ = ["STATUSES", "Proposal", "action_hash", "effective_status", "record"]
 
 STATUSES = STATES
 MAX_EVIDENCE_REFS = 100
-
-
-def action_hash(action: str, target: str, params: Mapping[str, Any]) -> str:
-    """What an authorization is bound to: the exact action, target and parameters."""
-    return canonical.sha256_hex({"action": action, "target": target, "params": dict(params)})
 
 
 @dataclass(frozen=True)
@@ -183,25 +179,5 @@ def record(
         seq=appended.seq,
     )
     if decision.effect == "allow":
-        issue_authorization(batch, proposal, "policy", now, authorization_ttl_s, ids)
+        authorization.issue(batch, proposal, "policy", now, authorization_ttl_s, ids)
     return proposal
-
-
-def issue_authorization(
-    batch: Batch, proposal: Proposal, via: str, now: datetime, ttl_s: float, ids: IdSource
-) -> str:
-    """The single-use, expiring permission to execute exactly this proposal's action hash."""
-    authorization_id = ids("auth")
-    batch.emit(
-        AuthorizationIssued(
-            actor="system:governor",
-            case=proposal.case_id,
-            proposal=proposal.id,
-            authorization=authorization_id,
-            action_hash=proposal.action_hash,
-            bundle_hash=proposal.bundle_hash,
-            via=via,
-            expires_at=later(now, ttl_s),
-        )
-    )
-    return authorization_id
