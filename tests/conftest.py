@@ -12,6 +12,11 @@ error, never a skip.
 Tests for one backend only: SQLite-only tests use ``home`` (SQLite in
 ``AFFIDAVIT_HOME``) and say why; PostgreSQL-only tests use ``postgres_schema``
 (marked ``postgres`` too, skipped when no server is configured).
+
+Time: tests never read the wall clock. Every test clock is a :class:`Clock`
+(the ``clock`` fixture) starting at :data:`EPOCH`, a fixed moment moved by
+``AFFIDAVIT_TEST_CLOCK_SHIFT_DAYS`` days (CI runs the suite a second time ten
+years ahead, so nothing can depend on today's date); the CLI runs on it too.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -35,6 +41,38 @@ TEST_DATA = REPO / "tests" / "data"
 TEST_DATABASE_URL_ENV = "AFFIDAVIT_TEST_DATABASE_URL"
 POSTGRES_URL = os.environ.get(TEST_DATABASE_URL_ENV) or None
 BACKENDS = ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]
+
+CLOCK_SHIFT_ENV = "AFFIDAVIT_TEST_CLOCK_SHIFT_DAYS"
+
+
+def _clock_shift() -> timedelta:
+    text = os.environ.get(CLOCK_SHIFT_ENV, "").strip()
+    try:
+        return timedelta(days=float(text or 0))
+    except (ValueError, OverflowError):
+        raise pytest.UsageError(f"{CLOCK_SHIFT_ENV} must be a number of days") from None
+
+
+CLOCK_SHIFT = _clock_shift()
+EPOCH = datetime(2026, 11, 28, 9, 0, tzinfo=UTC) + CLOCK_SHIFT
+"""Where every test clock starts: a fixed moment, shifted by AFFIDAVIT_TEST_CLOCK_SHIFT_DAYS."""
+
+
+class Clock:
+    """A clock the test moves by hand: the one clock of every test (see the module doc)."""
+
+    def __init__(self, start: datetime = EPOCH) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> None:
+        self.now += timedelta(**kwargs)
+
+
+def pytest_report_header() -> str:
+    return f"test clock starts at {EPOCH.isoformat()} ({CLOCK_SHIFT_ENV}={CLOCK_SHIFT.days})"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -88,6 +126,11 @@ def postgres_schema(postgres_admin: Engine) -> Iterator[str]:
         # A test that leaks an open transaction shows up as an error here, not a hang.
         conn.execute(text("SET LOCAL lock_timeout = '20s'"))
         conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
 
 
 @pytest.fixture(params=BACKENDS)

@@ -12,9 +12,9 @@ from affidavit.config import Settings, load_settings
 from affidavit.connectors import InMemoryConnector
 from affidavit.governance.governor import Governor
 from affidavit.governance.identities import Identity
-from affidavit.governance.ingest import ingest_objects
 from affidavit.ledger.log import Ledger
 from affidavit.samples.alerts import generate_alerts
+from tests.conftest import Clock
 
 # Planted by the sample alert generator (command lines, URLs, headers) ...
 IN_ALERTS = [
@@ -40,11 +40,13 @@ def sqlite_settings(home: Path) -> Settings:
 
 
 def test_no_planted_value_in_database_files_or_logs(
-    sqlite_settings: Settings, home: Path, caplog: pytest.LogCaptureFixture
+    sqlite_settings: Settings, home: Path, caplog: pytest.LogCaptureFixture, clock: Clock
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    ledger = Ledger.open(sqlite_settings)
-    gov = Governor(ledger, sqlite_settings, connectors={"intel": InMemoryConnector("intel")})
+    ledger = Ledger.open(sqlite_settings, clock=clock)
+    gov = Governor(
+        ledger, sqlite_settings, connectors={"intel": InMemoryConnector("intel")}, clock=clock
+    )
     gov.add_identity(Identity(id="olivia", kind="human", roles=("analyst",)))
     _, agent = gov.add_identity(
         Identity(
@@ -59,7 +61,7 @@ def test_no_planted_value_in_database_files_or_logs(
     text = "".join(str(a) for a in alerts)
     for value in IN_ALERTS:
         assert value in text, f"the generator no longer plants {value!r}"
-    ingest_objects(ledger, alerts, case="CASE-P", actor="system:test", minimiser=gov.minimiser)
+    gov.ingest_objects(alerts, case="CASE-P", actor="system:test")
     prompt = (
         f"Summarise: git push used {GITHUB_TOKEN}; caller SSN {SSN}, phone {PHONE}, "
         f"mail {PERSONAL_EMAIL}"

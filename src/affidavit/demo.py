@@ -14,20 +14,19 @@ offline checks are run with nothing but the verifier key.
 from __future__ import annotations
 
 import json
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from affidavit.errors import AffidavitError
 from affidavit.governance.governor import Governor
 from affidavit.governance.identities import Identity
-from affidavit.governance.ingest import IngestResult, ingest_objects
+from affidavit.governance.ingest import IngestResult
 from affidavit.intake import Alert, normalize
 from affidavit.ledger import merkle, note
 from affidavit.ledger.verify import VerifyReport
 from affidavit.oversight import replay_case
+from affidavit.policy import parse_assets
 from affidavit.samples.alerts import generate_alerts
 
 __all__ = ["DemoReport", "run_demo"]
@@ -73,6 +72,9 @@ class DemoReport:
     old_size: int = 0
     world: dict[str, int] = field(default_factory=dict)
     """What the simulated EDR, identity provider and firewall now hold."""
+    origin: str = ""
+    verifier_key: str = ""
+    """The log's origin and verifier key: all an auditor needs besides the ledger."""
 
 
 def _tokens(gov: Governor) -> dict[str, str]:
@@ -119,10 +121,10 @@ def _import_inventory(gov: Governor, alerts: list[Alert]) -> None:
             seen.add((kind, e.value))
             crit = _criticality(e.value) if kind == "host" else "medium"
             rows.append(f"{e.value},{kind},{crit},prod,soc,demo")
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "inventory.csv"
-        path.write_text("\n".join(rows) + "\n")
-        gov.import_assets(path)
+    source = "demo inventory"
+    gov.import_inventory(
+        parse_assets("\n".join(rows) + "\n", fmt="csv", source=source), source=source
+    )
 
 
 def _first(alert: Alert, kind: str) -> str | None:
@@ -277,9 +279,7 @@ def run_demo(gov: Governor, alerts: int) -> DemoReport:
     normalised = [normalize(a) for a in raw]
     tok = _tokens(gov)
     _import_inventory(gov, normalised)
-    report.alerts = ingest_objects(
-        ledger, raw, case=None, actor="system:demo", minimiser=gov.minimiser
-    )
+    report.alerts = gov.ingest_objects(raw, actor="system:demo")
     ranked = sorted(
         (r for r in zip(report.alerts, normalised, strict=True) if r[0].seq is not None),
         key=lambda pair: (
@@ -320,14 +320,18 @@ def run_demo(gov: Governor, alerts: int) -> DemoReport:
     )
     report.old_size = old.size
     report.world = _world(gov)
+    report.origin, report.verifier_key = ledger.origin, key
     return report
 
 
 def _world(gov: Governor) -> dict[str, int]:
     from sqlalchemy import func, select
 
-    from affidavit.connectors._tables import sim_edr_hosts, sim_firewall_rules, sim_idp_accounts
+    from affidavit.connectors import CONNECTOR_TABLES
 
+    tables = {t.name: t for t in CONNECTOR_TABLES}
+    sim_edr_hosts, sim_idp_accounts = tables["sim_edr_hosts"], tables["sim_idp_accounts"]
+    sim_firewall_rules = tables["sim_firewall_rules"]
     with gov.ledger.db.read() as conn:
         return {
             "hosts isolated": conn.execute(

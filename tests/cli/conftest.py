@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from affidavit.cli import main
+from affidavit.cli import _common, main
+from tests.conftest import Clock
 
 
 @dataclass
@@ -21,8 +22,15 @@ Invoke = Callable[..., Run]
 
 
 @pytest.fixture
-def cli(database_url: str, capsys: pytest.CaptureFixture[str]) -> Invoke:
-    """The CLI on the test's database: SQLite in AFFIDAVIT_HOME, or a PostgreSQL schema."""
+def cli(
+    database_url: str,
+    capsys: pytest.CaptureFixture[str],
+    clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Invoke:
+    """The CLI on the test's database (SQLite in AFFIDAVIT_HOME, or a PostgreSQL schema)
+    and on the test's clock."""
+    monkeypatch.setattr(_common, "clock", clock)
 
     def invoke(*args: str) -> Run:
         capsys.readouterr()

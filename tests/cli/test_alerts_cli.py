@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -138,3 +141,28 @@ def test_hostile_field_names_are_quoted_in_verbose_output(cli: Invoke, tmp_path:
     assert run.code == 0, run.err
     assert "\x1b" not in run.err
     assert '["\\u001b[2J\\u001b[31mpwned"]' in run.err
+
+
+def test_four_processes_ingesting_one_alert_make_one_entry(
+    cli: Invoke, home: Path, database_url: str, tmp_path: Path
+) -> None:
+    assert cli("ledger", "checkpoint").code == 0  # the database and its keys exist
+    path = tmp_path / "alert.json"
+    path.write_text((VENDOR / "falco.json").read_text())
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "PYTHONPATH", "HOME")}
+    env["AFFIDAVIT_HOME"] = str(home)
+    if not database_url.startswith("sqlite"):
+        env["AFFIDAVIT_DATABASE_URL"] = database_url
+    command = [sys.executable, "-m", "affidavit", "alerts", "ingest", str(path), "--json"]
+    runs = [
+        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for _ in range(4)
+    ]
+    outputs = [run.communicate(timeout=120) for run in runs]
+    assert all(run.returncode == 0 for run in runs), [err for _, err in outputs]
+    results = [json.loads(out)[0] for out, _ in outputs]
+    [recorded] = [r for r in results if r["seq"] is not None]
+    assert [r["duplicate_of"] for r in results if r["seq"] is None] == [recorded["seq"]] * 3
+    replay = json.loads(cli("case", "replay", recorded["case"], "--json").out)
+    assert [e["type"] for e in replay["timeline"]] == ["case.opened", "alert.ingested"]
+    assert cli("ledger", "verify").code == 0

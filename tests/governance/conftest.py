@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
 
 import pytest
+from tests.conftest import Clock
 
 from affidavit.config import Settings
 from affidavit.connectors import InMemoryConnector
@@ -26,17 +26,6 @@ AGENT_SCOPES = (
 )
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kwargs: float) -> None:
-        self.now += timedelta(**kwargs)
-
-
 @dataclass
 class Cast:
     """Tokens of the people and agents in the scenarios."""
@@ -48,11 +37,6 @@ class Cast:
     olivia: str  # approver:ir_lead; owns the triage agent
     triage: str  # agent owned by olivia
     responder: str  # agent owned by olivia, may not see pii
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from tests.governance.conftest import Cast, Clock
 
 from affidavit.errors import InputError, NotFound
 from affidavit.governance.governor import Governor
-from affidavit.governance.retention import RetentionPolicy, erase_case, sweep
+from affidavit.governance.retention import RetentionPolicy
 
 
 def _case_with_step(gov: Governor, cast: Cast, case: str) -> str:
@@ -33,23 +33,20 @@ def test_sweep_erases_by_impact(gov: Governor, cast: Cast, clock: Clock) -> None
     )
     policy = RetentionPolicy(full_days=365, short_days=30)
 
-    assert [r.payloads for r in sweep(gov.ledger, gov.catalog, policy, clock(), dry_run=False)] == [
-        0,
-        0,
-    ]
+    assert [r.payloads for r in gov.sweep_retention(policy, dry_run=False)] == [0, 0]
     clock.advance(days=31)
-    dry = sweep(gov.ledger, gov.catalog, policy, clock(), dry_run=True)
+    dry = gov.sweep_retention(policy, dry_run=True)
     assert [(r.rule, r.payloads, r.cases) for r in dry] == [
         ("retention:short", 2, 1),
         ("retention:impact", 0, 0),
     ]
     assert gov.ledger.payload(enrich_only)  # a dry run erases nothing
-    sweep(gov.ledger, gov.catalog, policy, clock(), dry_run=False)
+    gov.sweep_retention(policy, dry_run=False)
     with pytest.raises(NotFound, match="erased"):
         gov.ledger.payload(enrich_only)
     assert gov.ledger.payload(contained) == b"prompt for CASE-CONTAIN"
     clock.advance(days=400)
-    sweep(gov.ledger, gov.catalog, policy, clock(), dry_run=False)
+    gov.sweep_retention(policy, dry_run=False)
     with pytest.raises(NotFound, match="erased"):
         gov.ledger.payload(contained)
     report = gov.ledger.verify()
@@ -59,13 +56,13 @@ def test_sweep_erases_by_impact(gov: Governor, cast: Cast, clock: Clock) -> None
 
 def test_erase_a_case_on_request(gov: Governor, cast: Cast) -> None:
     ref = _case_with_step(gov, cast, "CASE-DSR")
-    assert erase_case(gov.ledger, "CASE-DSR", actor="human:dpo", reason="subject access #12") == 2
+    assert gov.erase_case("CASE-DSR", actor="human:dpo", reason="subject access #12") == 2
     with pytest.raises(NotFound):
         gov.ledger.payload(ref)
     with pytest.raises(NotFound, match="no payloads left"):
-        erase_case(gov.ledger, "CASE-DSR", actor="human:dpo", reason="again")
+        gov.erase_case("CASE-DSR", actor="human:dpo", reason="again")
     with pytest.raises(InputError):
-        erase_case(gov.ledger, "bad case!", actor="human:dpo", reason="x")
+        gov.erase_case("bad case!", actor="human:dpo", reason="x")
     assert gov.ledger.verify().erased == 2
 
 

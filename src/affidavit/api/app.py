@@ -19,8 +19,7 @@ from affidavit.api._limits import BodyLimit, RateLimiter
 from affidavit.api.errors import ERROR_RESPONSES, install_error_handlers
 from affidavit.api.idempotency import IdempotencyStore
 from affidavit.api.permissions import PERMISSIONS
-from affidavit.api.routes import v1
-from affidavit.api.routes._health import router as health
+from affidavit.api.routes import health, v1
 from affidavit.api.settings import ApiSettings, load_api_settings
 from affidavit.api.webhooks import NonceStore
 from affidavit.config import load_settings

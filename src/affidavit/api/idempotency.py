@@ -18,8 +18,8 @@ from sqlalchemy import and_, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from affidavit.api._tables import idempotency
+from affidavit.clock import Clock, iso
 from affidavit.errors import Conflict, InputError
-from affidavit.governance._common import Clock, iso
 from affidavit.store import Database
 
 __all__ = ["HEADER", "IdempotencyStore", "Stored", "check_key", "request_digest"]

@@ -18,8 +18,8 @@ from sqlalchemy import delete
 from sqlalchemy.dialects import postgresql, sqlite
 
 from affidavit.api._tables import webhook_nonces
+from affidavit.clock import iso
 from affidavit.errors import AuthError, Conflict
-from affidavit.governance._common import iso
 from affidavit.store import Database
 
 __all__ = ["NONCE_HEADER", "SIGNATURE_HEADER", "TIMESTAMP_HEADER", "NonceStore", "sign", "verify"]

@@ -8,7 +8,6 @@ import typer
 
 from affidavit.cli._common import JSON_OPTION, open_governor, print_json
 from affidavit.errors import InputError
-from affidavit.governance.ingest import ingest_alerts
 from affidavit.intake import normalized_alerts
 
 app = typer.Typer(help="Alerts from detection tools.", no_args_is_help=True)
@@ -31,9 +30,7 @@ def ingest(
     # the ledger is opened, and the fields each normaliser left unmapped are known.
     located = list(normalized_alerts(data))
     with open_governor() as gov:
-        results = ingest_alerts(
-            gov.ledger, data, case=case, actor="system:intake", minimiser=gov.minimiser
-        )
+        results = gov.ingest_alerts(data, case=case)
     unmapped = [alert.unmapped or () for _, alert in located]
     if as_json:
         print_json(

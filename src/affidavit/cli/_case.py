@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from affidavit.cli import _common
 from affidavit.cli._common import JSON_OPTION, TOKEN_OPTION, open_governor, open_ledger, print_json
 from affidavit.errors import InputError
 from affidavit.oversight import PackScope, export_pack, replay_case
@@ -30,9 +31,9 @@ def case_list(as_json: bool = JSON_OPTION) -> None:
 
 @case_app.command("replay")
 def case_replay(case_id: str, as_json: bool = JSON_OPTION) -> None:
-    """Rebuild a case's timeline and state from ledger entries alone."""
-    with open_governor() as gov:
-        replay = replay_case(gov.ledger, case_id, gov.clock())
+    """Rebuild a case's timeline and state from ledger entries alone (no state table read)."""
+    with open_ledger() as ledger:
+        replay = replay_case(ledger, case_id, _common.clock())
     if as_json:
         print_json({"case": case_id, "timeline": replay.timeline, "state": replay.state()})
         return

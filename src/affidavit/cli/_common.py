@@ -9,6 +9,7 @@ from typing import Any
 
 import typer
 
+from affidavit.clock import Clock, system_clock
 from affidavit.config import load_settings
 from affidavit.errors import InputError
 from affidavit.governance.governor import Governor
@@ -16,10 +17,13 @@ from affidavit.ledger.log import Ledger
 
 JSON_OPTION = typer.Option(False, "--json", help="Print machine-readable JSON.")
 
+clock: Clock = system_clock
+"""The clock every command runs on (tests run the CLI in-process on their own clock)."""
+
 
 @contextmanager
 def open_ledger() -> Iterator[Ledger]:
-    ledger = Ledger.open(load_settings())
+    ledger = Ledger.open(load_settings(), clock=clock)
     try:
         yield ledger
     finally:
@@ -41,7 +45,7 @@ TOKEN_OPTION = typer.Option(
 
 @contextmanager
 def open_governor() -> Iterator[Governor]:
-    governor = Governor.open(load_settings())
+    governor = Governor.open(load_settings(), clock=clock)
     try:
         yield governor
     finally:

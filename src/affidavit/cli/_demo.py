@@ -27,7 +27,6 @@ def demo(
     started = time.perf_counter()
     with open_governor() as gov:
         report = run_demo(gov, alerts)
-        origin, key = gov.ledger.origin, gov.ledger.verifier_key
     elapsed = time.perf_counter() - started
     assert report.verify is not None
 
@@ -68,6 +67,9 @@ def demo(
         f"{report.checkpoint_size} ({report.proof_hashes} hashes); size {report.old_size} -> "
         f"{report.checkpoint_size} is consistent"
     )
-    console.print(f"done in {elapsed:.2f}s; log {origin}; verifier key: {key}", soft_wrap=True)
+    console.print(
+        f"done in {elapsed:.2f}s; log {report.origin}; verifier key: {report.verifier_key}",
+        soft_wrap=True,
+    )
     if not no_serve:
         console.print("(nothing to serve yet: the API and console are not built; ran headless)")

@@ -13,6 +13,7 @@ from pathlib import Path
 import typer
 
 from affidavit.cli._common import JSON_OPTION, open_governor, open_ledger, print_json
+from affidavit.clock import iso, system_clock
 from affidavit.config import load_settings
 from affidavit.errors import Conflict
 from affidavit.notify import (
@@ -25,7 +26,6 @@ from affidavit.notify import (
     make_sender,
     ping_notice,
 )
-from affidavit.notify._time import iso, system_clock
 
 app = typer.Typer(help="Notifications to approvers (docs/notifications.md).", no_args_is_help=True)
 LOCK_FILE = "notify.lock"

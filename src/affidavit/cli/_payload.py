@@ -6,8 +6,7 @@ import typer
 
 from affidavit.cli._common import JSON_OPTION, open_governor, print_json
 from affidavit.errors import InputError
-from affidavit.governance._common import check_text
-from affidavit.governance.retention import RetentionPolicy, erase_case, sweep
+from affidavit.governance.retention import RetentionPolicy
 
 app = typer.Typer(help="Evidence payloads: erasure and retention.", no_args_is_help=True)
 
@@ -21,18 +20,14 @@ def erase(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Crypto-shred payloads; the ledger keeps their hashes and records the erasure."""
-    reason = check_text(reason, "--reason", required=True)
     if bool(sha256) == bool(case):
         raise InputError("give either --sha256 (one or more) or --case")
     with open_governor() as gov:
         if case:
-            count = erase_case(gov.ledger, case, actor=actor, reason=reason)
+            count = gov.erase_case(case, actor=actor, reason=reason)
             seq = None
         else:
-            for ref in sha256:
-                if len(ref) != 64 or any(c not in "0123456789abcdef" for c in ref):
-                    raise InputError(f"{ref!r} is not a lowercase SHA-256 hex digest")
-            erasure = gov.ledger.erase(sha256, actor=actor, rule="request", reason=reason)
+            erasure = gov.erase_payloads(sha256, actor=actor, reason=reason)
             count, seq = erasure.payloads, erasure.seq
     if as_json:
         print_json({"erased": count, "entry": seq})
@@ -52,7 +47,7 @@ def sweep_(
     """Apply retention by impact: erase payloads past their window."""
     policy = RetentionPolicy(full_days=full_days, short_days=short_days)
     with open_governor() as gov:
-        results = sweep(gov.ledger, gov.catalog, policy, gov.clock(), dry_run=dry_run)
+        results = gov.sweep_retention(policy, dry_run=dry_run)
     if as_json:
         print_json([r.__dict__ for r in results] + [{"dry_run": dry_run}])
         return

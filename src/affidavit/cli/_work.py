@@ -121,10 +121,14 @@ def dispose(
     rationale: str = typer.Option("", "--rationale", help="Why (required unless accepted)."),
     override_with: str = typer.Option(None, "--override-with", help="The proposal chosen instead."),
     evidence: list[str] = typer.Option([], "--evidence", help="Evidence you viewed (repeatable)."),
+    supersedes: int = typer.Option(
+        None, "--supersedes", help="The entry of the disposition this one replaces."
+    ),
     token: str = TOKEN_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Record what became of a recommendation, and why."""
+    """Record what became of a recommendation, and why (rejecting, overriding or
+    modifying one that has not run withdraws it)."""
     with open_governor() as gov:
         seq = gov.dispose(
             token,
@@ -134,6 +138,7 @@ def dispose(
             rationale=rationale,
             override_with=override_with,
             evidence_viewed=evidence,
+            supersedes=supersedes,
         )
     if as_json:
         print_json({"proposal_id": proposal_id, "outcome": outcome, "seq": seq})

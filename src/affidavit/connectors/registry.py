@@ -27,8 +27,16 @@ from typing import Any
 from affidavit.connectors import webhook
 from affidavit.connectors.base import Connector, ConnectorContext, ConnectorFactory
 from affidavit.connectors.simulated import case, edr, email, firewall, idp, intel, ticketing
-from affidavit.connectors.vendors import defender, falcon, jira, okta, servicenow, thehive
-from affidavit.connectors.vendors._settings import VendorSettings, VendorSpec
+from affidavit.connectors.vendors import (
+    VendorSettings,
+    VendorSpec,
+    defender,
+    falcon,
+    jira,
+    okta,
+    servicenow,
+    thehive,
+)
 from affidavit.connectors.webhook_settings import WebhookSettings
 from affidavit.errors import AffidavitError, ConfigError
 

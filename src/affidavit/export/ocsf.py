@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from affidavit import __version__
+from affidavit.governance import events as ev
 from affidavit.ledger.entry import StoredEntry
 
 __all__ = ["OCSF_VERSION", "to_ocsf"]
@@ -133,10 +134,10 @@ def _proposal(body: dict[str, Any], event: dict[str, Any]) -> None:
 
 def _approval(entry: StoredEntry, body: dict[str, Any], event: dict[str, Any]) -> None:
     verb = {
-        "approval.granted": "approve",
-        "approval.denied": "deny",
-        "breakglass.invoked": "breakglass",
-        "breakglass.reviewed": "review_breakglass",
+        ev.ApprovalGranted.type: "approve",
+        ev.ApprovalDenied.type: "deny",
+        ev.BreakglassInvoked.type: "breakglass",
+        ev.BreakglassReviewed.type: "review_breakglass",
     }
     operation = verb[entry.type]
     proposal = str(body.get("proposal", ""))
@@ -145,14 +146,14 @@ def _approval(entry: StoredEntry, body: dict[str, Any], event: dict[str, Any]) -
     event["api"]["request"] = {"uid": proposal}
     event["resources"] = [_resource(proposal, "proposal")]
     event["status_id"] = 1
-    if entry.type == "breakglass.invoked":
+    if entry.type == ev.BreakglassInvoked.type:
         event["severity_id"] = 4
         event["status_detail"] = f"break-glass, review due {body.get('review_due')}"
-    elif entry.type == "breakglass.reviewed":
+    elif entry.type == ev.BreakglassReviewed.type:
         event["status_detail"] = f"break-glass {body.get('outcome')}"
         if body.get("late") or body.get("outcome") == "rejected":
             event["severity_id"] = 3
-    elif entry.type == "approval.denied":
+    elif entry.type == ev.ApprovalDenied.type:
         event["status_detail"] = "denied by an approver"
     event["message"] = f"{entry.actor} {operation} {proposal}"
 
@@ -173,7 +174,7 @@ def _execution(entry: StoredEntry, body: dict[str, Any], event: dict[str, Any]) 
     execution = str(body.get("execution", ""))
     event["api"]["request"] = {"uid": execution}
     event["resources"] = [_resource(proposal, "proposal")]
-    if entry.type == "execution.started":
+    if entry.type == ev.ExecutionStarted.type:
         connector = str(body.get("connector", ""))
         event["activity_id"] = 1
         event["api"]["operation"] = f"execute/{connector}"
@@ -239,20 +240,20 @@ def to_ocsf(entry: StoredEntry, origin: str, *, hostname: str | None = None) -> 
         event["metadata"]["correlation_uid"] = entry.case
         event["unmapped"]["affidavit"]["case"] = entry.case
     kind = entry.type
-    if kind == "proposal.created":
+    if kind == ev.ProposalCreated.type:
         _proposal(body, event)
     elif kind in (
-        "approval.granted",
-        "approval.denied",
-        "breakglass.invoked",
-        "breakglass.reviewed",
+        ev.ApprovalGranted.type,
+        ev.ApprovalDenied.type,
+        ev.BreakglassInvoked.type,
+        ev.BreakglassReviewed.type,
     ):
         _approval(entry, body, event)
         event["unmapped"]["affidavit"]["body"] = body
-    elif kind == "authorization.issued":
+    elif kind == ev.AuthorizationIssued.type:
         _authorization(body, event)
         event["unmapped"]["affidavit"]["body"] = body
-    elif kind in ("execution.started", "execution.finished"):
+    elif kind in (ev.ExecutionStarted.type, ev.ExecutionFinished.type):
         _execution(entry, body, event)
         event["unmapped"]["affidavit"]["body"] = body
     else:

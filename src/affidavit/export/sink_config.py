@@ -16,18 +16,19 @@ from affidavit.connectors.credentials import (
 )
 from affidavit.errors import ConfigError
 from affidavit.export._values import ascii_text, number, whole_number
+from affidavit.governance import events as ev
 
 __all__ = ["DECISION_TYPES", "SinkConfig", "parse_sink"]
 
 DECISION_TYPES: tuple[str, ...] = (
-    "proposal.created",
-    "approval.granted",
-    "approval.denied",
-    "breakglass.invoked",
-    "breakglass.reviewed",
-    "authorization.issued",
-    "execution.started",
-    "execution.finished",
+    ev.ProposalCreated.type,
+    ev.ApprovalGranted.type,
+    ev.ApprovalDenied.type,
+    ev.BreakglassInvoked.type,
+    ev.BreakglassReviewed.type,
+    ev.AuthorizationIssued.type,
+    ev.ExecutionStarted.type,
+    ev.ExecutionFinished.type,
 )
 """Decisions, approvals and executions: what the http and syslog sinks export by default."""
 
@@ -36,13 +37,13 @@ _DEFAULT_TYPES: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "http": DECISION_TYPES,
         "syslog": DECISION_TYPES,
         "otlp": (
-            "step.recorded",
-            "proposal.created",
-            "approval.granted",
-            "approval.denied",
-            "breakglass.invoked",
-            "execution.started",
-            "execution.finished",
+            ev.StepRecorded.type,
+            ev.ProposalCreated.type,
+            ev.ApprovalGranted.type,
+            ev.ApprovalDenied.type,
+            ev.BreakglassInvoked.type,
+            ev.ExecutionStarted.type,
+            ev.ExecutionFinished.type,
         ),
     }
 )

@@ -37,6 +37,7 @@ from opentelemetry.trace import SpanContext, SpanKind, Status, StatusCode, Trace
 
 from affidavit import __version__
 from affidavit.export._redact import Redactor
+from affidavit.governance import events as ev
 from affidavit.ledger.entry import StoredEntry
 
 __all__ = ["SpanBuilder", "span_id", "trace_id"]
@@ -160,16 +161,16 @@ class SpanBuilder:
 
     def _one(self, entry: StoredEntry, body: dict[str, Any]) -> ReadableSpan | None:
         kind = entry.type
-        if kind == "step.recorded":
+        if kind == ev.StepRecorded.type:
             return self._step(entry, body)
-        if kind == "proposal.created":
+        if kind == ev.ProposalCreated.type:
             return self._proposal(entry, body)
-        if kind in ("approval.granted", "approval.denied", "breakglass.invoked"):
+        if kind in (ev.ApprovalGranted.type, ev.ApprovalDenied.type, ev.BreakglassInvoked.type):
             proposal = str(body.get("proposal", ""))
             name = {
-                "approval.granted": "approve",
-                "approval.denied": "deny",
-                "breakglass.invoked": "breakglass",
+                ev.ApprovalGranted.type: "approve",
+                ev.ApprovalDenied.type: "deny",
+                ev.BreakglassInvoked.type: "breakglass",
             }[kind]
             return self._span(
                 entry,
@@ -181,10 +182,10 @@ class SpanBuilder:
                     "affidavit.rationale": body.get("rationale") or body.get("justification"),
                 },
             )
-        if kind == "execution.started":
+        if kind == ev.ExecutionStarted.type:
             self._remember(self._started, str(body.get("execution", "")), _ns(entry.time))
             return None
-        if kind == "execution.finished":
+        if kind == ev.ExecutionFinished.type:
             return self._execution(entry, body)
         return None
 

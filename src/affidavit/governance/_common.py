@@ -2,42 +2,66 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import secrets
+import threading
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from affidavit import canonical
+from affidavit.clock import Clock, iso, parse_iso, system_clock
 from affidavit.errors import InputError
 
-Clock = Callable[[], datetime]
+__all__ = [
+    "Clock",
+    "IdSource",
+    "SequentialIds",
+    "check_case_id",
+    "check_name",
+    "check_text",
+    "from_json",
+    "iso",
+    "json_text",
+    "later",
+    "parse_iso",
+    "random_ids",
+    "system_clock",
+]
+
+IdSource = Callable[[str], str]
+"""Makes the id of a new proposal, authorization or step from its prefix."""
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9._@-]{0,127}")
 _CASE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
 MAX_TEXT = 4000
 
 
-def system_clock() -> datetime:
-    return datetime.now(UTC)
-
-
-def iso(moment: datetime) -> str:
-    """Sortable UTC text, the same format as ledger entry times."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def parse_iso(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
-
-
 def later(moment: datetime, seconds: float) -> str:
     return iso(moment + timedelta(seconds=seconds))
 
 
-def new_id(prefix: str) -> str:
+def random_ids(prefix: str) -> str:
+    """The default id source: 80 random bits, unguessable and unique in practice."""
     return f"{prefix}_{secrets.token_hex(10)}"
+
+
+class SequentialIds:
+    """A deterministic id source (``prop_00000000000000000001``, ...), for reproducible runs.
+
+    Only safe for one writer: two processes counting from one would collide.
+    """
+
+    def __init__(self, start: int = 1) -> None:
+        self._counter = itertools.count(start)
+        self._lock = threading.Lock()
+
+    def __call__(self, prefix: str) -> str:
+        with self._lock:
+            n = next(self._counter)
+        return f"{prefix}_{n:020x}"
 
 
 def json_text(value: Any) -> str:

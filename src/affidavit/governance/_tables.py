@@ -1,9 +1,11 @@
-"""State tables of the governance layer: query caches of the ledger.
+"""State tables of the governance layer: the ledger's image.
 
-The ledger is the source of truth; these rows are written in the same
-transaction as the entry that records each change (``Ledger.execute``), and
-``affidavit case replay`` rebuilds the same state from ledger entries alone.
-JSON columns hold canonical JSON text.
+The ledger is the source of truth; these rows are written only by the
+projector (``governance.projection``), in the transaction of the entry that
+records each change, and ``affidavit case replay`` / ``db rebuild`` derive the
+same rows from ledger entries alone. ``tokens`` is the exception: the
+credential store (token hashes are never ledgered). JSON columns hold
+canonical JSON text.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from sqlalchemy import BigInteger, Boolean, Column, Float, Index, Integer, Strin
 from affidavit.store.schema import metadata
 
 __all__ = [
+    "alerts",
     "approvals",
     "assets",
     "authorizations",
@@ -189,4 +192,13 @@ dispositions = Table(
     Column("rationale", Text, nullable=False),
     Column("override_proposal_id", String(64), nullable=True),
     Column("evidence_viewed", Text, nullable=False),
+    Column("supersedes", BigInteger, nullable=True),  # seq of the disposition it replaces
+)
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("raw_sha256", String(64), primary_key=True),  # one alert, one entry
+    Column("seq", BigInteger, nullable=False),
+    Column("case_id", String(128), nullable=False),
 )

@@ -12,16 +12,24 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from affidavit.errors import AuthError, Conflict, PolicyError
 from affidavit.governance import _tables as t
+from affidavit.governance import authorization
 from affidavit.governance import proposals as p
-from affidavit.governance._common import check_text, iso, later
+from affidavit.governance._common import IdSource, check_text, later
+from affidavit.governance.events import (
+    ApprovalDenied,
+    ApprovalGranted,
+    BreakglassInvoked,
+    BreakglassReviewed,
+    EvidenceViewed,
+)
 from affidavit.governance.identities import Identity
 from affidavit.governance.identities import load as load_identity
+from affidavit.governance.lifecycle import EXPIRED, PENDING
 from affidavit.ledger.batch import Batch
-from affidavit.ledger.entry import Entry
 
 __all__ = ["decide", "invoke_breakglass", "review_breakglass", "view_evidence"]
 
@@ -35,9 +43,9 @@ def _require_human(who: Identity, what: str) -> None:
 
 def _open_request(batch: Batch, proposal_id: str, now: datetime) -> p.Proposal:
     proposal = p.load(batch.conn, proposal_id, now)
-    if proposal.status == "expired":
+    if proposal.status == EXPIRED:
         raise Conflict(f"proposal {proposal_id} expired at {proposal.expires_at}; propose again")
-    if proposal.status != "pending_approval":
+    if proposal.status != PENDING:
         raise Conflict(f"proposal {proposal_id} is {proposal.status}, not pending approval")
     return proposal
 
@@ -53,17 +61,13 @@ def view_evidence(batch: Batch, proposal_id: str, viewer: Identity, now: datetim
     ).first()
     if seen:
         return
-    appended = batch.append(
-        Entry(
-            type="evidence.viewed",
+    batch.emit(
+        EvidenceViewed(
             actor=viewer.actor,
             case=proposal.case_id,
-            body={"proposal": proposal_id, "evidence": proposal.evidence},
+            proposal=proposal_id,
+            evidence=tuple(proposal.evidence),
         )
-    )
-    batch.conn.execute(
-        t.evidence_views.insert(),
-        dict(proposal_id=proposal_id, identity_id=viewer.id, seq=appended.seq),
     )
 
 
@@ -95,6 +99,7 @@ def decide(
     now: datetime,
     owner_may_approve: bool,
     authorization_ttl_s: float,
+    ids: IdSource,
 ) -> p.Proposal:
     _require_human(approver, "approve or deny")
     proposal = _open_request(batch, proposal_id, now)
@@ -120,34 +125,18 @@ def decide(
                 f"policy requires viewing the evidence of {proposal_id} before approving it "
                 f"(affidavit proposal show {proposal_id})"
             )
-    appended = batch.append(
-        Entry(
-            type="approval.granted" if approve else "approval.denied",
-            actor=approver.actor,
-            case=proposal.case_id,
-            body={"proposal": proposal_id, "rationale": rationale},
+    verdict = ApprovalGranted if approve else ApprovalDenied
+    batch.emit(
+        verdict(
+            actor=approver.actor, case=proposal.case_id, proposal=proposal_id, rationale=rationale
         )
     )
-    batch.conn.execute(
-        a.insert(),
-        dict(
-            proposal_id=proposal_id,
-            approver_id=approver.id,
-            verdict="approve" if approve else "deny",
-            rationale=rationale,
-            seq=appended.seq,
-        ),
-    )
-    if not approve:
-        batch.conn.execute(
-            update(t.proposals).where(t.proposals.c.id == proposal_id).values(status="denied")
-        )
-    else:
+    if approve:
         count = batch.conn.execute(
             select(func.count()).where(a.c.proposal_id == proposal_id, a.c.verdict == "approve")
         ).scalar_one()
         if count >= proposal.approvals_required:
-            p.issue_authorization(batch, proposal, "approvals", now, authorization_ttl_s)
+            authorization.issue(batch, proposal, "approvals", now, authorization_ttl_s, ids)
     return p.load(batch.conn, proposal_id, now)
 
 
@@ -160,6 +149,7 @@ def invoke_breakglass(
     now: datetime,
     review_within_s: float,
     authorization_ttl_s: float,
+    ids: IdSource,
 ) -> p.Proposal:
     _require_human(invoker, "break glass")
     if "breakglass" not in invoker.roles:
@@ -169,28 +159,16 @@ def invoke_breakglass(
     if invoker.id == proposal.proposer_id:
         raise PolicyError(f"{invoker.id} proposed {proposal_id} and cannot break glass on it")
     due = later(now, review_within_s)
-    appended = batch.append(
-        Entry(
-            type="breakglass.invoked",
+    batch.emit(
+        BreakglassInvoked(
             actor=invoker.actor,
             case=proposal.case_id,
-            body={"proposal": proposal_id, "justification": justification, "review_due": due},
+            proposal=proposal_id,
+            justification=justification,
+            review_due=due,
         )
     )
-    batch.conn.execute(
-        t.breakglass_reviews.insert(),
-        dict(
-            proposal_id=proposal_id,
-            invoked_by=invoker.id,
-            justification=justification,
-            due_at=due,
-            reviewed_by=None,
-            outcome=None,
-            rationale=None,
-            seq=appended.seq,
-        ),
-    )
-    p.issue_authorization(batch, proposal, "breakglass", now, authorization_ttl_s)
+    authorization.issue(batch, proposal, "breakglass", now, authorization_ttl_s, ids)
     return p.load(batch.conn, proposal_id, now)
 
 
@@ -216,22 +194,13 @@ def review_breakglass(
         raise PolicyError(f"{reviewer.id} broke the glass on {proposal_id} and cannot review it")
     rationale = check_text(rationale, "a rationale", required=True)
     proposal = p.load(batch.conn, proposal_id, now)
-    outcome = "upheld" if upheld else "rejected"
-    batch.append(
-        Entry(
-            type="breakglass.reviewed",
+    batch.emit(
+        BreakglassReviewed(
             actor=reviewer.actor,
             case=proposal.case_id,
-            body={
-                "proposal": proposal_id,
-                "outcome": outcome,
-                "rationale": rationale,
-                "late": iso(now) > row.due_at,
-            },
+            proposal=proposal_id,
+            outcome="upheld" if upheld else "rejected",
+            rationale=rationale,
+            late=batch.time > row.due_at,
         )
-    )
-    batch.conn.execute(
-        update(r)
-        .where(r.c.proposal_id == proposal_id)
-        .values(reviewed_by=reviewer.id, outcome=outcome, rationale=rationale)
     )

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, delete, select, tuple_
+from sqlalchemy import Connection, select, tuple_
 
 from affidavit.governance import _tables as t
-from affidavit.governance._common import from_json, json_text
+from affidavit.governance._common import from_json
+from affidavit.governance.events import AssetsImported
 from affidavit.ledger.batch import Batch
-from affidavit.ledger.entry import Entry
 from affidavit.policy import Asset, Target
 
 __all__ = ["import_assets", "lookup"]
@@ -17,29 +17,7 @@ __all__ = ["import_assets", "lookup"]
 
 def import_assets(batch: Batch, imported: Sequence[Asset], source: str) -> int:
     """Insert or replace assets; one ledger entry lists what changed."""
-    conn = batch.conn
-    for asset in imported:
-        conn.execute(
-            delete(t.assets).where(t.assets.c.kind == asset.kind, t.assets.c.id == asset.id)
-        )
-        conn.execute(
-            t.assets.insert(),
-            dict(
-                kind=asset.kind,
-                id=asset.id,
-                criticality=asset.criticality,
-                environment=asset.environment,
-                owner=asset.owner,
-                tags=json_text(list(asset.tags)),
-            ),
-        )
-    batch.append(
-        Entry(
-            type="assets.imported",
-            actor="system:admin",
-            body={"source": source[-200:], "assets": [a.to_dict() for a in imported]},
-        )
-    )
+    batch.emit(AssetsImported(actor="system:admin", source=source[-200:], assets=tuple(imported)))
     return len(imported)
 
 

@@ -2,30 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, select
 
 from affidavit.governance import _tables as t
-from affidavit.governance._common import check_case_id, iso
+from affidavit.governance._common import check_case_id
+from affidavit.governance.events import CaseOpened
 from affidavit.ledger.batch import Batch
-from affidavit.ledger.entry import Entry
 from affidavit.store.schema import ledger_entries
 
 __all__ = ["ensure_case", "list_cases"]
 
 
-def ensure_case(batch: Batch, case_id: str, actor: str, now: datetime) -> None:
+def ensure_case(batch: Batch, case_id: str, actor: str) -> None:
     check_case_id(case_id)
     exists = batch.conn.execute(select(t.cases.c.id).where(t.cases.c.id == case_id)).first()
-    if exists:
-        return
-    appended = batch.append(Entry(type="case.opened", actor=actor, case=case_id, body={}))
-    batch.conn.execute(
-        t.cases.insert(),
-        dict(id=case_id, opened_seq=appended.seq, opened_by=actor, opened_at=iso(now)),
-    )
+    if not exists:
+        batch.emit(CaseOpened(actor=actor, case=case_id))
 
 
 def list_cases(conn: Connection) -> list[dict[str, Any]]:

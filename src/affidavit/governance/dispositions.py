@@ -4,7 +4,10 @@ Outcomes: ``accepted``, ``rejected``, ``overridden`` (a person chose another
 action, linked to its proposal) and ``modified``. Reason codes come from a
 fixed, documented taxonomy (docs/governance.md). A rationale is required for
 rejected, overridden and modified. The evidence the person viewed is recorded
-with it.
+with it. The outcome must agree with the proposal's state, and rejecting,
+overriding or modifying a recommendation that has not run withdraws it
+(governance.lifecycle). A proposal has one current disposition: a later one
+names the one it supersedes, with a rationale.
 """
 
 from __future__ import annotations
@@ -14,13 +17,14 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from affidavit.errors import InputError
+from affidavit.errors import Conflict, InputError
 from affidavit.governance import _tables as t
+from affidavit.governance import lifecycle
 from affidavit.governance import proposals as p
-from affidavit.governance._common import check_text, json_text
+from affidavit.governance._common import check_text
+from affidavit.governance.events import DispositionRecorded, ProposalWithdrawn
 from affidavit.governance.identities import Identity
 from affidavit.ledger.batch import Batch
-from affidavit.ledger.entry import Entry
 
 __all__ = ["OUTCOMES", "REASONS", "record"]
 
@@ -51,6 +55,7 @@ def record(
     override_with: str | None,
     evidence_viewed: Sequence[str],
     now: datetime,
+    supersedes: int | None = None,
 ) -> int:
     if not actor.is_human:
         raise InputError(f"{actor.kind} {actor.id} cannot record a disposition: only people can")
@@ -58,8 +63,14 @@ def record(
         raise InputError(f"outcome must be one of {', '.join(OUTCOMES)}")
     if reason not in REASONS:
         raise InputError(f"reason must be one of {', '.join(REASONS)}")
-    rationale = check_text(rationale, "a rationale", required=outcome in _NEEDS_RATIONALE)
+    rationale = check_text(
+        rationale, "a rationale", required=outcome in _NEEDS_RATIONALE or supersedes is not None
+    )
     proposal = p.load(batch.conn, proposal_id, now)
+    _check_supersedes(batch, proposal_id, supersedes)
+    withdraws = lifecycle.check_disposition(
+        proposal_id, proposal.status, outcome, running=_running(batch, proposal_id)
+    )
     if outcome == "overridden":
         if not override_with:
             raise InputError("an override names the proposal of the action chosen instead")
@@ -79,32 +90,54 @@ def record(
         )
     ).first()
     viewed = list(dict.fromkeys([*(proposal.evidence if views else []), *evidence_viewed]))
-    appended = batch.append(
-        Entry(
-            type="disposition.recorded",
+    appended = batch.emit(
+        DispositionRecorded(
             actor=actor.actor,
             case=proposal.case_id,
-            body={
-                "proposal": proposal_id,
-                "outcome": outcome,
-                "reason": reason,
-                "rationale": rationale,
-                "override_with": override_with,
-                "evidence_viewed": viewed,
-            },
-        )
-    )
-    batch.conn.execute(
-        t.dispositions.insert(),
-        dict(
-            seq=appended.seq,
-            proposal_id=proposal_id,
-            actor_id=actor.id,
+            proposal=proposal_id,
             outcome=outcome,
             reason=reason,
             rationale=rationale,
-            override_proposal_id=override_with,
-            evidence_viewed=json_text(viewed),
-        ),
+            override_with=override_with,
+            evidence_viewed=tuple(viewed),
+            supersedes=supersedes,
+        )
     )
+    if withdraws:
+        batch.emit(
+            ProposalWithdrawn(
+                actor=actor.actor,
+                case=proposal.case_id,
+                proposal=proposal_id,
+                disposition=appended.seq,
+            )
+        )
     return appended.seq
+
+
+def _check_supersedes(batch: Batch, proposal_id: str, supersedes: int | None) -> None:
+    """A proposal has one current disposition; changing it names the one it replaces."""
+    d = t.dispositions
+    current = batch.conn.execute(
+        select(d.c.seq, d.c.actor_id, d.c.outcome)
+        .where(
+            d.c.proposal_id == proposal_id,
+            d.c.seq.not_in(select(d.c.supersedes).where(d.c.supersedes.is_not(None))),
+        )
+        .order_by(d.c.seq.desc())
+        .limit(1)
+    ).first()
+    if current is None and supersedes is not None:
+        raise Conflict(f"proposal {proposal_id} has no disposition to supersede")
+    if current is not None and supersedes != current.seq:
+        raise Conflict(
+            f"{current.actor_id} already recorded {proposal_id} as {current.outcome} "
+            f"(ledger entry {current.seq}); a new disposition supersedes it explicitly "
+            f"(--supersedes {current.seq}) with a rationale"
+        )
+
+
+def _running(batch: Batch, proposal_id: str) -> bool:
+    x = t.executions
+    q = select(x.c.id).where(x.c.proposal_id == proposal_id, x.c.status == "running")
+    return batch.conn.execute(q).first() is not None

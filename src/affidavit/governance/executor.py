@@ -1,7 +1,7 @@
 """The executor: the only component that acts, and only with an authorization.
 
-An authorization is bound to one action hash and one policy bundle, expires,
-and is consumed by its first use. Execution is two ledger entries around the
+An authorization (governance.authorization) is bound to one action hash and one
+policy bundle, expires, and is consumed by its first use. Execution is two ledger entries around the
 connector call: ``execution.started`` (consuming the authorization, in the
 write transaction) and ``execution.finished``. The execution id is the
 authorization id, and connectors are idempotent by it, so re-driving an
@@ -14,15 +14,16 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from affidavit.connectors import ActionRequest, ActionResult, Connector
-from affidavit.errors import AuthError, Conflict, NotFound, PolicyError
+from affidavit.errors import NotFound
 from affidavit.governance import _tables as t
+from affidavit.governance import authorization, lifecycle
 from affidavit.governance import proposals as p
-from affidavit.governance._common import from_json, iso, json_text
+from affidavit.governance._common import from_json
+from affidavit.governance.events import ExecutionFinished
 from affidavit.ledger.batch import Batch
-from affidavit.ledger.entry import Entry
 from affidavit.policy import Catalog
 
 __all__ = ["finish", "start"]
@@ -39,72 +40,27 @@ def start(
     catalog: Catalog,
     now: datetime,
 ) -> ActionRequest:
-    """Consume the proposal's authorization for exactly (action, target, params).
+    """Consume the proposal's authorization for exactly (action, target, params) and
+    return the connector's request (see governance.authorization.consume).
 
     ``proposal`` may be the caller's copy: what it is read for (id, case, action,
     target, params) never changes after creation; what can change, its
-    authorization, is read and consumed here, inside the write.
+    authorization and status, is read and consumed inside the write.
     """
-    proposal_id = proposal.id
-    auth = batch.conn.execute(
-        select(t.authorizations).where(t.authorizations.c.proposal_id == proposal_id)
-    ).first()
-    if auth is None:
-        raise AuthError(f"proposal {proposal_id} has no authorization ({proposal.status})")
-    execution = batch.conn.execute(select(t.executions).where(t.executions.c.id == auth.id)).first()
-    if execution is not None and execution.status == "running":
-        return _request(proposal, auth.id, catalog)  # re-drive an interrupted execution
-    if auth.consumed_at is not None:
-        raise Conflict(f"the authorization of {proposal_id} was already used at {auth.consumed_at}")
-    if auth.expires_at <= iso(now):
-        raise AuthError(f"the authorization of {proposal_id} expired at {auth.expires_at}")
-    if p.action_hash(action, target, params) != auth.action_hash:
-        raise PolicyError(
-            f"the action, target or parameters differ from what was authorized for {proposal_id}; "
-            "a changed action needs a new proposal"
-        )
-    if auth.bundle_hash != active_bundle_hash:
-        raise PolicyError(
-            f"the policy changed since {proposal_id} was authorized "
-            f"(bundle {auth.bundle_hash[:12]}, "
-            f"now {active_bundle_hash[:12]}); propose again"
-        )
-    spec = catalog.get(proposal.action)
-    batch.conn.execute(
-        update(t.authorizations)
-        .where(t.authorizations.c.id == auth.id)
-        .values(consumed_at=iso(now))
+    execution_id = authorization.consume(
+        batch,
+        proposal,
+        action=action,
+        target=target,
+        params=params,
+        active_bundle_hash=active_bundle_hash,
+        connector=catalog.get(proposal.action).connector,
+        now=now,
     )
-    appended = batch.append(
-        Entry(
-            type="execution.started",
-            actor="system:executor",
-            case=proposal.case_id,
-            body={
-                "proposal": proposal_id,
-                "execution": auth.id,
-                "authorization": auth.id,
-                "action_hash": auth.action_hash,
-                "connector": spec.connector,
-            },
-        )
-    )
-    batch.conn.execute(
-        t.executions.insert(),
-        dict(
-            id=auth.id,
-            proposal_id=proposal_id,
-            connector=spec.connector,
-            status="running",
-            result=None,
-            started_seq=appended.seq,
-            finished_seq=None,
-        ),
-    )
-    return _request(proposal, auth.id, catalog)
+    return _request(proposal, execution_id)
 
 
-def _request(proposal: p.Proposal, execution_id: str, catalog: Catalog) -> ActionRequest:
+def _request(proposal: p.Proposal, execution_id: str) -> ActionRequest:
     kind, _, target_id = proposal.target.partition(":")
     return ActionRequest(
         execution_id=execution_id,
@@ -138,35 +94,18 @@ def finish(batch: Batch, execution_id: str, result: ActionResult, case_id: str) 
         raise NotFound(f"no execution {execution_id}")
     if row.status != "running":
         return str(row.status)  # already finished: idempotent
-    detail = dict(result.detail)
-    appended = batch.append(
-        Entry(
-            type="execution.finished",
+    batch.emit(
+        ExecutionFinished(
             actor="system:executor",
             case=case_id,
-            body={
-                "proposal": row.proposal_id,
-                "execution": execution_id,
-                "status": result.status,
-                "detail": detail,
-                "external_ref": result.external_ref,
-            },
-        )
-    )
-    batch.conn.execute(
-        update(t.executions)
-        .where(t.executions.c.id == execution_id)
-        .values(
+            proposal=row.proposal_id,
+            execution=execution_id,
             status=result.status,
-            result=json_text({"detail": detail, "external_ref": result.external_ref}),
-            finished_seq=appended.seq,
+            detail=dict(result.detail),
+            external_ref=result.external_ref,
         )
     )
-    new_status = "executed" if result.status == "succeeded" else "failed"
-    batch.conn.execute(
-        update(t.proposals).where(t.proposals.c.id == row.proposal_id).values(status=new_status)
-    )
-    return new_status
+    return lifecycle.target(ExecutionFinished, result.status)
 
 
 def executions_of(batch_conn: Any, proposal_id: str) -> list[dict[str, Any]]:

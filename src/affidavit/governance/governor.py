@@ -9,9 +9,9 @@ race another writer and every state change is a durable ledger entry.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
-from pathlib import Path
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 
@@ -19,37 +19,49 @@ from affidavit.config import Settings
 from affidavit.connectors import Connector, ConnectorContext, load_connector_config, load_connectors
 from affidavit.errors import AuthError, InputError, PolicyError
 from affidavit.governance import _tables as t
-from affidavit.governance import approvals, assets, cases, dispositions, executor, identities, steps
+from affidavit.governance import (
+    approvals,
+    assets,
+    cases,
+    dispositions,
+    executor,
+    identities,
+    projection,
+    steps,
+)
 from affidavit.governance import proposals as p
 from affidavit.governance._common import (
     Clock,
+    IdSource,
     check_case_id,
     check_text,
+    random_ids,
     system_clock,
 )
+from affidavit.governance.admin import AdminCommands
+from affidavit.governance.events import TokenRevealed
+from affidavit.governance.evidence import EvidenceCommands
 from affidavit.governance.identities import Identity
 from affidavit.governance.minimise import Minimiser
 from affidavit.governance.policies import PolicyStore
 from affidavit.governance.queries import GovernorQueries
 from affidavit.governance.service_ops import ServiceOps
-from affidavit.ledger.entry import Entry
+from affidavit.ledger.batch import Batch
 from affidavit.ledger.identity import bind_token_key
 from affidavit.ledger.log import Ledger
 from affidavit.oversight.spike import SpikeMonitor, SpikeSettings
 from affidavit.policy import (
     Catalog,
     DecisionRequest,
-    PolicyBundle,
-    load_assets,
     parse_target,
-    run_policy_tests,
 )
-from affidavit.policy.testing import CaseResult
 
 __all__ = ["Governor"]
 
+T = TypeVar("T")
 
-class Governor(GovernorQueries, ServiceOps):
+
+class Governor(GovernorQueries, AdminCommands, EvidenceCommands, ServiceOps):
     """Identities, policy, proposals, approvals, authority and dispositions over one ledger."""
 
     def __init__(
@@ -60,8 +72,10 @@ class Governor(GovernorQueries, ServiceOps):
         catalog: Catalog | None = None,
         connectors: Mapping[str, Connector] | None = None,
         clock: Clock = system_clock,
+        ids: IdSource = random_ids,
     ) -> None:
         self.ledger = ledger
+        self.ids = ids
         self.settings = settings
         self.catalog = catalog or (
             Catalog.load(*settings.catalog_paths) if settings.catalog_paths else Catalog.default()
@@ -78,7 +92,8 @@ class Governor(GovernorQueries, ServiceOps):
 
     @classmethod
     def open(cls, settings: Settings, **kwargs: Any) -> Governor:
-        return cls(Ledger.open(settings), settings, **kwargs)
+        clock = kwargs.get("clock", system_clock)
+        return cls(Ledger.open(settings, clock=clock), settings, **kwargs)
 
     def close(self) -> None:
         self.ledger.close()
@@ -89,68 +104,15 @@ class Governor(GovernorQueries, ServiceOps):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # -- identities (local administration) ---------------------------------
-
-    def add_identity(self, identity: Identity) -> tuple[Identity, str]:
-        token = identities.new_token()
-        now = self.clock()
-        ttl = self.settings.token_ttl_days * 86400
-        self.ledger.execute(
-            lambda b: identities.create(b, identity, token, ttl, now, self.token_key)
-        )
-        return identity, token
-
-    def set_identity_status(self, identity_id: str, status: str) -> Identity:
-        if status not in ("active", "suspended", "retired"):
-            raise InputError("status must be active, suspended or retired")
-        now = self.clock()
-        return self.ledger.execute(lambda b: identities.set_status(b, identity_id, status, now))
-
-    def rotate_token(self, identity_id: str) -> tuple[str, str]:
-        token = identities.new_token()
-        now = self.clock()
-        ttl = self.settings.token_ttl_days * 86400
-        expires = self.ledger.execute(
-            lambda b: identities.rotate(b, identity_id, token, ttl, now, self.token_key)
-        )
-        return token, expires
-
-    def identities(self) -> list[Identity]:
-        with self.ledger.db.read() as conn:
-            return identities.list_all(conn)
+    def _write(self, command: Callable[[Batch], T], *, now: datetime) -> T:
+        """Run a command (checks, then events) in the ledger's group commit, at ``now``."""
+        return self.ledger.execute(command, now=now, projector=projection.apply)
 
     def authenticate(self, token: str | None) -> Identity:
         if not token:
             raise AuthError("a token is required (AFFIDAVIT_TOKEN or --token)")
         with self.ledger.db.read() as conn:
             return identities.authenticate(conn, token, self.clock(), self.token_key)
-
-    # -- assets and policy (local administration) ---------------------------
-
-    def import_assets(self, path: Path) -> int:
-        loaded = load_assets(path)
-        return self.ledger.execute(lambda b: assets.import_assets(b, loaded, str(path)))
-
-    def publish_policy(self, text: str, actor: str = "system:admin") -> str:
-        bundle = PolicyBundle.publish(text, self.catalog)
-        published = self.ledger.execute(lambda b: self.policies.publish(b, bundle, actor))
-        self.policies.forget_active()  # this process decides under its own publish at once
-        return published
-
-    def active_policy(self) -> tuple[str, str]:
-        with self.ledger.db.read() as conn:
-            engine = self.policies.engine(conn)
-        return engine.bundle.hash, engine.bundle.text
-
-    def test_policy(self, cases_path: Path, bundle_text: str | None = None) -> list[CaseResult]:
-        from affidavit.policy import PolicyEngine
-
-        if bundle_text is not None:
-            engine = PolicyEngine(PolicyBundle.publish(bundle_text, self.catalog))
-        else:
-            with self.ledger.db.read() as conn:
-                engine = self.policies.engine(conn)
-        return run_policy_tests(engine, cases_path)
 
     # -- the work ----------------------------------------------------------
 
@@ -204,7 +166,7 @@ class Governor(GovernorQueries, ServiceOps):
 
         def command(batch: Any) -> p.Proposal:
             identities.require_active(identities.load(batch.conn, proposer.id), now)
-            cases.ensure_case(batch, case, proposer.actor, now)
+            cases.ensure_case(batch, case, proposer.actor)
             if step is not None:
                 row = batch.conn.execute(
                     select(t.steps.c.case_id).where(t.steps.c.id == step)
@@ -226,15 +188,16 @@ class Governor(GovernorQueries, ServiceOps):
                 decision=decision,
                 now=now,
                 authorization_ttl_s=self.settings.authorization_ttl_s,
+                ids=self.ids,
             )
 
-        proposal = self.ledger.execute(command)
+        proposal = self._write(command, now=now)
         return self._maybe_execute(proposal)
 
     def view_evidence(self, token: str | None, proposal_id: str) -> None:
         viewer = self.authenticate(token)
         now = self.clock()
-        self.ledger.execute(lambda b: approvals.view_evidence(b, proposal_id, viewer, now))
+        self._write(lambda b: approvals.view_evidence(b, proposal_id, viewer, now), now=now)
 
     def approve(
         self, token: str | None, proposal_id: str, *, rationale: str, deny: bool = False
@@ -244,7 +207,7 @@ class Governor(GovernorQueries, ServiceOps):
         rationale = self.minimiser.for_ledger_text(
             check_text(rationale, "a rationale", required=False)
         )
-        proposal = self.ledger.execute(
+        proposal = self._write(
             lambda b: approvals.decide(
                 b,
                 proposal_id,
@@ -254,7 +217,9 @@ class Governor(GovernorQueries, ServiceOps):
                 now=now,
                 owner_may_approve=self.settings.owner_may_approve,
                 authorization_ttl_s=self.settings.authorization_ttl_s,
-            )
+                ids=self.ids,
+            ),
+            now=now,
         )
         return self._maybe_execute(proposal)
 
@@ -264,7 +229,7 @@ class Governor(GovernorQueries, ServiceOps):
         justification = self.minimiser.for_ledger_text(
             check_text(justification, "a justification", required=False)
         )
-        proposal = self.ledger.execute(
+        proposal = self._write(
             lambda b: approvals.invoke_breakglass(
                 b,
                 proposal_id,
@@ -273,7 +238,9 @@ class Governor(GovernorQueries, ServiceOps):
                 now=now,
                 review_within_s=self.settings.breakglass_review_hours * 3600,
                 authorization_ttl_s=self.settings.authorization_ttl_s,
-            )
+                ids=self.ids,
+            ),
+            now=now,
         )
         return self._maybe_execute(proposal)
 
@@ -285,10 +252,11 @@ class Governor(GovernorQueries, ServiceOps):
         rationale = self.minimiser.for_ledger_text(
             check_text(rationale, "a rationale", required=False)
         )
-        self.ledger.execute(
+        self._write(
             lambda b: approvals.review_breakglass(
                 b, proposal_id, reviewer, upheld=upheld, rationale=rationale, now=now
-            )
+            ),
+            now=now,
         )
 
     def dispose(
@@ -301,13 +269,17 @@ class Governor(GovernorQueries, ServiceOps):
         rationale: str = "",
         override_with: str | None = None,
         evidence_viewed: Sequence[str] = (),
+        supersedes: int | None = None,
     ) -> int:
+        """Record what became of a recommendation; returns the disposition's entry number.
+
+        A second disposition of one proposal names the one it ``supersedes``."""
         actor = self.authenticate(token)
         now = self.clock()
         rationale = self.minimiser.for_ledger_text(
             check_text(rationale, "a rationale", required=False)
         )
-        return self.ledger.execute(
+        return self._write(
             lambda b: dispositions.record(
                 b,
                 proposal_id,
@@ -318,7 +290,9 @@ class Governor(GovernorQueries, ServiceOps):
                 override_with=override_with,
                 evidence_viewed=list(evidence_viewed),
                 now=now,
-            )
+                supersedes=supersedes,
+            ),
+            now=now,
         )
 
     def record_step(
@@ -345,7 +319,7 @@ class Governor(GovernorQueries, ServiceOps):
         treated = steps.treat(self.minimiser, agent, model, prompt, list(inputs), output)
 
         def command(batch: Any) -> steps.StepRecord:
-            cases.ensure_case(batch, case, agent.actor, now)
+            cases.ensure_case(batch, case, agent.actor)
             return steps.record(
                 batch,
                 agent,
@@ -356,9 +330,10 @@ class Governor(GovernorQueries, ServiceOps):
                 parents=list(parents),
                 data_classes=list(data_classes),
                 data_policy=self.minimiser.policy.hash,
+                ids=self.ids,
             )
 
-        return self.ledger.execute(command)
+        return self._write(command, now=now)
 
     def detokenize(self, token: str | None, value_token: str, *, reason: str, case: str) -> str:
         """Reveal the original behind a token: people with the ``detokenize`` role only,
@@ -372,17 +347,17 @@ class Governor(GovernorQueries, ServiceOps):
         now = self.clock()
 
         def command(batch: Any) -> None:
-            cases.ensure_case(batch, case, person.actor, now)
-            batch.append(
-                Entry(
-                    type="token.revealed",
+            cases.ensure_case(batch, case, person.actor)
+            batch.emit(
+                TokenRevealed(
                     actor=person.actor,
                     case=case,
-                    body={"token": value_token, "reason": self.minimiser.for_ledger_text(reason)},
+                    token=value_token,
+                    reason=self.minimiser.for_ledger_text(reason),
                 )
             )
 
-        self.ledger.execute(command)
+        self._write(command, now=now)
         return value
 
     # -- the executor ------------------------------------------------------
@@ -411,7 +386,7 @@ class Governor(GovernorQueries, ServiceOps):
         with self.ledger.db.read() as conn:
             proposal = known if known is not None else p.load(conn, proposal_id, now)
             bundle_hash = self.policies.engine(conn, fresh=True).bundle.hash
-        request = self.ledger.execute(
+        request = self._write(
             lambda b: executor.start(
                 b,
                 proposal,
@@ -421,10 +396,12 @@ class Governor(GovernorQueries, ServiceOps):
                 active_bundle_hash=bundle_hash,
                 catalog=self.catalog,
                 now=now,
-            )
+            ),
+            now=now,
         )
         connector = self.catalog.get(proposal.action).connector
         result = executor.run_connector(self.connectors, connector, request)
-        return self.ledger.execute(
-            lambda b: executor.finish(b, request.execution_id, result, proposal.case_id)
+        return self._write(
+            lambda b: executor.finish(b, request.execution_id, result, proposal.case_id),
+            now=self.clock(),
         )

@@ -1,15 +1,14 @@
 """Identities: people with roles; agents, models and integrations with an owner.
 
-Tokens are random, shown once, stored only as HMAC-SHA256 under the secret
-``token.key`` (kept beside the log's keys, not in the database, so a token row
-planted in the database does not authenticate), expiring, revocable and
-rotatable. A suspended, retired or expired identity, or a revoked or
+Tokens are random, shown once, stored only as SHA-256, expiring, revocable
+and rotatable. A suspended, retired or expired identity, or a revoked or
 expired token, is refused. Every change is a ledger entry; no token value is
 ever ledgered.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import secrets
@@ -21,9 +20,16 @@ from sqlalchemy import Connection, bindparam, select, update
 
 from affidavit.errors import AuthError, Conflict, InputError, NotFound
 from affidavit.governance import _tables as t
-from affidavit.governance._common import check_name, from_json, iso, json_text, later, parse_iso
+from affidavit.governance._common import check_name, from_json, iso, later, parse_iso
+from affidavit.governance.events import (
+    IdentityCreated,
+    IdentityReactivated,
+    IdentityRetired,
+    IdentityStatusChanged,
+    IdentitySuspended,
+    TokenRotated,
+)
 from affidavit.ledger.batch import Batch
-from affidavit.ledger.entry import Entry
 from affidavit.policy import Principal
 
 __all__ = ["KINDS", "Identity", "hash_token", "new_token"]
@@ -41,6 +47,8 @@ def new_token() -> str:
 
 
 def hash_token(token: str, key: bytes) -> str:
+    """Keyed with ``token.key`` (beside the other keys, never in the database), so a
+    token row planted in the database does not authenticate."""
     return hmac.new(key, token.encode(), hashlib.sha256).hexdigest()
 
 
@@ -188,46 +196,28 @@ def create(
         owner = load(conn, identity.owner or "")
         if not owner.is_human or owner.status != "active":
             raise InputError(f"owner {owner.id} must be an active person")
-    conn.execute(
-        t.identities.insert(),
-        dict(
+    expires = later(now, token_ttl_s)
+    batch.emit(
+        IdentityCreated(
+            actor="system:admin",
             id=identity.id,
             kind=identity.kind,
-            roles=json_text(list(identity.roles)),
+            roles=identity.roles,
             owner=identity.owner,
-            scopes=json_text(list(identity.scopes)),
-            data_classes=json_text(list(identity.data_classes)),
-            models=json_text(list(identity.models)),
-            status="active",
+            scopes=identity.scopes,
+            data_classes=identity.data_classes,
+            models=identity.models,
+            status="active",  # every identity starts active
             expires_at=identity.expires_at,
-            created_at=iso(now),
-        ),
-    )
-    expires = _issue_token(conn, identity.id, token, token_ttl_s, now, key)
-    batch.append(
-        Entry(
-            type="identity.created",
-            actor="system:admin",
-            body={"identity": identity.to_dict(), "token_expires_at": expires},
+            token_expires_at=expires,
         )
     )
+    _issue_token(conn, identity.id, token, expires, now, key)
 
 
-def _issue_token(
-    conn: Connection, identity_id: str, token: str, ttl_s: float, now: datetime, key: bytes
-) -> str:
-    expires = later(now, ttl_s)
-    conn.execute(
-        t.tokens.insert(),
-        dict(
-            token_hash=hash_token(token, key),
-            identity_id=identity_id,
-            created_at=iso(now),
-            expires_at=expires,
-            revoked_at=None,
-        ),
-    )
-    return expires
+_STATUS_EVENTS: dict[str, type[IdentityStatusChanged]] = {
+    e.status: e for e in (IdentitySuspended, IdentityReactivated, IdentityRetired)
+}
 
 
 def set_status(batch: Batch, identity_id: str, status: str, now: datetime) -> Identity:
@@ -236,27 +226,11 @@ def set_status(batch: Batch, identity_id: str, status: str, now: datetime) -> Id
         raise Conflict(f"identity {identity_id} is retired; retirement is final")
     if current.status == status:
         raise Conflict(f"identity {identity_id} is already {status}")
-    batch.conn.execute(
-        update(t.identities).where(t.identities.c.id == identity_id).values(status=status)
-    )
+    event = _STATUS_EVENTS[status]
+    batch.emit(event(actor="system:admin", identity=identity_id, previous_status=current.status))
     if status == "retired":
         _revoke_all(batch.conn, identity_id, now)
-    batch.append(
-        Entry(
-            type=f"identity.{status}" if status != "active" else "identity.reactivated",
-            actor="system:admin",
-            body={"identity": identity_id, "previous_status": current.status},
-        )
-    )
-    return load(batch.conn, identity_id)
-
-
-def _revoke_all(conn: Connection, identity_id: str, now: datetime) -> None:
-    conn.execute(
-        update(t.tokens)
-        .where(t.tokens.c.identity_id == identity_id, t.tokens.c.revoked_at.is_(None))
-        .values(revoked_at=iso(now))
-    )
+    return dataclasses.replace(current, status=status)
 
 
 def rotate(
@@ -265,16 +239,39 @@ def rotate(
     identity = load(batch.conn, identity_id)
     if identity.status == "retired":
         raise Conflict(f"identity {identity_id} is retired; it gets no new token")
+    expires = later(now, ttl_s)
+    batch.emit(TokenRotated(actor="system:admin", identity=identity_id, token_expires_at=expires))
     _revoke_all(batch.conn, identity_id, now)
-    expires = _issue_token(batch.conn, identity_id, token, ttl_s, now, key)
-    batch.append(
-        Entry(
-            type="identity.token_rotated",
-            actor="system:admin",
-            body={"identity": identity_id, "token_expires_at": expires},
-        )
-    )
+    _issue_token(batch.conn, identity_id, token, expires, now, key)
     return expires
+
+
+# The credential store: token hashes are never ledgered, so the ``tokens`` table is
+# the one governance table the projector does not write; it follows the lifecycle
+# events above, in the same transaction.
+
+
+def _issue_token(
+    conn: Connection, identity_id: str, token: str, expires_at: str, now: datetime, key: bytes
+) -> None:
+    conn.execute(
+        t.tokens.insert(),
+        dict(
+            token_hash=hash_token(token, key),
+            identity_id=identity_id,
+            created_at=iso(now),
+            expires_at=expires_at,
+            revoked_at=None,
+        ),
+    )
+
+
+def _revoke_all(conn: Connection, identity_id: str, now: datetime) -> None:
+    conn.execute(
+        update(t.tokens)
+        .where(t.tokens.c.identity_id == identity_id, t.tokens.c.revoked_at.is_(None))
+        .values(revoked_at=iso(now))
+    )
 
 
 def parse_list(text: str | None) -> tuple[str, ...]:

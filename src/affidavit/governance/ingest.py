@@ -2,30 +2,31 @@
 
 Each alert is normalised (vendor format auto-detected), its raw JSON kept as
 an evidence payload referenced by SHA-256, and a summary recorded as an
-``alert.ingested`` entry in its case. An alert whose raw bytes are already in
-the ledger is reported as a duplicate, not recorded twice.
+``alert.ingested`` entry in its case. An alert already recorded (the same raw
+JSON) is reported as a duplicate of its entry, not recorded twice, however many
+intakes race. A file is recorded whole or not at all: every alert is
+normalised first, and all are recorded in one transaction.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 
-from affidavit.governance._common import system_clock
+from affidavit.errors import InputError
+from affidavit.governance import _tables as t
 from affidavit.governance.cases import ensure_case
+from affidavit.governance.events import AlertIngested
 from affidavit.governance.minimise import Minimiser
-from affidavit.intake import Alert, normalize, read_alerts
-from affidavit.ledger.batch import Appended, Batch
-from affidavit.ledger.entry import Entry
-from affidavit.ledger.log import Ledger
-from affidavit.store.schema import ledger_payloads
+from affidavit.intake import Alert, normalize
+from affidavit.ledger.batch import Batch
 
-__all__ = ["IngestResult", "alert_entry", "ingest_alerts", "ingest_objects"]
+__all__ = ["IngestResult", "PreparedAlert", "prepare", "record"]
 
 _SUMMARY_FIELDS = (
     "vendor",
@@ -67,75 +68,66 @@ def _raw_bytes(obj: Mapping[str, Any]) -> bytes:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def alert_entry(alert: Alert, raw: bytes, *, case: str, actor: str, minimiser: Minimiser) -> Entry:
-    """The ledger entry of one alert: a minimised summary; the raw alert sealed as evidence."""
-    full = alert.to_dict()
-    summary: dict[str, Any] = {k: full[k] for k in _SUMMARY_FIELDS}
-    body = minimiser.alert_summary(summary, raw.decode("utf-8", "replace"))
-    return Entry(type="alert.ingested", actor=actor, case=case, body=body, payloads=(raw,))
+@dataclass(frozen=True)
+class PreparedAlert:
+    """One alert normalised and minimised in the caller's thread, ready to record."""
+
+    alert: Alert
+    event: AlertIngested
 
 
-def _already_ingested(ledger: Ledger, digests: list[str]) -> dict[str, int]:
-    if not digests:
-        return {}
-    t = ledger_payloads
-    with ledger.db.read() as conn:
-        rows = conn.execute(select(t.c.sha256, t.c.seq).where(t.c.sha256.in_(digests)))
-        return {ref: int(seq) for ref, seq in rows}
-
-
-def ingest_objects(
-    ledger: Ledger,
-    objects: Iterable[Mapping[str, Any]],
-    *,
-    case: str | None,
-    actor: str,
-    minimiser: Minimiser,
-) -> list[IngestResult]:
-    """Normalise every object first (all or nothing), then append them in one batch."""
-    prepared: list[tuple[Alert, bytes, str]] = []
+def prepare(
+    objects: Iterable[Mapping[str, Any]], *, case: str | None, actor: str, minimiser: Minimiser
+) -> list[PreparedAlert]:
+    """Normalise and minimise every object first: one bad alert refuses them all."""
+    prepared = []
     for obj in objects:
         alert = normalize(obj)
         raw = _raw_bytes(obj)
-        prepared.append((alert, raw, hashlib.sha256(raw).hexdigest()))
-    seen = _already_ingested(ledger, [d for _, _, d in prepared])
-    results: list[IngestResult] = []
-    entries: list[Entry] = []
-    slots: list[int] = []
-    for alert, raw, digest in prepared:
-        case_id = case or default_case_id(digest)
-        duplicate = seen.get(digest)
-        result = IngestResult(
-            None, case_id, alert.vendor, alert.title, alert.severity.value, digest, duplicate
+        digest = hashlib.sha256(raw).hexdigest()
+        full = alert.to_dict()
+        summary: dict[str, Any] = {k: full[k] for k in _SUMMARY_FIELDS}
+        body = minimiser.alert_summary(summary, raw.decode("utf-8", "replace"))
+        event = AlertIngested(
+            actor=actor,
+            case=case or default_case_id(digest),
+            alert=body["alert"],
+            data_classes=tuple(body["data_classes"]),
+            raw_sha256=digest,
+            raw=raw,
         )
-        if duplicate is None:
-            seen[digest] = -1  # the same alert twice in one file is one alert
-            entries.append(alert_entry(alert, raw, case=case_id, actor=actor, minimiser=minimiser))
-            slots.append(len(results))
-        results.append(result)
-    now = system_clock()
+        prepared.append(PreparedAlert(alert, event))
+    return prepared
 
-    def command(batch: Batch) -> list[Appended]:
-        # One transaction: each alert's case opens (if new) just before its entry.
-        appended = []
-        for entry in entries:
-            assert entry.case is not None
-            ensure_case(batch, entry.case, actor, now)
-            appended.append(batch.append(entry))
-        return appended
 
-    for slot, appended in zip(slots, ledger.execute(command) if entries else [], strict=True):
-        r = results[slot]
-        results[slot] = IngestResult(
-            appended.seq, r.case, r.vendor, r.title, r.severity, r.raw_sha256
-        )
+def record(batch: Batch, prepared: Sequence[PreparedAlert]) -> list[IngestResult]:
+    """The command: record each alert not already in the ledger, its case opened first.
+
+    The duplicate check runs here, inside the write transaction (which excludes every
+    other writer, in this process or another), against the alerts already recorded;
+    the ``alerts`` table's key on the raw SHA-256 makes a second entry impossible even
+    so. Everything is recorded in this one transaction, or (on any error) nothing.
+    """
+    a = t.alerts
+    digests = list(dict.fromkeys(p.event.raw_sha256 for p in prepared))
+    rows = batch.conn.execute(select(a.c.raw_sha256, a.c.seq).where(a.c.raw_sha256.in_(digests)))
+    seen = {ref: int(seq) for ref, seq in rows}
+    results = []
+    for index, p in enumerate(prepared):
+        e = p.event
+        assert e.case is not None
+        vendor, title, severity = p.alert.vendor, p.alert.title, p.alert.severity.value
+        duplicate = seen.get(e.raw_sha256)
+        if duplicate is not None:
+            results.append(
+                IngestResult(None, e.case, vendor, title, severity, e.raw_sha256, duplicate)
+            )
+            continue
+        ensure_case(batch, e.case, e.actor)
+        try:
+            seq = batch.emit(e).seq
+        except InputError as exc:
+            raise InputError(f"alert {index}: {exc.message}; no alert was recorded") from None
+        seen[e.raw_sha256] = seq  # the same alert twice in one file is one alert
+        results.append(IngestResult(seq, e.case, vendor, title, severity, e.raw_sha256))
     return results
-
-
-def ingest_alerts(
-    ledger: Ledger, data: bytes, *, case: str | None, actor: str, minimiser: Minimiser
-) -> list[IngestResult]:
-    """Read JSON, a JSON array or JSON lines and ingest every alert in it."""
-    return ingest_objects(
-        ledger, list(read_alerts(data)), case=case, actor=actor, minimiser=minimiser
-    )

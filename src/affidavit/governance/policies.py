@@ -13,8 +13,8 @@ from sqlalchemy import Connection, select
 
 from affidavit.errors import Conflict
 from affidavit.governance import _tables as t
+from affidavit.governance.events import PolicyPublished
 from affidavit.ledger.batch import Batch
-from affidavit.ledger.entry import Entry
 from affidavit.policy import Catalog, PolicyBundle, PolicyEngine
 
 __all__ = ["ACTIVE_BUNDLE_TTL_S", "PolicyStore"]
@@ -73,19 +73,12 @@ class PolicyStore:
         current = self.active_text(batch.conn)
         if current is not None and PolicyBundle(current, self.catalog).hash == bundle.hash:
             raise Conflict(f"bundle {bundle.hash[:12]} is already the active policy")
-        appended = batch.append(
-            Entry(
-                type="policy.published",
+        batch.emit(
+            PolicyPublished(
                 actor=actor,
-                body={"bundle_hash": bundle.hash, "rules": [r.id for r in bundle.rules]},
-                payloads=(bundle.text.encode(),),
+                bundle_hash=bundle.hash,
+                rules=tuple(r.id for r in bundle.rules),
+                text=bundle.text,
             )
-        )
-        batch.conn.execute(t.policy_bundles.delete().where(t.policy_bundles.c.hash == bundle.hash))
-        batch.conn.execute(
-            t.policy_bundles.insert(),
-            dict(
-                hash=bundle.hash, text=bundle.text, published_seq=appended.seq, published_by=actor
-            ),
         )
         return bundle.hash

@@ -12,25 +12,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, select
 
-from affidavit import canonical
 from affidavit.errors import InputError, NotFound
 from affidavit.governance import _tables as t
-from affidavit.governance._common import from_json, iso, json_text, later, new_id
+from affidavit.governance import authorization
+from affidavit.governance._common import IdSource, from_json, iso, later
+from affidavit.governance.authorization import action_hash
+from affidavit.governance.events import ProposalCreated
+from affidavit.governance.lifecycle import EXPIRED, PENDING, STATES, STATUS_AT_CREATION
 from affidavit.ledger.batch import Batch
-from affidavit.ledger.entry import Entry
 from affidavit.policy import Decision
 
-__all__ = ["STATUSES", "Proposal", "action_hash", "effective_status", "issue_authorization"]
+__all__ = ["STATUSES", "Proposal", "action_hash", "effective_status", "record"]
 
-STATUSES = ("pending_approval", "authorized", "executed", "failed", "denied", "expired")
+STATUSES = STATES
 MAX_EVIDENCE_REFS = 100
-
-
-def action_hash(action: str, target: str, params: Mapping[str, Any]) -> str:
-    """What an authorization is bound to: the exact action, target and parameters."""
-    return canonical.sha256_hex({"action": action, "target": target, "params": dict(params)})
 
 
 @dataclass(frozen=True)
@@ -64,8 +61,8 @@ class Proposal:
 
 def effective_status(status: str, expires_at: str | None, now: datetime) -> str:
     """A pending request past its expiry is expired, whether or not anyone looked."""
-    if status == "pending_approval" and expires_at is not None and expires_at <= iso(now):
-        return "expired"
+    if status == PENDING and expires_at is not None and expires_at <= iso(now):
+        return EXPIRED
     return status
 
 
@@ -133,115 +130,54 @@ def record(
     decision: Decision,
     now: datetime,
     authorization_ttl_s: float,
+    ids: IdSource,
 ) -> Proposal:
-    proposal_id = new_id("prop")
-    digest = action_hash(action, target, params)
-    status = {"allow": "authorized", "deny": "denied"}.get(decision.effect, "pending_approval")
+    decided = decision.to_dict()
     expires = (
         later(now, decision.expires_after_s)
         if decision.effect == "require_approval" and decision.expires_after_s
         else None
     )
-    decided = decision.to_dict()
-    body = {
-        "proposal": {
-            "id": proposal_id,
-            "step": step_id,
-            "proposer": proposer_id,
-            "action": action,
-            "target": target,
-            "params": dict(params),
-            "action_hash": digest,
-            "confidence": confidence,
-            "rationale": rationale,
-            "evidence": list(evidence),
-            "expires_at": expires,
-        },
-        "decision": {k: v for k, v in decided.items() if k != "inputs"},
-        "decision_inputs": decided["inputs"],
-    }
-    appended = batch.append(
-        Entry(type="proposal.created", actor=proposer_actor, case=case_id, body=body)
+    event = ProposalCreated(
+        actor=proposer_actor,
+        case=case_id,
+        id=ids("prop"),
+        step=step_id,
+        proposer=proposer_id,
+        action=action,
+        target=target,
+        params=dict(params),
+        action_hash=action_hash(action, target, params),
+        confidence=confidence,
+        rationale=rationale,
+        evidence=tuple(evidence),
+        expires_at=expires,
+        decision={k: v for k, v in decided.items() if k != "inputs"},
+        decision_inputs=decided["inputs"],
     )
-    row = {
-        "id": proposal_id,
-        "case_id": case_id,
-        "step_id": step_id,
-        "proposer_id": proposer_id,
-        "action": action,
-        "target": target,
-        "params": json_text(dict(params)),
-        "action_hash": digest,
-        "confidence": confidence,
-        "rationale": rationale,
-        "evidence": json_text(list(evidence)),
-        "effect": decision.effect,
-        "approvals_required": decision.approvals_required,
-        "approver_roles": json_text(list(decision.approver_roles)),
-        "require_evidence_view": decision.require_evidence_view,
-        "bundle_hash": decision.bundle_hash,
-        "status": status,
-        "expires_at": expires,
-        "created_at": iso(now),
-        "seq": appended.seq,
-    }
-    batch.conn.execute(t.proposals.insert(), row)
-    proposal = row_to_proposal(_Row(row), now)
+    appended = batch.emit(event)
+    proposal = Proposal(
+        id=event.id,
+        case_id=case_id,
+        step_id=step_id,
+        proposer_id=proposer_id,
+        action=action,
+        target=target,
+        params=dict(params),
+        action_hash=event.action_hash,
+        confidence=confidence,
+        rationale=rationale,
+        evidence=list(evidence),
+        effect=decision.effect,
+        approvals_required=decision.approvals_required,
+        approver_roles=tuple(decision.approver_roles),
+        require_evidence_view=decision.require_evidence_view,
+        bundle_hash=decision.bundle_hash,
+        status=STATUS_AT_CREATION.get(decision.effect, PENDING),
+        expires_at=expires,
+        created_at=batch.time,
+        seq=appended.seq,
+    )
     if decision.effect == "allow":
-        # inserted as authorized already: the authorization needs no status update
-        issue_authorization(batch, proposal, "policy", now, authorization_ttl_s, set_status=False)
+        authorization.issue(batch, proposal, "policy", now, authorization_ttl_s, ids)
     return proposal
-
-
-class _Row:
-    """Attribute access over a dict, so a just-inserted row reads like a fetched one."""
-
-    def __init__(self, values: dict[str, Any]) -> None:
-        self.__dict__.update(values)
-
-
-def issue_authorization(
-    batch: Batch,
-    proposal: Proposal,
-    via: str,
-    now: datetime,
-    ttl_s: float,
-    *,
-    set_status: bool = True,
-) -> str:
-    """The single-use, expiring permission to execute exactly this proposal's action hash."""
-    authorization_id = new_id("auth")
-    expires = later(now, ttl_s)
-    batch.conn.execute(
-        t.authorizations.insert(),
-        dict(
-            id=authorization_id,
-            proposal_id=proposal.id,
-            action_hash=proposal.action_hash,
-            bundle_hash=proposal.bundle_hash,
-            via=via,
-            expires_at=expires,
-            consumed_at=None,
-            seq=batch.size,
-        ),
-    )
-    if set_status:
-        batch.conn.execute(
-            update(t.proposals).where(t.proposals.c.id == proposal.id).values(status="authorized")
-        )
-    batch.append(
-        Entry(
-            type="authorization.issued",
-            actor="system:governor",
-            case=proposal.case_id,
-            body={
-                "proposal": proposal.id,
-                "authorization": authorization_id,
-                "action_hash": proposal.action_hash,
-                "bundle_hash": proposal.bundle_hash,
-                "via": via,
-                "expires_at": expires,
-            },
-        )
-    )
-    return authorization_id

@@ -92,12 +92,13 @@ def sweep(
                     actor="system:retention",
                     rule=rule,
                     reason=f"retention policy: {policy}",
+                    now=now,
                 )
         results.append(SweepResult(rule, len(refs), len({case for _, case in found})))
     return results
 
 
-def erase_case(ledger: Ledger, case: str, *, actor: str, reason: str) -> int:
+def erase_case(ledger: Ledger, case: str, *, actor: str, reason: str, now: datetime) -> int:
     """Erase every live payload of a case (a data-subject or legal request)."""
     check_case_id(case)
     e, p = ledger_entries, ledger_payloads
@@ -116,5 +117,5 @@ def erase_case(ledger: Ledger, case: str, *, actor: str, reason: str) -> int:
     erased = 0
     for i in range(0, len(refs), _BATCH):
         chunk = refs[i : i + _BATCH]
-        erased += ledger.erase(chunk, actor=actor, rule="request", reason=reason).payloads
+        erased += ledger.erase(chunk, actor=actor, rule="request", reason=reason, now=now).payloads
     return erased

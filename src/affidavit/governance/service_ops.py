@@ -17,9 +17,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import select, update
@@ -28,22 +29,23 @@ from affidavit import canonical
 from affidavit.errors import AuthError, Conflict, InputError, NotFound, PolicyError
 from affidavit.governance import _tables as t
 from affidavit.governance import cases, steps
-from affidavit.governance._common import (
-    check_case_id,
-    check_text,
-    from_json,
-    json_text,
-    new_id,
-)
+from affidavit.governance._common import IdSource, check_case_id, check_text, from_json, json_text
 from affidavit.governance._service_tables import prepared_steps
+from affidavit.governance.events import StepPrepared, StepRecorded
 from affidavit.governance.identities import Identity
-from affidavit.governance.ingest import IngestResult, ingest_alerts
+from affidavit.governance.ingest import IngestResult
 from affidavit.governance.minimise import Minimiser
 from affidavit.governance.policies import PolicyStore
 from affidavit.governance.service_queries import ServiceQueries
 from affidavit.ledger.batch import Batch
-from affidavit.ledger.entry import Entry
-from affidavit.policy import Catalog, PolicyBundle, PolicyEngine, parse_assets, run_policy_tests
+from affidavit.policy import (
+    Asset,
+    Catalog,
+    PolicyBundle,
+    PolicyEngine,
+    parse_assets,
+    run_policy_tests,
+)
 from affidavit.policy.testing import CaseResult
 
 __all__ = ["COMMITMENT_SCHEME", "PreparedStep", "ServiceOps"]
@@ -51,6 +53,7 @@ __all__ = ["COMMITMENT_SCHEME", "PreparedStep", "ServiceOps"]
 COMMITMENT_SCHEME = "hmac-sha256/vault-kek-hkdf"
 _COMMITMENT_LABEL = "affidavit-step-commitment-v1"
 _NONCE = 12
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,17 @@ class ServiceOps(ServiceQueries):
     minimiser: Minimiser
     catalog: Catalog
     policies: PolicyStore
+    ids: IdSource
+
+    if TYPE_CHECKING:  # the Governor's
+
+        def _write(self, command: Callable[[Batch], T], *, now: datetime) -> T: ...
+
+        def ingest_alerts(
+            self, data: bytes, *, case: str | None = None, actor: str = "system:intake"
+        ) -> list[IngestResult]: ...
+
+        def import_inventory(self, loaded: Sequence[Asset], *, source: str) -> int: ...
 
     # -- the two-phase step -----------------------------------------------------
 
@@ -98,7 +112,7 @@ class ServiceOps(ServiceQueries):
         commitment = hmac.new(
             self.ledger.vault.kek.derive_key(_COMMITMENT_LABEL), original, hashlib.sha256
         ).hexdigest()
-        step_id = new_id("step")
+        step_id = self.ids("step")
         sealed, wrapped = self._seal_original(step_id, original)
         texts = (treated.prompt.text, *(i.text for i in treated.inputs))
         digests = [hashlib.sha256(x.encode()).hexdigest() for x in texts]
@@ -107,33 +121,32 @@ class ServiceOps(ServiceQueries):
         now = self.clock()
 
         def command(batch: Batch) -> PreparedStep:
-            cases.ensure_case(batch, case, agent.actor, now)
+            cases.ensure_case(batch, case, agent.actor)
             own = declared | treated.exposed
             labels, handoff = _labels(batch, agent, case, unique_parents, own)
-            appended = batch.append(
-                Entry(
-                    type="step.prepared",
+            appended = batch.emit(
+                StepPrepared(
                     actor=agent.actor,
                     case=case,
-                    body={
-                        "step": step_id,
-                        "agent": agent.id,
-                        "owner": agent.owner,
-                        "model": treated.model,
-                        "model_version": model_version,
-                        "params": dict(params or {}),
-                        "parents": unique_parents,
-                        "handoff_from": handoff,
-                        "data_classes": labels,
-                        "data_policy": self.minimiser.policy.hash,
-                        "treatments": record,
-                        "prompt": digests[0],
-                        "inputs": digests[1:],
-                        "original": {"scheme": COMMITMENT_SCHEME, "commitment": commitment},
-                    },
-                    payloads=tuple(x.encode() for x in texts),
+                    step=step_id,
+                    agent=agent.id,
+                    owner=agent.owner,
+                    model=treated.model,
+                    model_version=model_version,
+                    params=dict(params or {}),
+                    parents=tuple(unique_parents),
+                    handoff_from=tuple(handoff),
+                    data_classes=tuple(labels),
+                    data_policy=self.minimiser.policy.hash,
+                    treatments=record,
+                    prompt=digests[0],
+                    inputs=tuple(digests[1:]),
+                    original={"scheme": COMMITMENT_SCHEME, "commitment": commitment},
+                    texts=tuple(x.encode() for x in texts),
                 )
             )
+            # Like the token store, the prepared-step row is not derived from the ledger:
+            # it holds the sealed original, which is never ledgered.
             batch.conn.execute(
                 prepared_steps.insert(),
                 dict(
@@ -160,7 +173,7 @@ class ServiceOps(ServiceQueries):
                 step_id, appended.seq, texts[0], tuple(texts[1:]), tuple(labels), record
             )
 
-        return self.ledger.execute(command)
+        return self._write(command, now=now)
 
     def complete_step(self, token: str | None, step_id: str, *, output: str) -> steps.StepRecord:
         """Record the model's output of a prepared step (treated before it is stored)."""
@@ -177,48 +190,33 @@ class ServiceOps(ServiceQueries):
         if hidden:
             raise PolicyError(f"agent {agent.id} may not see data classes {', '.join(hidden)}")
         treatments = {**from_json(row.treatments), "output": treated.record()}
+        now = self.clock()
 
         def command(batch: Batch) -> steps.StepRecord:
             done = batch.conn.execute(select(ps.c.completed_seq).where(ps.c.id == step_id)).scalar()
             if done is not None:
                 raise Conflict(f"step {step_id} was already completed (ledger entry {done})")
-            appended = batch.append(
-                Entry(
-                    type="step.recorded",
+            appended = batch.emit(
+                StepRecorded(
                     actor=agent.actor,
                     case=row.case_id,
-                    body={
-                        "step": step_id,
-                        "agent": agent.id,
-                        "owner": agent.owner,
-                        "model": row.model,
-                        "model_version": row.model_version,
-                        "params": from_json(row.params),
-                        "parents": from_json(row.parents),
-                        "handoff_from": from_json(row.handoff_from),
-                        "data_classes": labels,
-                        "data_policy": self.minimiser.policy.hash,
-                        "treatments": treatments,
-                        "prompt": row.prompt_sha256,
-                        "output": output_sha,
-                        "inputs": from_json(row.inputs_sha256),
-                        "prepared": row.prepared_seq,
-                    },
-                    payloads=(treated.text.encode(),),
-                )
-            )
-            batch.conn.execute(
-                t.steps.insert(),
-                dict(
-                    id=step_id,
-                    case_id=row.case_id,
-                    agent_id=agent.id,
+                    step=step_id,
+                    agent=agent.id,
+                    owner=agent.owner,
                     model=row.model,
                     model_version=row.model_version,
-                    parents=row.parents,
-                    data_classes=json_text(labels),
-                    seq=appended.seq,
-                ),
+                    params=from_json(row.params),
+                    parents=tuple(from_json(row.parents)),
+                    handoff_from=tuple(from_json(row.handoff_from)),
+                    data_classes=tuple(labels),
+                    data_policy=self.minimiser.policy.hash,
+                    treatments=treatments,
+                    prompt=row.prompt_sha256,
+                    output=output_sha,
+                    inputs=tuple(from_json(row.inputs_sha256)),
+                    texts=(treated.text.encode(),),
+                    prepared=row.prepared_seq,
+                )
             )
             batch.conn.execute(
                 update(ps).where(ps.c.id == step_id).values(completed_seq=appended.seq)
@@ -227,7 +225,7 @@ class ServiceOps(ServiceQueries):
                 step_id, appended.seq, tuple(labels), row.prompt_sha256, output_sha
             )
 
-        return self.ledger.execute(command)
+        return self._write(command, now=now)
 
     def _agent(self, token: str | None) -> Identity:
         agent = self.caller(token)
@@ -248,13 +246,10 @@ class ServiceOps(ServiceQueries):
 
     def ingest(self, data: bytes, *, case: str | None, actor: str) -> list[IngestResult]:
         """Alerts as JSON, a JSON array or JSON lines, vendor auto-detected."""
-        return ingest_alerts(self.ledger, data, case=case, actor=actor, minimiser=self.minimiser)
+        return self.ingest_alerts(data, case=case, actor=actor)
 
     def import_assets_text(self, text: str, fmt: Literal["csv", "yaml"], source: str) -> int:
-        from affidavit.governance import assets
-
-        loaded = parse_assets(text, fmt=fmt, source=source)
-        return self.ledger.execute(lambda b: assets.import_assets(b, loaded, source))
+        return self.import_inventory(parse_assets(text, fmt=fmt, source=source), source=source)
 
     def test_policy_text(self, cases_text: str, bundle_text: str | None = None) -> list[CaseResult]:
         if bundle_text is not None:

@@ -17,6 +17,7 @@ from sqlalchemy import and_, func, or_, select, text, tuple_
 from affidavit.config import Settings
 from affidavit.errors import AuthError, InputError, NotFound
 from affidavit.governance import _tables as t
+from affidavit.governance import events as ev
 from affidavit.governance import identities
 from affidavit.governance import proposals as p
 from affidavit.governance._common import Clock, from_json, iso
@@ -30,14 +31,14 @@ log = logging.getLogger("affidavit.governance")
 
 # Entries that change a proposal's status or record a decision on it.
 PROPOSAL_EVENT_TYPES = (
-    "proposal.created",
-    "approval.granted",
-    "approval.denied",
-    "authorization.issued",
-    "breakglass.invoked",
-    "execution.started",
-    "execution.finished",
-    "disposition.recorded",
+    ev.ProposalCreated.type,
+    ev.ApprovalGranted.type,
+    ev.ApprovalDenied.type,
+    ev.AuthorizationIssued.type,
+    ev.BreakglassInvoked.type,
+    ev.ExecutionStarted.type,
+    ev.ExecutionFinished.type,
+    ev.DispositionRecorded.type,
 )
 
 
@@ -201,7 +202,7 @@ class ServiceQueries:
         e = ledger_entries
         q = (
             select(e.c.seq, e.c.entry, e.c.case_id, e.c.time)
-            .where(e.c.type == "alert.ingested")
+            .where(e.c.type == ev.AlertIngested.type)
             .order_by(e.c.seq)
             .limit(limit)
         )
@@ -306,7 +307,11 @@ class ServiceQueries:
             found: list[dict[str, Any]] = []
             for r in rows:
                 body = from_json(bytes(r.entry).decode())["body"]
-                pid = body["proposal"]["id"] if r.type == "proposal.created" else body["proposal"]
+                pid = (
+                    body["proposal"]["id"]
+                    if r.type == ev.ProposalCreated.type
+                    else body["proposal"]
+                )
                 row = conn.execute(select(t.proposals).where(t.proposals.c.id == pid)).first()
                 if row is None:  # the proposal's row is written in the same transaction
                     continue

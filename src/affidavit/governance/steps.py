@@ -18,11 +18,11 @@ from sqlalchemy import select
 
 from affidavit.errors import InputError, NotFound, PolicyError
 from affidavit.governance import _tables as t
-from affidavit.governance._common import check_text, from_json, json_text, new_id
+from affidavit.governance._common import IdSource, check_text, from_json
+from affidavit.governance.events import StepRecorded
 from affidavit.governance.identities import Identity
 from affidavit.governance.minimise import Minimiser
 from affidavit.ledger.batch import Batch
-from affidavit.ledger.entry import Entry
 from affidavit.protect import Treated
 
 __all__ = ["StepRecord", "TreatedStep", "record", "treat"]
@@ -117,6 +117,7 @@ def record(
     parents: Sequence[str],
     data_classes: Sequence[str],
     data_policy: str,
+    ids: IdSource,
 ) -> StepRecord:
     model_version = check_text(model_version, "model version", required=True)
     if len(parents) > MAX_PARENTS:
@@ -141,46 +142,30 @@ def record(
         raise PolicyError(
             f"agent {agent.id} may not see data classes {', '.join(sorted(hidden))} {where}"
         )
-    step_id = new_id("step")
+    step_id = ids("step")
     payloads = tuple(
         part.text.encode() for part in (treated.prompt, treated.output, *treated.inputs)
     )
     digests = [hashlib.sha256(b).hexdigest() for b in payloads]
-    appended = batch.append(
-        Entry(
-            type="step.recorded",
+    appended = batch.emit(
+        StepRecorded(
             actor=agent.actor,
             case=case_id,
-            body={
-                "step": step_id,
-                "agent": agent.id,
-                "owner": agent.owner,
-                "model": treated.model,
-                "model_version": model_version,
-                "params": dict(params),
-                "parents": list(dict.fromkeys(parents)),
-                "handoff_from": sorted(handoff_from),
-                "data_classes": sorted(labels),
-                "data_policy": data_policy,
-                "treatments": treated.record(),
-                "prompt": digests[0],
-                "output": digests[1],
-                "inputs": digests[2:],
-            },
-            payloads=payloads,
-        )
-    )
-    batch.conn.execute(
-        t.steps.insert(),
-        dict(
-            id=step_id,
-            case_id=case_id,
-            agent_id=agent.id,
+            step=step_id,
+            agent=agent.id,
+            owner=agent.owner,
             model=treated.model,
             model_version=model_version,
-            parents=json_text(list(dict.fromkeys(parents))),
-            data_classes=json_text(sorted(labels)),
-            seq=appended.seq,
-        ),
+            params=dict(params),
+            parents=tuple(dict.fromkeys(parents)),
+            handoff_from=tuple(sorted(handoff_from)),
+            data_classes=tuple(sorted(labels)),
+            data_policy=data_policy,
+            treatments=treated.record(),
+            prompt=digests[0],
+            output=digests[1],
+            inputs=tuple(digests[2:]),
+            texts=payloads,
+        )
     )
     return StepRecord(step_id, appended.seq, tuple(sorted(labels)), digests[0], digests[1])

@@ -3,28 +3,35 @@
 The ledger's writer thread builds a :class:`Batch` inside its exclusive write
 transaction. Plain appends go straight in; a *command* (see
 :meth:`affidavit.ledger.log.Ledger.execute`) receives the batch as its
-transaction handle, reads and writes state tables through ``batch.conn`` and
-appends entries with ``batch.append``; if it raises, its savepoint and its
-appends are undone and the rest of the batch still commits.
+transaction handle, reads through ``batch.conn`` and records what it decided
+with ``batch.emit(event)``: the event's entry is appended, stamped with the
+command's time (``batch.time``, from the caller's clock, see
+``Ledger.execute``), and the command's projector applies the event to the
+state tables in the same savepoint. If the command raises, its savepoint and
+its appends are undone and the rest of the batch still commits.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 from collections.abc import Callable, Sequence
-from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection
 
 from affidavit.errors import AffidavitError, StorageError
 from affidavit.ledger import merkle
-from affidavit.ledger.entry import Entry, timestamp
+from affidavit.ledger.entry import Entry
+from affidavit.ledger.events import Event
 from affidavit.store.schema import ledger_entries, ledger_nodes, ledger_payloads
 from affidavit.store.vault import SealedPayload, Vault
 
-__all__ = ["Appended", "Batch", "Pending", "run_command"]
+__all__ = ["Appended", "Batch", "Pending", "Projector", "run_command"]
+
+Projector = Callable[[Connection, Event, int, str], None]
+"""Applies an event, recorded as entry ``seq`` at ``time``, to state tables:
+``projector(conn, event, seq, time)``. Injected per command (``Ledger.execute``),
+so the ledger knows nothing of the tables it feeds."""
 
 
 class Appended(NamedTuple):
@@ -57,13 +64,13 @@ class Batch:
         size: int,
         frontier: list[tuple[int, bytes]],
         vault: Vault,
-        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.conn = conn
-        self.clock = clock
         self.size = size
         self.frontier = frontier
         self.vault = vault
+        self.time = ""  # the running command's time, set by Ledger.execute
+        self.projector: Projector | None = None  # the running command's, likewise
         self._entries: list[tuple[Any, ...]] = []
         self._nodes: list[tuple[int, bytes]] = []
         self._payloads: list[tuple[Any, ...]] = []
@@ -80,8 +87,6 @@ class Batch:
         may be prepared by the caller's thread to keep the writer lean.
         """
         if data is None:
-            if self.clock is not None:
-                entry = dataclasses.replace(entry, time=timestamp(self.clock()))
             data = entry.encode()
         if sealed is None:
             sealed = [self.vault.seal(p) for p in entry.payloads]
@@ -94,6 +99,13 @@ class Batch:
             self._payloads.append((seq, ordinal, s.sha256, s.data, s.wrapped_key, s.kek_id, None))
         self.size = seq + 1
         return Appended(seq, leaf)
+
+    def emit(self, event: Event) -> Appended:
+        """Append ``event``'s entry at the command's time and apply it to the state tables."""
+        appended = self.append(event.to_entry(self.time))
+        if self.projector is not None:
+            self.projector(self.conn, event, appended.seq, self.time)
+        return appended
 
     def mark(self) -> tuple[int, list[tuple[int, bytes]], int, int, int]:
         return (
@@ -119,7 +131,17 @@ class Batch:
 class Pending:
     """One caller's request: an entry to append, or a command to run."""
 
-    __slots__ = ("command", "data", "done", "entry", "error", "result", "sealed")
+    __slots__ = (
+        "command",
+        "data",
+        "done",
+        "entry",
+        "error",
+        "projector",
+        "result",
+        "sealed",
+        "time",
+    )
 
     def __init__(
         self,
@@ -127,8 +149,12 @@ class Pending:
         data: bytes | None = None,
         command: Callable[[Batch], Any] | None = None,
         sealed: list[SealedPayload] | None = None,
+        time: str = "",
+        projector: Projector | None = None,
     ) -> None:
         self.entry = entry
+        self.time = time
+        self.projector = projector
         self.data = data
         self.sealed = sealed
         self.command = command
@@ -148,6 +174,7 @@ class Pending:
 def run_command(batch: Batch, p: Pending) -> None:
     assert p.command is not None
     mark = batch.mark()
+    batch.time, batch.projector = p.time, p.projector
     savepoint = batch.conn.begin_nested()
     try:
         p.result = p.command(batch)

@@ -18,10 +18,10 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from affidavit import canonical
+from affidavit.clock import iso, system_clock
 from affidavit.errors import InputError
 
 __all__ = [
@@ -32,7 +32,6 @@ __all__ = [
     "StoredEntry",
     "entry_prefix",
     "entry_tail",
-    "timestamp",
     "utc_now",
 ]
 
@@ -47,14 +46,13 @@ _CASE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]*")
 _TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z")
 
 
-def timestamp(moment: datetime) -> str:
-    """The ledger's timestamp format: UTC, microseconds, ``Z``."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 def utc_now() -> str:
-    """Now, in the ledger's timestamp format."""
-    return timestamp(datetime.now(UTC))
+    """The wall clock in the ledger's format (UTC, microseconds, ``Z``), for plain appends.
+
+    Governance never relies on it: its commands stamp their entries with the
+    time of the Governor's injected clock (see :meth:`Batch.emit`).
+    """
+    return iso(system_clock())
 
 
 def _check(name: str, value: object, pattern: re.Pattern[str], limit: int) -> str:

@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 
 from affidavit.errors import InputError, NotFound
 from affidavit.ledger.batch import Batch
-from affidavit.ledger.entry import Entry
+from affidavit.ledger.events import PayloadErased
 from affidavit.store.schema import ledger_payloads
 
 __all__ = ["MAX_ERASED_AT_ONCE", "Erasure", "erasure_command"]
@@ -48,12 +48,12 @@ def erasure_command(
         ).all()
         if not rows:
             raise NotFound("no live payload has any of those SHA-256 hashes")
-        erased = [{"seq": r.seq, "ordinal": r.ordinal, "sha256": r.sha256} for r in rows]
-        appended = batch.append(
-            Entry(
-                type="payload.erased",
+        appended = batch.emit(
+            PayloadErased(
                 actor=actor,
-                body={"payloads": erased, "rule": rule, "reason": reason},
+                erased=tuple((r.seq, r.ordinal, r.sha256) for r in rows),
+                rule=rule,
+                reason=reason,
             )
         )
         for r in rows:

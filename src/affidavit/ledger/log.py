@@ -29,11 +29,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlalchemy import Connection, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from affidavit.clock import Clock, iso, system_clock
 from affidavit.config import Settings
 from affidavit.errors import AffidavitError, InputError, StorageError, VerificationError
 from affidavit.ledger import merkle, tree
-from affidavit.ledger.batch import Appended, Batch, Pending, run_command
-from affidavit.ledger.entry import Entry, timestamp
+from affidavit.ledger.batch import Appended, Batch, Pending, Projector, run_command
+from affidavit.ledger.entry import Entry
 from affidavit.ledger.erasure import Erasure, erasure_command
 from affidavit.ledger.identity import bind_log_key, bind_vault_key
 from affidavit.ledger.keys import LogKey
@@ -75,12 +76,13 @@ class Ledger(LedgerReader):
         state_path: Path,
         checkpoint_every: int = 1000,
         checkpoint_interval_s: float = 60.0,
-        clock: Callable[[], datetime] | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self.db = db
-        # With a clock (a command's, a test's or a simulation's), every appended entry
-        # carries the clock's time instead of the time its Entry was built at.
-        self.clock = clock
+        # The time of commands that give none of their own (the Governor gives its own).
+        # A clock given here (a test's, a simulation's) also stamps plain appends.
+        self.clock = clock or system_clock
+        self._stamp_appends = clock is not None
         self.key = key
         self.signer = Signer(key, state_path)
         self.vault = vault
@@ -110,11 +112,12 @@ class Ledger(LedgerReader):
         settings: Settings,
         *,
         create: bool = True,
-        clock: Callable[[], datetime] | None = None,
+        clock: Clock | None = None,
     ) -> Ledger:
         """Open the ledger of ``settings``, creating its key and identity if new.
 
-        ``clock`` stamps every appended entry (default: each entry's own time)."""
+        ``clock`` (default: the system clock) times commands that give no time of
+        their own; given explicitly, it also stamps plain appends."""
         db = open_database(settings.database_url)
         try:
             key = bind_log_key(db, settings, create=create)
@@ -155,15 +158,21 @@ class Ledger(LedgerReader):
         for e in entries:
             if not isinstance(e, Entry):
                 raise InputError(f"append takes Entry objects, got {type(e).__name__}")
-        if self.clock is not None:
-            entries = [dataclasses.replace(e, time=timestamp(self.clock())) for e in entries]
+        if self._stamp_appends:
+            entries = [dataclasses.replace(e, time=iso(self.clock())) for e in entries]
         pending = [
             Pending(e, e.encode(), sealed=[self.vault.seal(p) for p in e.payloads]) for e in entries
         ]
         self._submit(pending)
         return [p.wait() for p in pending]
 
-    def execute(self, command: Callable[[Batch], T]) -> T:
+    def execute(
+        self,
+        command: Callable[[Batch], T],
+        *,
+        now: datetime | None = None,
+        projector: Projector | None = None,
+    ) -> T:
         """Run ``command`` inside the next group commit; return its result once durable.
 
         The command runs in the writer thread, inside the exclusive write
@@ -172,8 +181,17 @@ class Ledger(LedgerReader):
         checks and its writes cannot race another writer. It must not block
         (no network I/O). If it raises, its writes and appends are undone, the
         error is raised here, and the rest of the batch commits.
+
+        ``now`` is the command's time, the one its checks compared against:
+        ``batch.time`` while it runs, and so the time of the entries it emits.
+        Without it, the ledger's own clock is read once, here. ``projector``
+        applies each event the command emits to the state tables.
         """
-        pending = Pending(command=command)
+        pending = Pending(
+            command=command,
+            time=iso(self.clock() if now is None else now),
+            projector=projector,
+        )
         self._submit([pending])
         result: T = pending.wait()
         return result
@@ -244,7 +262,7 @@ class Ledger(LedgerReader):
                 self._conn = self.db.engine.connect()
             with self._state_lock, self.db.transaction(self._conn) as conn:
                 size, last_checkpoint = self._heads(conn)
-                batch = Batch(conn, size, list(self._frontier), self.vault, self.clock)
+                batch = Batch(conn, size, list(self._frontier), self.vault)
                 for p in items:
                     if p.command is None:
                         assert p.entry is not None
@@ -376,13 +394,23 @@ class Ledger(LedgerReader):
 
     # -- erasure and verification -----------------------------------------
 
-    def erase(self, sha256_refs: Sequence[str], *, actor: str, rule: str, reason: str) -> Erasure:
+    def erase(
+        self,
+        sha256_refs: Sequence[str],
+        *,
+        actor: str,
+        rule: str,
+        reason: str,
+        now: datetime | None = None,
+    ) -> Erasure:
         """Crypto-shred payloads: destroy their data keys and ciphertext, ledger the erasure.
 
         The entries that reference them, and every proof, stay valid;
         ``verify`` reports the payloads as erased (when, by whom, which rule).
         """
-        erasure = self.execute(erasure_command(sha256_refs, actor=actor, rule=rule, reason=reason))
+        erasure = self.execute(
+            erasure_command(sha256_refs, actor=actor, rule=rule, reason=reason), now=now
+        )
         self.db.purge_freed_pages()
         return erasure
 

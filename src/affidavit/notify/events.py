@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from affidavit.errors import InputError
+from affidavit.governance import events as ev
 from affidavit.ledger.entry import StoredEntry
 from affidavit.notify._time import parse_time
 
@@ -111,7 +112,7 @@ def _match(value: object, pattern: re.Pattern[str], what: str) -> None:
 def pending_event(entry: StoredEntry) -> Event | None:
     """The ``approval_pending`` event of a ``proposal.created`` entry; None unless its
     decision requires approval. InputError when the entry does not have the shape."""
-    if entry.type != "proposal.created":
+    if entry.type != ev.ProposalCreated.type:
         return None
     body = entry.body
     try:

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import SQLAlchemyError
 
 from affidavit.errors import AffidavitError, InputError, NotFound
+from affidavit.governance import events as ev
 from affidavit.governance.queries import GovernorQueries
 from affidavit.ledger.entry import StoredEntry
 from affidavit.ledger.reader import LedgerReader
@@ -138,13 +139,13 @@ class Notifier:
             summary.queued += self.state.record_scan(next_seq, deliveries, schedules, now)
 
     def _events_of(self, entry: StoredEntry, now: datetime) -> list[tuple[Event, list[RoleRoute]]]:
-        if entry.type == "proposal.created":
+        if entry.type == ev.ProposalCreated.type:
             event = pending_event(entry)
             deadline = None if event is None else event.deadline_at()
             if event is None or (deadline is not None and deadline <= now):
                 return []  # nothing to ask, or expired before the notifier saw it
             return [(event, self.config.routes(event.roles))]
-        if entry.type == "breakglass.invoked":
+        if entry.type == ev.BreakglassInvoked.type:
             body = entry.body
             proposal_id, due = body.get("proposal"), body.get("review_due")
             if not isinstance(proposal_id, str) or not isinstance(due, str):

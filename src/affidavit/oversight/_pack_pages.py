@@ -13,8 +13,10 @@ from importlib import resources
 from string import Template
 from typing import Any
 
+from affidavit.governance import events as ev
 from affidavit.ledger.entry import StoredEntry
-from affidavit.oversight.replay import _summary
+from affidavit.ledger.events import PayloadErased, event_class
+from affidavit.oversight.replay import summary
 
 __all__ = ["readme", "summarize", "timeline"]
 
@@ -29,15 +31,18 @@ _ROW = (
 
 def summarize(kind: str, body: dict[str, Any]) -> str:
     """One line about an entry: the replay's summary, plus the pack's context types."""
-    if kind == "policy.published":
+    if kind == ev.PolicyPublished.type:
         return f"bundle {body.get('bundle_hash', '')} ({len(body.get('rules', []))} rules)"
-    if kind == "payload.erased":
+    if kind == PayloadErased.type:
         return f"{len(body.get('payloads', []))} payloads erased, rule {body.get('rule')}: " + str(
             body.get("reason", "")
         )
+    cls = event_class(kind)
+    if cls is None or cls.needs_payload_data:
+        return ""
     try:
-        return _summary(kind, body)
-    except (KeyError, TypeError, AttributeError):  # an entry type or shape replay does not know
+        return summary(cls.from_body(body, actor="system:pack", case=None))
+    except (KeyError, TypeError, AttributeError, ValueError):  # a shape replay does not know
         return ""
 
 

@@ -15,7 +15,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from affidavit.errors import NotFound, StorageError
+from affidavit.governance import events as ev
 from affidavit.ledger.entry import StoredEntry
+from affidavit.ledger.events import PayloadErased
 from affidavit.ledger.reader import LedgerReader
 from affidavit.policy import default_policy_text
 
@@ -50,7 +52,7 @@ def select(reader: LedgerReader, *, case: str | None, start: str, end: str) -> S
     published = {
         body["bundle_hash"]: e.seq
         for e in chosen.entries.values()
-        if e.type == "policy.published" and (body := e.body).get("bundle_hash") in cited
+        if e.type == ev.PolicyPublished.type and (body := e.body).get("bundle_hash") in cited
     }
     missing = _fetch_payloads(reader, chosen, chosen.entries.values())
     if missing or set(cited) - set(published):
@@ -84,7 +86,7 @@ def _cited_bundles(entries: Iterable[StoredEntry]) -> dict[str, int]:
     """Bundle hash -> the first included decision citing it."""
     cited: dict[str, int] = {}
     for e in entries:
-        if e.type == "proposal.created":
+        if e.type == ev.ProposalCreated.type:
             cited.setdefault(e.body["decision"]["bundle_hash"], e.seq)
     return cited
 
@@ -116,12 +118,12 @@ def _scan(
     context: dict[int, StoredEntry] = {}
     used: dict[str, StoredEntry] = {}
     for e in reader.entries():
-        if e.type == "policy.published":
+        if e.type == ev.PolicyPublished.type:
             digest = json.loads(e.data)["body"]["bundle_hash"]
             # the latest publication before the first decision citing it is the one it used
             if digest in cited and digest not in published and e.seq < cited[digest]:
                 used[digest] = e
-        elif e.type == "payload.erased" and missing:
+        elif e.type == PayloadErased.type and missing:
             for p in json.loads(e.data)["body"]["payloads"]:
                 if p["seq"] in missing.get(p["sha256"], ()):
                     chosen.erased.setdefault(p["sha256"], e.seq)

@@ -22,9 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from affidavit import canonical
+from affidavit.clock import iso as timestamp
 from affidavit.errors import InputError, NotFound, PolicyError, StorageError
 from affidavit.governance.identities import Identity
-from affidavit.ledger.entry import Entry, timestamp
+from affidavit.ledger.entry import Entry
 from affidavit.ledger.log import Ledger
 from affidavit.ledger.reader import LedgerReader
 from affidavit.oversight import entry_types as et

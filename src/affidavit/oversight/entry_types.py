@@ -7,6 +7,9 @@ ledger append today (``Entry(type=...)``); ``DATASET_EXPORTED`` is appended by
 
 from __future__ import annotations
 
+from affidavit.governance import events as ev
+from affidavit.ledger.events import PayloadErased
+
 __all__ = [
     "ALERT_INGESTED",
     "APPROVAL_DENIED",
@@ -33,26 +36,26 @@ __all__ = [
     "TOKEN_REVEALED",
 ]
 
-ALERT_INGESTED = "alert.ingested"
-APPROVAL_DENIED = "approval.denied"
-APPROVAL_GRANTED = "approval.granted"
-ASSETS_IMPORTED = "assets.imported"
-AUTHORIZATION_ISSUED = "authorization.issued"
-BREAKGLASS_INVOKED = "breakglass.invoked"
-BREAKGLASS_REVIEWED = "breakglass.reviewed"
-CASE_OPENED = "case.opened"
+ALERT_INGESTED = ev.AlertIngested.type
+APPROVAL_DENIED = ev.ApprovalDenied.type
+APPROVAL_GRANTED = ev.ApprovalGranted.type
+ASSETS_IMPORTED = ev.AssetsImported.type
+AUTHORIZATION_ISSUED = ev.AuthorizationIssued.type
+BREAKGLASS_INVOKED = ev.BreakglassInvoked.type
+BREAKGLASS_REVIEWED = ev.BreakglassReviewed.type
+CASE_OPENED = ev.CaseOpened.type
 DATASET_EXPORTED = "dataset.exported"
-DISPOSITION_RECORDED = "disposition.recorded"
-EVIDENCE_VIEWED = "evidence.viewed"
-EXECUTION_FINISHED = "execution.finished"
-EXECUTION_STARTED = "execution.started"
-IDENTITY_CREATED = "identity.created"
-IDENTITY_REACTIVATED = "identity.reactivated"
-IDENTITY_RETIRED = "identity.retired"
-IDENTITY_SUSPENDED = "identity.suspended"
-IDENTITY_TOKEN_ROTATED = "identity.token_rotated"  # noqa: S105 - an entry type
-PAYLOAD_ERASED = "payload.erased"
-POLICY_PUBLISHED = "policy.published"
-PROPOSAL_CREATED = "proposal.created"
-STEP_RECORDED = "step.recorded"
-TOKEN_REVEALED = "token.revealed"  # noqa: S105 - an entry type
+DISPOSITION_RECORDED = ev.DispositionRecorded.type
+EVIDENCE_VIEWED = ev.EvidenceViewed.type
+EXECUTION_FINISHED = ev.ExecutionFinished.type
+EXECUTION_STARTED = ev.ExecutionStarted.type
+IDENTITY_CREATED = ev.IdentityCreated.type
+IDENTITY_REACTIVATED = ev.IdentityReactivated.type
+IDENTITY_RETIRED = ev.IdentityRetired.type
+IDENTITY_SUSPENDED = ev.IdentitySuspended.type
+IDENTITY_TOKEN_ROTATED = ev.TokenRotated.type
+PAYLOAD_ERASED = PayloadErased.type
+POLICY_PUBLISHED = ev.PolicyPublished.type
+PROPOSAL_CREATED = ev.ProposalCreated.type
+STEP_RECORDED = ev.StepRecorded.type
+TOKEN_REVEALED = ev.TokenRevealed.type

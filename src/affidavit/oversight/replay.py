@@ -1,7 +1,10 @@
 """Case replay: a case's timeline and state rebuilt from ledger entries alone.
 
-No state table is read. The result must equal what the governance tables say
-(tests hold it to that): the ledger is the source of truth, the tables a cache.
+No state table is read: the case's entries are projected, by the same
+projector that writes the live tables, into a fresh in-memory database, and
+the state is read from there with the same query the Governor uses
+(:func:`affidavit.governance.queries.case_state`). It must equal what the live
+tables say (the demo and the tests hold it to that).
 """
 
 from __future__ import annotations
@@ -10,10 +13,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from affidavit.governance.proposals import effective_status
-from affidavit.ledger.log import Ledger
+from affidavit.governance import events as ev
+from affidavit.governance.queries import case_state
+from affidavit.governance.rebuild import replay_scratch
+from affidavit.ledger.entry import StoredEntry
+from affidavit.ledger.events import Event, event_class, parse_event
+from affidavit.ledger.reader import LedgerReader
 
-__all__ = ["CaseReplay", "replay_case"]
+__all__ = ["CaseReplay", "replay_case", "summary"]
 
 
 @dataclass
@@ -21,92 +28,58 @@ class CaseReplay:
     case: str
     timeline: list[dict[str, Any]] = field(default_factory=list)
     proposals: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Per proposal: status, approvals, executions and dispositions (``case_state``)."""
 
     def state(self) -> dict[str, dict[str, Any]]:
-        """The comparable state: per proposal, its status and who did what."""
-        return {
-            pid: {
-                "status": p["status"],
-                "approvals": sorted((a["approver"], a["verdict"]) for a in p["approvals"]),
-                "executions": sorted((e["id"], e["status"]) for e in p["executions"].values()),
-                "dispositions": [
-                    (d["actor"], d["outcome"], d["reason"]) for d in p["dispositions"]
-                ],
-            }
-            for pid, p in self.proposals.items()
-        }
+        """The comparable state, as ``Governor.case_state`` gives it from the live tables."""
+        return self.proposals
 
 
-def _summary(kind: str, body: dict[str, Any]) -> str:
-    if kind == "proposal.created":
-        prop, decision = body["proposal"], body["decision"]
-        return f"{prop['id']}: {prop['action']} on {prop['target']} -> {decision['effect']}"
-    if kind.startswith(("approval.", "authorization.", "execution.", "breakglass.", "evidence.")):
-        extra = body.get("status") or body.get("via") or body.get("outcome") or ""
-        return f"{body.get('proposal', '')} {extra}".strip()
-    if kind == "disposition.recorded":
-        return f"{body['proposal']}: {body['outcome']} ({body['reason']})"
-    if kind == "alert.ingested":
-        alert = body["alert"]
-        return f"{alert['vendor']} {alert['severity']}: {alert['title']}"[:160]
-    if kind == "step.recorded":
-        return f"{body['agent']} ran {body['model']}@{body['model_version']}"
+def summary(event: Event | None) -> str:
+    """One line on what an entry recorded, for the timeline."""
+    match event:
+        case ev.ProposalCreated():
+            return f"{event.id}: {event.action} on {event.target} -> {event.effect}"
+        case ev.DispositionRecorded():
+            return f"{event.proposal}: {event.outcome} ({event.reason})"
+        case ev.ApprovalRecorded() | ev.EvidenceViewed() | ev.BreakglassInvoked():
+            return event.proposal
+        case ev.AuthorizationIssued():
+            return f"{event.proposal} {event.via}"
+        case ev.BreakglassReviewed():
+            return f"{event.proposal} {event.outcome}"
+        case ev.ExecutionStarted():
+            return event.proposal
+        case ev.ExecutionFinished():
+            return f"{event.proposal} {event.status}"
+        case ev.AlertIngested():
+            alert = event.alert
+            return f"{alert['vendor']} {alert['severity']}: {alert['title']}"[:160]
+        case ev.StepRecorded():
+            return f"{event.agent} ran {event.model}@{event.model_version}"
     return ""
 
 
-def replay_case(ledger: Ledger, case: str, now: datetime) -> CaseReplay:
+def _event(stored: StoredEntry) -> Event | None:
+    cls = event_class(stored.type)
+    if cls is None or cls.needs_payload_data:  # the timeline decrypts no payload
+        return None
+    return parse_event(stored)
+
+
+def replay_case(ledger: LedgerReader, case: str, now: datetime) -> CaseReplay:
+    """The case's timeline and its state as the ledger alone determines it, at ``now``."""
     replay = CaseReplay(case)
-    props = replay.proposals
     for stored in ledger.entries(case=case):
-        entry = stored.json()
-        kind, body = entry["type"], entry["body"]
         replay.timeline.append(
             {
                 "seq": stored.seq,
-                "time": entry["time"],
-                "type": kind,
-                "actor": entry["actor"],
-                "summary": _summary(kind, body),
+                "time": stored.time,
+                "type": stored.type,
+                "actor": stored.actor,
+                "summary": summary(_event(stored)),
             }
         )
-        if kind == "proposal.created":
-            prop, decision = body["proposal"], body["decision"]
-            status = {"allow": "pending_authorization", "deny": "denied"}.get(
-                decision["effect"], "pending_approval"
-            )
-            props[prop["id"]] = {
-                "status": status,
-                "expires_at": prop["expires_at"],
-                "approvals": [],
-                "executions": {},
-                "dispositions": [],
-            }
-            continue
-        target = props.get(body.get("proposal", ""))
-        if target is None:
-            continue
-        if kind in ("approval.granted", "approval.denied"):
-            verdict = "approve" if kind == "approval.granted" else "deny"
-            target["approvals"].append(
-                {"approver": entry["actor"].split(":", 1)[1], "verdict": verdict}
-            )
-            if verdict == "deny":
-                target["status"] = "denied"
-        elif kind == "authorization.issued":
-            target["status"] = "authorized"
-        elif kind == "execution.started":
-            target["executions"][body["execution"]] = {"id": body["execution"], "status": "running"}
-        elif kind == "execution.finished":
-            target["executions"][body["execution"]]["status"] = body["status"]
-            target["status"] = "executed" if body["status"] == "succeeded" else "failed"
-        elif kind == "disposition.recorded":
-            target["dispositions"].append(
-                {
-                    "actor": entry["actor"].split(":", 1)[1],
-                    "outcome": body["outcome"],
-                    "reason": body["reason"],
-                }
-            )
-    for prop in props.values():
-        prop["status"] = effective_status(prop["status"], prop["expires_at"], now)
+    with replay_scratch(ledger, case=case) as conn:
+        replay.proposals = case_state(conn, case, now)
     return replay

@@ -19,9 +19,9 @@ from typing import Any
 
 import yaml
 
+from affidavit.clock import iso as timestamp
 from affidavit.errors import InputError, VerificationError
 from affidavit.ledger import note
-from affidavit.ledger.entry import timestamp
 from affidavit.ledger.log import Ledger
 from affidavit.oversight import queries_people, queries_records
 from affidavit.oversight.evidence import GAP, NOT_APPLICABLE, PASS, QUERIES, Evidence, ReportContext

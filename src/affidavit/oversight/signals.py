@@ -17,7 +17,7 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from affidavit.ledger.entry import timestamp
+from affidavit.clock import iso as timestamp
 from affidavit.oversight.health import HealthState
 from affidavit.oversight.thresholds import HealthThresholds
 from affidavit.oversight.window import Window

@@ -25,9 +25,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from affidavit.clock import iso as timestamp
 from affidavit.config import Settings
 from affidavit.errors import InputError
-from affidavit.ledger.entry import timestamp
 from affidavit.ledger.reader import LedgerReader
 from affidavit.oversight.entry_types import ALERT_INGESTED
 from affidavit.store.schema import ledger_entries

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from affidavit.governance import events as ev
 from affidavit.governance.governor import Governor
 from affidavit.web._format import parse
 
@@ -57,19 +58,19 @@ def compute_health(gov: Governor) -> Health:
         if kind not in _WANTED:
             continue
         when = parse(stored.time)
-        if kind == "alert.ingested":
+        if kind == ev.AlertIngested.type:
             if when is not None:
                 alerts[_bucket(when)] += 1
             continue
         body = stored.json()["body"]
-        if kind == "proposal.created":
+        if kind == ev.ProposalCreated.type:
             prop = body["proposal"]
             action = prop["action"]
             tier = gov.catalog.get(action).tier if action in gov.catalog else 0
             proposals[prop["id"]] = (prop["proposer"], tier, when)
-        elif kind == "evidence.viewed":
+        elif kind == ev.EvidenceViewed.type:
             viewed.add((stored.actor, body["proposal"]))
-        elif kind == "approval.granted":
+        elif kind == ev.ApprovalGranted.type:
             pid = body["proposal"]
             who = stored.actor.split(":", 1)[-1]
             found.approvals[who] += 1
@@ -78,7 +79,7 @@ def compute_health(gov: Governor) -> Health:
             created = proposals.get(pid, ("", 0, None))[2]
             if created is not None and when is not None:
                 found.latencies_s.append(max(0.0, (when - created).total_seconds()))
-        elif kind == "disposition.recorded":
+        elif kind == ev.DispositionRecorded.type:
             agent, tier, _ = proposals.get(body["proposal"], ("unknown", 0, None))
             found.outcomes.setdefault(f"{agent} · T{tier}", Counter())[body["outcome"]] += 1
     found.proposals = len(proposals)
@@ -89,11 +90,11 @@ def compute_health(gov: Governor) -> Health:
 
 _WANTED = frozenset(
     {
-        "alert.ingested",
-        "proposal.created",
-        "evidence.viewed",
-        "approval.granted",
-        "disposition.recorded",
+        ev.AlertIngested.type,
+        ev.ProposalCreated.type,
+        ev.EvidenceViewed.type,
+        ev.ApprovalGranted.type,
+        ev.DispositionRecorded.type,
     }
 )
 _cache: dict[int, tuple[float, Health]] = {}
