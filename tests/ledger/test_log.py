@@ -369,14 +369,14 @@ def test_a_process_refuses_to_append_below_what_it_saw_committed(ledger: Ledger)
 
 
 def test_a_ledger_clock_stamps_every_entry(settings: Settings) -> None:
-    """Entries appended directly and by commands carry the injected clock's time, so
-    histories built under a test clock are on one timeline with it."""
+    """Entries appended directly carry the injected clock's time, and a command without
+    a time of its own runs at it (``batch.time``, which its emitted events carry)."""
     from datetime import UTC, datetime, timedelta
 
     moments = iter(datetime(2031, 5, 1, 12, 0, tzinfo=UTC) + timedelta(seconds=i) for i in range(9))
     with Ledger.open(settings, clock=lambda: next(moments)) as ledger:
         ledger.append(_entry(0, time="2020-01-01T00:00:00.000000Z"))
-        ledger.execute(lambda batch: batch.append(_entry(1)))
+        ledger.execute(lambda batch: batch.append(replace(_entry(1), time=batch.time)))
         assert ledger.verify().size == 2  # raises VerificationError on a bad entry
         times = [e.time for e in ledger.entries()]
     assert times == ["2031-05-01T12:00:00.000000Z", "2031-05-01T12:00:01.000000Z"]

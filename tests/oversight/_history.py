@@ -19,7 +19,6 @@ from datetime import UTC, datetime
 
 from affidavit.governance.governor import Governor
 from affidavit.governance.identities import Identity
-from affidavit.governance.ingest import ingest_objects
 from affidavit.samples.alerts import generate_alerts
 from tests.governance.conftest import Cast, Clock
 
@@ -51,11 +50,11 @@ def build_history(gov: Governor, cast: Cast, clock: Clock) -> History:
     for i in range(25):  # bob: fast, blind, always yes
         pid = _isolate(gov, cast, "triage", f"C-T{i}")
         clock.advance(seconds=10)
-        gov.approve(cast.bob, pid, rationale="ok")
-        clock.advance(seconds=5)
         if i < 20:
+            gov.approve(cast.bob, pid, rationale="ok")
+            clock.advance(seconds=5)
             gov.dispose(cast.alice, pid, outcome="accepted", reason="true_positive")
-        else:
+        else:  # rejected while pending: withdrawn, never approved or executed
             gov.dispose(
                 cast.alice, pid, outcome="rejected", reason="false_positive", rationale="benign"
             )
@@ -65,14 +64,15 @@ def build_history(gov: Governor, cast: Cast, clock: Clock) -> History:
         gov.view_evidence(cast.carol, pid)
         if i < 20:
             clock.advance(minutes=10)
-            gov.approve(cast.carol, pid, rationale="confirmed in EDR telemetry")
-            clock.advance(seconds=30)
-            if i < 10:
-                gov.dispose(cast.alice, pid, outcome="accepted", reason="true_positive")
-            else:
+            if i >= 10:  # modified before it ran: the narrower action is what happens
                 gov.dispose(
                     cast.alice, pid, outcome="modified", reason="scope_change", rationale="narrower"
                 )
+                clock.advance(seconds=30)
+                continue
+            gov.approve(cast.carol, pid, rationale="confirmed in EDR telemetry")
+            clock.advance(seconds=30)
+            gov.dispose(cast.alice, pid, outcome="accepted", reason="true_positive")
         else:
             clock.advance(minutes=2)
             gov.approve(cast.carol, pid, rationale="no beaconing seen", deny=True)
@@ -81,10 +81,8 @@ def build_history(gov: Governor, cast: Cast, clock: Clock) -> History:
     clock.now = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
     for i in range(10):  # the drift: triage's recommendations stop being accepted
         pid = _isolate(gov, cast, "triage", f"C-D{i}")
-        clock.advance(seconds=10)
-        gov.approve(cast.bob, pid, rationale="ok")
-        clock.advance(seconds=5)
-        gov.dispose(
+        clock.advance(seconds=15)
+        gov.dispose(  # rejected while pending: withdrawn
             cast.alice, pid, outcome="rejected", reason="model_error", rationale="misread logs"
         )
         clock.advance(seconds=60)
@@ -107,13 +105,7 @@ def build_history(gov: Governor, cast: Cast, clock: Clock) -> History:
 
     clock.now = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
     for seed in range(3):  # 30 alerts within a minute: one surge over 20 per 15 minutes
-        ingest_objects(
-            gov.ledger,
-            generate_alerts(10, seed=seed * 100),
-            case=None,
-            actor="system:test",
-            minimiser=gov.minimiser,
-        )
+        gov.ingest_objects(generate_alerts(10, seed=seed * 100), case=None, actor="system:test")
         clock.advance(seconds=20)
     clock.now = datetime(2026, 12, 7, 18, 0, tzinfo=UTC)
     return History(overdue, reviewed)

@@ -14,7 +14,6 @@ import pytest
 from affidavit.config import load_settings
 from affidavit.connectors import InMemoryConnector
 from affidavit.governance.governor import Governor
-from affidavit.governance.ingest import ingest_objects
 from affidavit.ledger.log import Ledger
 from affidavit.oversight import PackScope, export_pack
 from affidavit.policy import default_policy_text
@@ -43,13 +42,7 @@ def build_case(gov: Governor, cast: Cast, *, publish: bool = True, erase: bool =
     """Alerts, agent steps with payloads, proposals decided, approved, executed, disposed."""
     if publish:  # a published bundle, so decisions cite a policy.published entry
         gov.publish_policy(default_policy_text() + "\n// evidence pack tests\n")
-    ingest_objects(
-        gov.ledger,
-        generate_alerts(3, seed=7),
-        case=CASE,
-        actor="system:test",
-        minimiser=gov.minimiser,
-    )
+    gov.ingest_objects(generate_alerts(3, seed=7), case=CASE, actor="system:test")
     step = gov.record_step(
         cast.triage,
         case=CASE,

@@ -11,7 +11,6 @@ import pytest
 from affidavit.errors import InputError, NotFound, PolicyError
 from affidavit.governance.governor import Governor
 from affidavit.governance.identities import Identity
-from affidavit.governance.ingest import ingest_objects
 from affidavit.oversight import Window
 from affidavit.oversight.dataset import export_dataset
 from affidavit.oversight.dataset_check import affected_datasets, verify_dataset
@@ -38,9 +37,7 @@ def planted(gov: Governor, cast: Cast) -> str:
     the same case; returns the SHA-256 of the raw alert, kept as it came (with both)."""
     raw = generate_alerts(1, seed=7)[0]
     raw["analyst_note"] = f"{EMAIL} ran aws s3 cp with key {AWS_KEY}"
-    [alert] = ingest_objects(
-        gov.ledger, [raw], case="CASE-LEAK", actor="system:test", minimiser=gov.minimiser
-    )
+    [alert] = gov.ingest_objects([raw], case="CASE-LEAK", actor="system:test")
     evidence = gov.ledger.payload(alert.raw_sha256).decode()
     assert AWS_KEY in evidence and EMAIL in evidence  # the evidence really holds them
     gov.add_identity(Identity(id="hunter", kind="agent", owner="olivia", data_classes=("*",)))

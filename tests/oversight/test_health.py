@@ -45,11 +45,12 @@ def test_the_rubber_stamping_approver_is_flagged_and_the_careful_one_is_not(
     approvers = _by(report.approvers, "approver")
     bob, carol = approvers["bob"], approvers["carol"]
     assert bob["flags"] == ["fast", "no_evidence", "always_approves"]
-    assert (bob["decisions"], bob["approvals"], bob["fast"], bob["no_evidence"]) == (35, 35, 35, 35)
+    assert (bob["decisions"], bob["approvals"], bob["fast"], bob["no_evidence"]) == (20, 20, 20, 20)
     assert bob["median_latency_s"] == 10.0
     assert carol["flags"] == []
-    assert (carol["decisions"], carol["approvals"], carol["denials"]) == (25, 20, 5)
-    assert (carol["fast"], carol["no_evidence"], carol["approval_rate"]) == (0, 0, 0.8)
+    assert (carol["decisions"], carol["approvals"], carol["denials"]) == (15, 10, 5)
+    assert (carol["fast"], carol["no_evidence"]) == (0, 0)
+    assert carol["approval_rate"] == pytest.approx(10 / 15, abs=1e-3)
     assert carol["median_latency_s"] == 600.0
     assert report.flagged_approvers == ["bob"]
     # Thresholds are configurable: with a lenient policy nobody is flagged.
@@ -70,11 +71,11 @@ def test_the_rubber_stamping_approver_is_flagged_and_the_careful_one_is_not(
 
     # Approval latency: proposal created -> approval.
     latency = report.latency
-    assert latency["count"] == 55  # 35 of bob's at 10 s, 20 of carol's at 600 s
+    assert latency["count"] == 30  # 20 of bob's at 10 s, 10 of carol's at 600 s
     assert (latency["p50_s"], latency["p90_s"], latency["max_s"]) == (10.0, 600.0, 600.0)
-    assert dict((le, n) for le, n in latency["buckets"])[15.0] == 35
-    assert dict((le, n) for le, n in latency["buckets"])[900.0] == 55
-    assert latency["sum_s"] == pytest.approx(35 * 10 + 20 * 600)
+    assert dict((le, n) for le, n in latency["buckets"])[15.0] == 20
+    assert dict((le, n) for le, n in latency["buckets"])[900.0] == 30
+    assert latency["sum_s"] == pytest.approx(20 * 10 + 10 * 600)
 
     # The same signals fill a Prometheus registry, read on every scrape.
     registry = CollectorRegistry()
@@ -82,8 +83,8 @@ def test_the_rubber_stamping_approver_is_flagged_and_the_careful_one_is_not(
     value = registry.get_sample_value
     assert value("affidavit_approver_rubber_stamp", {"approver": "bob", "signal": "fast"}) == 1
     assert value("affidavit_approver_rubber_stamp", {"approver": "carol", "signal": "fast"}) == 0
-    assert value("affidavit_approval_latency_seconds_bucket", {"le": "15.0"}) == 35
-    assert value("affidavit_approval_latency_seconds_count") == 55
+    assert value("affidavit_approval_latency_seconds_bucket", {"le": "15.0"}) == 20
+    assert value("affidavit_approval_latency_seconds_count") == 30
     labels = {"agent": "agent:triage", "outcome": "accepted"}
     assert value("affidavit_dispositions_by_agent_total", labels) == 20
     assert b"affidavit_agent_owner_gone" in generate_latest(registry)
@@ -110,7 +111,7 @@ def test_drift_breakglass_owners_alerts_and_windows(
     earlier = health_report(state, window=Window.parse("2026-11-28", "2026-12-06"), now=clock())
     assert earlier.alerts["spikes"] == [] and earlier.alerts["total"] == 0
     first_day = health_report(state, window=Window.parse("2026-11-28", "2026-11-28"), now=clock())
-    assert _by(first_day.approvers, "approver")["bob"]["approvals"] == 25
+    assert _by(first_day.approvers, "approver")["bob"]["approvals"] == 20
     assert first_day.drift[0]["recent_rate"] is not None
     # As of the end of 2026-11-28 no break-glass was due yet (none had been invoked).
     assert first_day.breakglass["overdue"] == []

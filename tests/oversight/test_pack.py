@@ -118,7 +118,14 @@ def test_timeline_escapes_everything_and_loads_nothing(
     gov: Governor, cast: Cast, tmp_path: Path
 ) -> None:
     build_case(gov, cast, erase=False)
-    hostile = {"proposal": "p-1", "outcome": "<script>alert(1)</script>", "reason": "a&b\"'"}
+    hostile = {
+        "proposal": "p-1",
+        "outcome": "<script>alert(1)</script>",
+        "reason": "a&b\"'",
+        "rationale": "",
+        "override_with": None,
+        "evidence_viewed": [],
+    }
     gov.ledger.append(
         Entry(type="disposition.recorded", actor="human:alice", case=CASE, body=hostile)
     )

@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 from affidavit.config import Settings
 from affidavit.errors import InputError
 from affidavit.governance.governor import Governor
-from affidavit.governance.ingest import ingest_objects
 from affidavit.ledger.log import Ledger
 from affidavit.oversight.spike import SpikeDetector, SpikeSettings, ledger_seconds
 from affidavit.samples.alerts import generate_alerts
@@ -84,13 +83,7 @@ def test_bad_spike_settings_are_refused(values: dict[str, float], message: str) 
 
 
 def _ingest(gov: Governor, count: int, seed: int) -> None:
-    ingest_objects(
-        gov.ledger,
-        generate_alerts(count, seed=seed),
-        case=None,
-        actor="system:test",
-        minimiser=gov.minimiser,
-    )
+    gov.ingest_objects(generate_alerts(count, seed=seed), case=None, actor="system:test")
 
 
 def _isolate(gov: Governor, cast: Cast, case: str) -> dict[str, object]:

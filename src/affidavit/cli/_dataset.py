@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
@@ -11,7 +10,6 @@ from affidavit.cli._common import JSON_OPTION, TOKEN_OPTION, open_governor, open
 from affidavit.cli._health import FROM_OPTION, TO_OPTION
 from affidavit.errors import InputError, VerificationError
 from affidavit.oversight import Window
-from affidavit.oversight.dataset import export_dataset
 from affidavit.oversight.dataset_check import affected_datasets, verify_dataset
 from affidavit.oversight.dataset_policy import TrainingPolicy
 
@@ -34,16 +32,8 @@ def export(
         raise InputError("an export needs --from and --to")
     rules = TrainingPolicy.load(policy)
     with open_governor() as gov:
-        person = gov.authenticate(token)
-        result = export_dataset(
-            gov.ledger,
-            person,
-            purpose=purpose,
-            window=window,
-            policy=rules,
-            output=output,
-            tokenizer=gov.minimiser.tokenizer,
-            now=datetime.now(UTC),
+        result = gov.export_dataset(
+            token, purpose=purpose, window=window, policy=rules, output=output
         )
     print_json(result.to_dict())
 

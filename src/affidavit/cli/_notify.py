@@ -12,14 +12,14 @@ from pathlib import Path
 
 import typer
 
+from affidavit.cli import _common
 from affidavit.cli._common import JSON_OPTION, open_governor, open_ledger, print_json
-from affidavit.clock import iso, system_clock
+from affidavit.clock import iso
 from affidavit.config import load_settings
 from affidavit.errors import Conflict
 from affidavit.notify import (
     STATE_FILE,
     DeliveryError,
-    Notifier,
     NotifyState,
     RoundSummary,
     load_notify_config,
@@ -51,7 +51,7 @@ def _report(summary: RoundSummary, *, quiet_when_idle: bool) -> None:
     busy = summary.queued or summary.sent or summary.failed or summary.dropped
     if busy or not quiet_when_idle:
         typer.echo(
-            f"{iso(system_clock())}  read {summary.scanned} entries, queued {summary.queued}, "
+            f"{iso(_common.clock())}  read {summary.scanned} entries, queued {summary.queued}, "
             f"sent {summary.sent} ({summary.digests} digests), failed {summary.failed}, "
             f"dropped {summary.dropped}"
         )
@@ -68,15 +68,16 @@ def run(
     settings = load_settings()
     home = settings.ensure_home()
     config = load_notify_config(home)
+    stop = threading.Event()
+    if not once:  # before the lock is taken: a SIGTERM during start-up still ends cleanly
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with _single_worker(home), open_governor() as gov:
         state = NotifyState.open(home)
-        notifier = Notifier(config, state, gov.ledger, gov, clock=gov.clock)
+        notifier = gov.notifier(config, state)
         try:
             if once:
                 _report(notifier.run_once(), quiet_when_idle=False)
                 return
-            stop = threading.Event()
-            signal.signal(signal.SIGTERM, lambda *_: stop.set())
             with suppress(KeyboardInterrupt):  # Ctrl-C ends the worker between sends
                 notifier.run(
                     stop,
@@ -105,7 +106,7 @@ def status(
         statuses = ["pending", "failed", "sent", "dropped"] if show_all else ["pending", "failed"]
         cursor, counts = state.cursor(), state.counts()
         listed = state.deliveries(statuses)
-        paused = state.paused_channels(system_clock())
+        paused = state.paused_channels(_common.clock())
     finally:
         state.close()
     if as_json:
@@ -145,7 +146,7 @@ def send_test(
     for name in route.channels:
         sender = make_sender(config.channels[name])
         try:
-            sender.send(ping_notice(role, config.console_url, system_clock()))
+            sender.send(ping_notice(role, config.console_url, _common.clock()))
             typer.echo(f"ok      {name} ({sender.channel.type})")
         except DeliveryError as exc:
             failed += 1

@@ -43,6 +43,7 @@ from affidavit.governance.events import TokenRevealed
 from affidavit.governance.evidence import EvidenceCommands
 from affidavit.governance.identities import Identity
 from affidavit.governance.minimise import Minimiser
+from affidavit.governance.oversight_ops import OversightOps
 from affidavit.governance.policies import PolicyStore
 from affidavit.governance.queries import GovernorQueries
 from affidavit.governance.service_ops import ServiceOps
@@ -61,7 +62,7 @@ __all__ = ["Governor"]
 T = TypeVar("T")
 
 
-class Governor(GovernorQueries, AdminCommands, EvidenceCommands, ServiceOps):
+class Governor(GovernorQueries, AdminCommands, EvidenceCommands, ServiceOps, OversightOps):
     """Identities, policy, proposals, approvals, authority and dispositions over one ledger."""
 
     def __init__(

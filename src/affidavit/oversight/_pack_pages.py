@@ -13,9 +13,10 @@ from importlib import resources
 from string import Template
 from typing import Any
 
+from affidavit.errors import VerificationError
 from affidavit.governance import events as ev
 from affidavit.ledger.entry import StoredEntry
-from affidavit.ledger.events import PayloadErased, event_class
+from affidavit.ledger.events import PayloadErased, event_class, parse_event
 from affidavit.oversight.replay import summary
 
 __all__ = ["readme", "summarize", "timeline"]
@@ -29,8 +30,9 @@ _ROW = (
 )
 
 
-def summarize(kind: str, body: dict[str, Any]) -> str:
+def summarize(entry: StoredEntry) -> str:
     """One line about an entry: the replay's summary, plus the pack's context types."""
+    kind, body = entry.type, entry.body
     if kind == ev.PolicyPublished.type:
         return f"bundle {body.get('bundle_hash', '')} ({len(body.get('rules', []))} rules)"
     if kind == PayloadErased.type:
@@ -41,8 +43,9 @@ def summarize(kind: str, body: dict[str, Any]) -> str:
     if cls is None or cls.needs_payload_data:
         return ""
     try:
-        return summary(cls.from_body(body, actor="system:pack", case=None))
-    except (KeyError, TypeError, AttributeError, ValueError):  # a shape replay does not know
+        return summary(parse_event(entry))
+    except (VerificationError, KeyError, TypeError, AttributeError, ValueError):
+        # an entry whose body its type's event class does not read: no summary
         return ""
 
 
@@ -80,7 +83,7 @@ def timeline(
                 time=html.escape(e.time),
                 type=html.escape(e.type),
                 actor=html.escape(e.actor),
-                summary=html.escape(summarize(e.type, e.body)),
+                summary=html.escape(summarize(e)),
                 hashes=len(proofs[e.seq]),
             )
         )
