@@ -22,7 +22,10 @@ __all__ = [
     "ipv6_in",
     "is_placeholder",
     "jwt_header_valid",
+    "jwt_valid",
     "luhn_valid",
+    "placeholder_token",
+    "private_key_body_valid",
     "shannon_entropy",
     "us_ssn_valid",
 ]
@@ -103,7 +106,25 @@ def char_classes(value: str) -> int:
 
 def is_placeholder(value: str) -> bool:
     """True for values that stand in for a secret rather than being one."""
-    return _PLACEHOLDER.fullmatch(value) is not None
+    return _PLACEHOLDER.fullmatch(value) is not None or _filler(value)
+
+
+# Documentation and templates pad a token's shape with one character (`ghp_xxxx...`,
+# `AKIAXXXXXXXXXXXXXXXX`, `AIzaSyAAAA...`): a run of 8 of one character, or a value made
+# of 4 or fewer distinct characters, is no random secret (a random base32 body of 16
+# characters has such a run with a probability below 1e-9).
+_RUN = re.compile(r"([A-Za-z0-9*#._-])\1{7}")
+_TEMPLATE = re.compile(r"(?i)your|example_|_here|placeholder|redacted|<|>|\$\{|\{\{")
+
+
+def _filler(value: str) -> bool:
+    return len(value) >= 8 and (_RUN.search(value) is not None or len(set(value)) <= 4)
+
+
+def placeholder_token(value: str) -> bool:
+    """True for a self-identifying token that is a template, not a credential: its body
+    (what follows the vendor prefix) is filler or names itself (`sk_live_your_key_here`)."""
+    return _filler(value) or _TEMPLATE.search(value) is not None
 
 
 def ipv4_in(networks: Iterable[ipaddress.IPv4Network]) -> Callable[[str], bool]:
@@ -135,12 +156,45 @@ def ipv6_in(networks: Iterable[ipaddress.IPv6Network]) -> Callable[[str], bool]:
     return check
 
 
+_LINE_BREAKS = re.compile(r"\\{1,2}[rn]|[\r\n]")
+
+
+def _b64url_json(segment: str) -> object:
+    try:
+        raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+        return json.loads(raw)
+    except (binascii.Error, ValueError, RecursionError):
+        return None
+
+
 def jwt_header_valid(token: str) -> bool:
     """A JWT's first segment must decode (base64url) to a JSON object naming ``alg`` or ``typ``."""
-    header = token.split(".", 1)[0]
-    try:
-        raw = base64.urlsafe_b64decode(header + "=" * (-len(header) % 4))
-        decoded = json.loads(raw)
-    except (binascii.Error, ValueError, RecursionError):
-        return False
+    decoded = _b64url_json(token.split(".", 1)[0])
     return isinstance(decoded, dict) and ("alg" in decoded or "typ" in decoded)
+
+
+def jwt_valid(token: str) -> bool:
+    """:func:`jwt_header_valid` for a token that may be wrapped across lines (real or
+    JSON-escaped breaks). A token without a signature part (``header.payload``, as
+    unsigned ``alg: none`` tokens are pasted) needs a payload that is a JSON object too."""
+    token = _LINE_BREAKS.sub("", token)
+    if not jwt_header_valid(token):
+        return False
+    parts = token.split(".")
+    return len(parts) > 2 or isinstance(_b64url_json(parts[1]), dict)
+
+
+_PEM_HEADER = re.compile(r"-----(?:BEGIN|END) [A-Z0-9 ]+-----")
+_PEM_FIELD = re.compile(r"(?m)^[A-Za-z-]+: [^\r\n]*$")
+_B64_BODY = re.compile(r"[A-Za-z0-9+/]+={0,2}(?:=[A-Za-z0-9+/]{4})?")
+
+
+def private_key_body_valid(block: str) -> bool:
+    """A key block's body (armour and `Proc-Type:`-style fields aside) must be base64
+    with some randomness: `<your key here>`, `...` or `XXXX` between the armour lines
+    is a template, not a key."""
+    body = _PEM_FIELD.sub("", _LINE_BREAKS.sub("\n", _PEM_HEADER.sub("", block)))
+    compact = "".join(body.split())
+    return (
+        len(compact) >= 24 and _B64_BODY.fullmatch(compact) is not None and len(set(compact)) >= 12
+    )

@@ -84,6 +84,7 @@ PAYMENT = Detector(
             edge="A-Za-z0-9_",
             anchor=r"\b[2-6][0-9]{12}",
             validator=card_number_valid,
+            templates=False,
         ),
         # Grouped the way cards are printed, one separator kind throughout: 4-4-4-4
         # (most networks), 4-6-5 (Amex), 4-6-4 (Diners).

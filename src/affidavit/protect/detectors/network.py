@@ -176,6 +176,7 @@ NETWORK = Detector(
             r"[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}",
             edge="0-9A-Za-z.",
             validator=_mac,
+            templates=False,
         ),
     ),
     configure=_network_patterns,

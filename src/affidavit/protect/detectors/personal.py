@@ -54,6 +54,7 @@ CONTACT = Detector(
             r"(?:1[.-])?(?:\([2-9][0-9]{2}\) ?|[2-9][0-9]{2}[.-])[2-9][0-9]{2}[.-][0-9]{4}",
             edge="A-Za-z0-9.+-",
             validator=_nanp_phone,
+            templates=False,
         ),
     ),
 )
