@@ -23,12 +23,15 @@ DEFAULT_INTERNAL_IPV4_NETWORKS = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16
 # RFC 4193 unique local addresses.
 DEFAULT_INTERNAL_IPV6_NETWORKS = ("fc00::/7",)
 # Suffixes that are never public DNS names (RFC 6762 .local, RFC 8375 home.arpa, ICANN's
-# .internal) plus common private conventions. Matched case-insensitively.
+# .internal) plus common private conventions, Active Directory's `.ad` among them (also
+# Andorra's country domain: drop it from ScanConfig.internal_domains where that matters).
+# Matched case-insensitively.
 DEFAULT_INTERNAL_DOMAINS = (
     "local",
     "internal",
     "lan",
     "corp",
+    "ad",
     "intranet",
     "home.arpa",
     "corp.example",
