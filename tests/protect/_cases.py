@@ -200,6 +200,14 @@ POSITIVE: list[tuple[str, str, str]] = [
     ("npm_token", "registry=https://npm.corp.example/\n_auth=YWxpY2U6UzNjcjN0IQ==\n", "YWxpY2U6UzNjcjN0IQ=="),
     ("pypi_token", "[testpypi]\nusername = __token__\npassword = pypi-AgENdGVzdC5weXBpLm9yZwIkYjZmMTk0ZjgtZjQyYi00ZDNjLTk4ODMtNjQ3MGI4ZmQ1YWJiAAIqWzMsImEy", "pypi-AgENdGVzdC5weXBpLm9yZwIkYjZmMTk0ZjgtZjQyYi00ZDNjLTk4ODMtNjQ3MGI4ZmQ1YWJiAAIqWzMsImEy"),
     ("openai_api_key", f"OPENAI_API_KEY={_OPENAI_PROJ}", _OPENAI_PROJ),
+    ("huggingface_token", "HF_TOKEN=hf_aBcDeFgHiJkLmNoPqRsTuVwXyZaBcDeFgH", "hf_aBcDeFgHiJkLmNoPqRsTuVwXyZaBcDeFgH"),
+    ("groq_api_key", "GROQ_API_KEY=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", "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"),
+    ("password_assignment", "ADMIN_PASS ?= Xk9pQ2mN7vR4", "Xk9pQ2mN7vR4"),
+    ("password_assignment", 'os.environ["DB_PASSWORD"] = "Xk9pQ2mN7vR4"', "Xk9pQ2mN7vR4"),
+    ("password_assignment", "CREATE USER 'app'@'%' IDENTIFIED BY 'Xk9p Q2mN7vR4';", "Xk9p Q2mN7vR4"),
+    ("password_assignment", "SET PASSWORD FOR 'app'@'%' = 'Xk9pQ2mN7vR4';", "Xk9pQ2mN7vR4"),
+    ("generic_secret_assignment", "SECRET_KEY_BASE=4ed23765d597e2b1291e855de3549b86eda43a45", "4ed23765d597e2b1291e855de3549b86eda43a45"),
+    ("credential_in_url", "amqp://guest:WOt^me28mn#VLc?Tsx@rabbit:5672/", "guest:WOt^me28mn#VLc?Tsx"),
 ]  # fmt: skip
 
 NEGATIVE: list[tuple[str, str]] = [
@@ -327,4 +335,7 @@ NEGATIVE: list[tuple[str, str]] = [
     ("npm_token", "//registry.npmjs.org/:_authToken=${NPM_TOKEN}"),
     ("password_assignment", 'password: "Enter your password"'),
     ("credential_in_url", "redis://:${REDIS_PASSWORD}@cache:6379"),
+    ("password_assignment", "bypass=Xk9pQ2mN7vR4"),
+    ("username", "Authorization: Basic <base64(user:pass)>"),
+    ("credential_in_url", "https://example.com?email=a@b.com"),
 ]

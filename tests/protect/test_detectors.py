@@ -44,7 +44,7 @@ def test_every_builtin_kind_has_positive_and_negative_cases() -> None:
     # cases (wrong length, wrong prefix); the rest must have their own.
     assert without_negative <= {
         "aws_bedrock_api_key", "azure_container_registry_key", "azure_devops_pat",
-        "azure_entra_client_secret",
+        "azure_entra_client_secret", "huggingface_token", "groq_api_key",
         "sendgrid_api_key", "npm_token", "pypi_token", "openai_api_key", "anthropic_api_key",
         "slack_webhook_url", "gcp_oauth_client_secret", "azure_connection_string",
     }  # fmt: skip

@@ -28,16 +28,17 @@ URL_CREDENTIALS = Detector(
     patterns=(
         # scheme://user:password@host: the finding is `user:password`. The password may
         # hold an unescaped '@' (people write them), so it runs to the last '@' of the
-        # authority. The user may be empty (`redis://:password@host`).
+        # authority, and people paste `?` and `#` unescaped in it too. The user may be empty
+        # (`redis://:password@host`).
         Pattern(
             kind="credential_in_url",
             regex=(
                 r"""(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{1,31}://"""
-                r"""(?P<value>[^\s:/?#@"'<>\[\]]{0,256}:[^\s/?#"'<>\[\]]{1,256})@(?=[A-Za-z0-9\[])"""
+                r"""(?P<value>[^\s:/?#@"'<>\[\]]{0,256}:[^\s/"'<>\[\]]{1,256})@(?=[A-Za-z0-9\[])"""
             ),
             # From the `://` to the `@` (the scheme is the lookback): URLs without
             # credentials, the vast majority, never reach Python.
-            anchor=r"""://[^\s/?#"'<>\[\]]{2,513}@""",
+            anchor=r"""://[^\s/"'<>\[\]]{2,513}@""",
             lookback="A-Za-z0-9+.-",
             validator=_url_password,
         ),
@@ -106,12 +107,12 @@ _TYPE = (
 _OPERATOR = r"(?::::=|::=|:=|\?\?=|\?=|\.=|\+=|\|\|=|=>|[:=>])"
 _ASSIGN = (
     r"""(?:\\?["'][ \t]{0,8},[ \t]{0,8}\\?["']"""
-    rf"""|\\?["']?(?:\[\])?(?:{_TYPE})?[ \t]{{0,8}}{_OPERATOR}[ \t]{{0,8}}\\?["']?)"""
+    rf"""|\\?["']?\]?(?:\[\])?(?:{_TYPE})?[ \t]{{0,8}}{_OPERATOR}[ \t]{{0,8}}\\?["']?)"""
 )
-_PASSWORD_NAMES = "password|passwd|passphrase|pwd"  # noqa: S105 - names, not a password
+_PASSWORD_NAMES = "password|passwd|passphrase|pwd|pass"  # noqa: S105 - names, not a password
 _SECRET_NAMES = "|".join(  # names, not a secret
     (
-        r"secret(?:[_-]?key)?|token|api[_-]?key|apikey",
+        r"secret(?:[_-]?key(?:[_-]?base)?)?|token|api[_-]?key|apikey",
         r"(?:signing|encryption|access|private|master|auth|client)[_-]?key",
         r"credentials?",
     )
@@ -154,7 +155,7 @@ def _assignment_patterns(config: ScanConfig) -> tuple[Pattern, ...]:
         # `password`; `password_policy=` does not (the keyword must meet the separator).
         assigned(
             "password_assignment",
-            r"password|passwd|passphrase|(?<=[_.-])pwd",
+            r"password|passwd|passphrase|(?<=[_.-])pwd|(?<![A-Za-z0-9])pass",
             f"{_QUOTED}|{_VALUE}",
             first=_FIRST,
             anchor_names=_PASSWORD_NAMES,
@@ -177,6 +178,17 @@ def _assignment_patterns(config: ScanConfig) -> tuple[Pattern, ...]:
         ),
         _xml_element("generic_secret_assignment", _SECRET_NAMES, r"[^<>\s]{1,512}", random_enough),
         _add_key("password_assignment", _PASSWORD_NAMES, _password_value),
+        # SQL: `CREATE USER ... IDENTIFIED BY 'x'`, `SET PASSWORD FOR u = 'x'` (audit logs).
+        Pattern(
+            kind="password_assignment",
+            regex=(
+                r"(?i:identified[ \t]+by(?:[ \t]+password)?|set[ \t]+password"
+                r"(?:[ \t]+for[ \t]+[^\s=]{1,128})?[ \t]*=[ \t]*(?i:password\()?)"
+                r"[ \t]*'(?P<value>[^'\r\n]{1,256})'"
+            ),
+            anchor=r"(?i:identified[ \t]+by|set[ \t]+password)",
+            validator=_password_value,
+        ),
         _add_key("generic_secret_assignment", _SECRET_NAMES, random_enough),
     )
 

@@ -102,7 +102,8 @@ _NOT_DOMAINS = frozenset(
 _NOT_USERS = frozenset(
     {
         "system", "local service", "network service", "anonymous logon", "-", "n/a", "na",
-        "null", "none", "unknown", "true", "false", "nobody", "undefined",
+        "null", "none", "unknown", "true", "false", "nobody", "undefined", "pass", "password",
+        "user", "username",
     }
 )  # fmt: skip
 

@@ -132,7 +132,12 @@ PACKAGE_REGISTRIES = Detector(
 
 AI_PROVIDERS = Detector(
     name="ai_providers",
-    kinds=(Kind("openai_api_key", _S, 80), Kind("anthropic_api_key", _S, 80)),
+    kinds=(
+        Kind("openai_api_key", _S, 80),
+        Kind("anthropic_api_key", _S, 80),
+        Kind("huggingface_token", _S, 80),
+        Kind("groq_api_key", _S, 80),
+    ),
     patterns=(
         # OpenAI keys embed base64("OpenAI") = T3BlbkFJ between two random halves.
         Pattern(
@@ -158,5 +163,8 @@ AI_PROVIDERS = Detector(
             edge=_TOKEN_EDGE,
             anchor=r"sk-ant-(?:api|admin)[0-9]{2}-",
         ),
+        # Hugging Face user access tokens: hf_ and 34 letters; Groq keys: gsk_ and 52.
+        token("huggingface_token", r"hf_[A-Za-z]{34}", edge="A-Za-z0-9_"),
+        token("groq_api_key", r"gsk_[A-Za-z0-9]{52}", edge="A-Za-z0-9_"),
     ),
 )
