@@ -91,10 +91,11 @@ HTTP_AUTH = Detector(
 # Runs are matched possessively (fast); the validators bound the length.
 _VALUE = r"""(?:[^\s"'<>,;&\\]++|\\(?!["']))++"""
 _FIRST = r"""^\s"'<>,;&"""
-# A password between quotes runs to the closing quote, spaces included (passphrases).
+# A password between quotes runs to the closing quote, spaces included (passphrases),
+# but not across `;` or `<>`: a quote left open must not take in the rest of the line.
 _QUOTED = (
-    r"""(?<=")[^\s"'<>,;&\\](?:[^"\\\r\n]|\\(?!")){0,255}(?=\\?")"""
-    r"""|(?<=')[^\s"'<>,;&\\](?:[^'\\\r\n]|\\(?!')){0,255}(?=\\?')"""
+    r"""(?<=")[^\s"'<>,;&\\](?:[^"\\\r\n;<>]|\\(?!")){0,255}(?=\\?")"""
+    r"""|(?<=')[^\s"'<>,;&\\](?:[^'\\\r\n;<>]|\\(?!')){0,255}(?=\\?')"""
 )
 # How code and config files assign a value to a name, beyond `=` and `:`: Go `:=` and
 # `var name string = `, typed declarations (`name: str =`, `let name: &str =`, `name[] =`),
