@@ -77,15 +77,15 @@ def assigned(
 
 def secret_like(min_entropy: float, *, min_length: int = 12, max_length: int = 512) -> Validator:
     """Random-looking: 12 to 512 characters, at least two character classes (so
-    `default_value` is not a secret), not a placeholder, entropy at or above the threshold.
-    Cheapest checks first: this runs on every candidate."""
+    `default_value` is not a secret), entropy at or above the threshold, not a
+    placeholder. Cheapest and most selective checks first: this runs on every candidate."""
 
     def check(value: str) -> bool:
         return (
             min_length <= len(value) <= max_length
             and char_classes(value) >= 2
-            and not is_placeholder(value)
             and shannon_entropy(value) >= min_entropy
+            and not is_placeholder(value)
         )
 
     return check
