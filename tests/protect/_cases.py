@@ -208,6 +208,10 @@ POSITIVE: list[tuple[str, str, str]] = [
     ("password_assignment", "SET PASSWORD FOR 'app'@'%' = 'Xk9pQ2mN7vR4';", "Xk9pQ2mN7vR4"),
     ("generic_secret_assignment", "SECRET_KEY_BASE=4ed23765d597e2b1291e855de3549b86eda43a45", "4ed23765d597e2b1291e855de3549b86eda43a45"),
     ("credential_in_url", "amqp://guest:WOt^me28mn#VLc?Tsx@rabbit:5672/", "guest:WOt^me28mn#VLc?Tsx"),
+    # A sig that is no 32-byte HMAC still counts beside sv/se/sp, before or after it.
+    ("azure_sas_token", "?sv=2022-11-02&ss=b&sp=rl&se=2030-01-01&sig=abcdefghijklmnopqrstuvwxyz0123&x=1", "abcdefghijklmnopqrstuvwxyz0123"),
+    ("azure_sas_token", "sig=abcdefghijklmnopqrstuvwxyz0123&se=2030-01-01&sp=r", "abcdefghijklmnopqrstuvwxyz0123"),
+    ("password_assignment", 'password: "the quick brown fox"', "the quick brown fox"),
 ]  # fmt: skip
 
 NEGATIVE: list[tuple[str, str]] = [
@@ -338,4 +342,5 @@ NEGATIVE: list[tuple[str, str]] = [
     ("password_assignment", "bypass=Xk9pQ2mN7vR4"),
     ("username", "Authorization: Basic <base64(user:pass)>"),
     ("credential_in_url", "https://example.com?email=a@b.com"),
+    ("password_assignment", 'password: "must be 8 characters"'),
 ]

@@ -31,7 +31,14 @@ def test_host_fields(key: str, parent: str | None) -> None:
 
 @pytest.mark.parametrize(
     ("key", "parent"),
-    [("host", None), ("Host", None), ("name", None), ("name", "user"), ("url", "host"), ("os", None)],
+    [
+        ("host", None),
+        ("Host", None),
+        ("name", None),
+        ("name", "user"),
+        ("url", "host"),
+        ("os", None),
+    ],
 )
 def test_not_host_fields(key: str, parent: str | None) -> None:
     # `Host` is an HTTP header (a public site), `name` alone could name anything.

@@ -143,6 +143,8 @@ def _devops_pat(value: str) -> bool:
 
 
 _PAIR = r"""[A-Za-z]+=[^;"'\s]*"""
+_PARAM = r"""[A-Za-z]{1,12}=[^&\s"'<>#]{0,256}"""
+_SIG = "[A-Za-z0-9%+/=]{20,200}"
 AZURE = Detector(
     name="azure",
     kinds=(
@@ -172,12 +174,31 @@ AZURE = Detector(
             anchor="Endpoint=sb://",
         ),
         # The signature is the secret part of a SAS token, wherever it stands among the
-        # other parameters (sv, se, sp, sip, spr... in any order, or first).
+        # other parameters (sv, se, sp, sip, spr... in any order, or first): a `sig`
+        # that is an HMAC-SHA256, or any `sig` in the same query as `sv`, `se` or `sp`.
         Pattern(
             kind="azure_sas_token",
             regex=r"(?<![A-Za-z0-9_.-])sig=(?P<value>[A-Za-z0-9%+/=]{40,200})(?![A-Za-z0-9%+/=])",
             anchor=r"sig=[A-Za-z0-9%+/=]",
             validator=_sas_signature,
+        ),
+        Pattern(
+            kind="azure_sas_token",
+            regex=(
+                rf"(?<![A-Za-z0-9_.-])sig=(?P<value>{_SIG})(?![A-Za-z0-9%+/=])"
+                rf"(?=(?:&{_PARAM}){{0,24}}&(?:sv|se|sp)=)"
+            ),
+            anchor=r"sig=[A-Za-z0-9%+/=]",
+            validator=lambda value: not placeholder_token(value),
+        ),
+        Pattern(
+            kind="azure_sas_token",
+            regex=(
+                rf"(?<![A-Za-z0-9_.-])(?:sv|se|sp)=[^&\s\"'<>#]{{0,64}}(?:&{_PARAM}){{0,24}}?"
+                rf"&sig=(?P<value>{_SIG})(?![A-Za-z0-9%+/=])"
+            ),
+            anchor=r"(?:sv|se|sp)=",
+            validator=lambda value: not placeholder_token(value),
         ),
         # Entra ID (Azure AD) client secrets: 3 characters, a version digit, `Q~`, 31-34 more.
         token(

@@ -118,8 +118,12 @@ _SECRET_NAMES = "|".join(  # names, not a secret
         r"credentials?",
     )
 )
-# Prose people put where a password goes: `"Enter your password"` is no passphrase.
-_PROSE = re.compile(r"(?i)\b(?:your|enter|the|please|here|must|should|is|not|new|a)\b")
+# Instructions people put where a password goes (`"Enter your password"`, `"must be
+# 8 characters"`) are no passphrase; other words are (`"the quick brown fox"`).
+_PROSE = re.compile(
+    r"(?i)\b(?:your|enter|please|here|must|should|required|characters|invalid|incorrect"
+    r"|wrong|forgot|confirm)\b"
+)
 
 
 def _password_value(value: str) -> bool:
