@@ -66,7 +66,8 @@ class Scanner:
         # Base64 runs are found by the engine too (one pass over the text), under a slot
         # past the real ones; the scanner decodes them and scans what they hold.
         self._base64_slot = len(self._slots)
-        compiled.extend(compile_pattern(run, self._base64_slot) for run in BASE64_RUNS)
+        if self.config.undo_evasions:
+            compiled.extend(compile_pattern(run, self._base64_slot) for run in BASE64_RUNS)
         self._slot_of = slot_of
         self._priority = [kind.priority for kind, _ in self._slots]
         self._slot_names = [kind.name for kind, _ in self._slots]
@@ -112,7 +113,9 @@ class Scanner:
             )
         if not text:
             return []
-        candidates = self._with_views(text, self._engine.candidates(text))
+        candidates = self._engine.candidates(text)
+        if self.config.undo_evasions:
+            candidates = self._with_views(text, candidates)
         for finder, detector in self._finders:
             candidates.extend(self._custom(finder, detector, text))
         make = Finding._trusted
