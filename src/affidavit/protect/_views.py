@@ -55,19 +55,27 @@ _DECODER = (
     r"(?i:-e(?:c|nc|ncodedcommand)?[ \t]{1,4}|frombase64string\(|atob\(|b64decode\()"
     r"""[ \t]{0,4}["']?"""
 )
+
+
+def _worth_decoding(value: str) -> bool:
+    """Cheap checks only: the run is decoded after the scanner has dropped the runs
+    inside values already found (most of them: keys, auth headers)."""
+    return len(value.rstrip("=")) % 4 != 1 and not value.isdigit()
+
+
 BASE64_RUNS = (
     Pattern(
         kind="base64_run",
         regex=f"(?<![{_B64}])[{_B64}]{{20,8192}}+(?:={{1,2}}+(?![{_B64}=])|(?={_PIPED}))",
         anchor=(f"[{_B64}]{{20}}=", f"[{_B64}]{{20}}{_PIPED}"),
         lookback=_B64,
-        validator=lambda value: decoded_base64(value) is not None,
+        validator=_worth_decoding,
     ),
     Pattern(
         kind="base64_run",
         regex=f"{_DECODER}(?P<value>[{_B64}]{{20,8192}}+={{0,2}}+)(?![{_B64}=])",
         anchor=f"{_DECODER}[{_B64}]",
-        validator=lambda value: decoded_base64(value) is not None,
+        validator=_worth_decoding,
     ),
 )
 

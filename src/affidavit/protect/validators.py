@@ -124,12 +124,13 @@ def is_placeholder(value: str) -> bool:
 # of 4 or fewer distinct characters, is no random secret (a random base32 body of 16
 # characters has such a run with a probability below 1e-9).
 _TEMPLATE_WORDS = ("your", "example_", "_here", "placeholder", "redacted")
-# The characters templates pad with; substring tests for their runs are C-speed.
-_FILLER_RUNS = tuple(c * 8 for c in "xX*#0._-Aa1")
+# The characters templates pad with, eight in a row: one alternation of literals, which
+# the regex engine skips through faster than a back-reference or eleven substring tests.
+_FILLER_RUN = re.compile("|".join(re.escape(c * 8) for c in "xX*#0._-Aa1"))
 
 
 def _filler(value: str) -> bool:
-    return len(value) >= 8 and (any(run in value for run in _FILLER_RUNS) or len(set(value)) <= 4)
+    return len(value) >= 8 and (_FILLER_RUN.search(value) is not None or len(set(value)) <= 4)
 
 
 def placeholder_token(value: str) -> bool:
