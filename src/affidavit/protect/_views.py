@@ -35,11 +35,25 @@ _JSON_TRIGGER = re.compile(r"\\(?:u[0-9A-Fa-f]{4}|/)")
 _URL_TRIGGER = re.compile(r"%(?:2[1-9A-Fa-f]|[3-6][0-9A-Fa-f]|7[0-9A-Ea-e])")
 _EDIT = re.compile(
     r"\\u(?P<u>[0-9A-Fa-f]{4})|\\(?P<j>[\"\\/bfnrt])"
-    r"|%(?P<p>2[1-9A-Fa-f]|[3-6][0-9A-Fa-f]|7[0-9A-Ea-e])|(?P<n>[^\x00-\x7f])"
+    r"|%(?P<p>2[1-9A-Fa-f]|[3-6][0-9A-Fa-f]|7[0-9A-Ea-e])"
+    "|(?P<n>(?:(?![\\u00ad\\u180e\\u200b-\\u200d\\u2060\\ufeff])[^\\x00-\\x7f]){1,256})"
+    r"|(?P<c>[^\x00-\x7f])"
 )
 _JSON_ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r"}
 _JSON_ESCAPES["t"] = "\t"
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+# Characters that can hide a value: zero-width ones (always), the full-width `＠`
+# (always), and full-width or compatibility letters and digits (ligatures, circled,
+# superscript, mathematical) and the symbols secrets use (＋／＝＿－), but only in or
+# beside a run of four or more letters or digits, checked once per run of them:
+# `ＩＤ`, `①` or `（）` in Japanese text hide nothing, `４１１１ １１１１` or
+# `ｓｋ＿ｌｉｖｅ` may. The searches run at C speed.
+_ALWAYS = re.compile("[\u00ad\u180e\u200b-\u200d\u2060\ufeff\uff20]")
+_COMPAT = (
+    "\u00aa\u00b2\u00b3\u00b9\u00ba\u2070-\u209f\u2100-\u218f\u2460-\u24ff\ufb00-\ufb06"
+    "\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\U0001d400-\U0001d7ff"
+)
+_SUSPECTS = re.compile(f"[{_COMPAT}\uff0b\uff0d\uff0f\uff1d\uff3f]+")
+_ALNUM_RUN = re.compile(f"[0-9A-Za-z{_COMPAT}]{{4}}")
 _WINDOW = 256  # characters of context kept on each side of an escape, within its line
 _WIDEN = 64  # further characters searched for whitespace to end a window on
 _CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\xff]")
@@ -161,6 +175,8 @@ def edit_views(text: str, positions: list[int]) -> list[View]:
     """Views of the stretches of ``text`` around ``positions`` (from :func:`triggers`)."""
     windows: list[tuple[int, int]] = []
     for position in positions:
+        if windows and position + _WINDOW <= windows[-1][1]:
+            continue  # dense escapes: the current window already reaches past this one's
         start, end = _window(text, position)
         if windows and start <= windows[-1][1]:
             windows[-1] = (windows[-1][0], max(end, windows[-1][1]))
@@ -179,7 +195,13 @@ def triggers(text: str) -> list[int]:
     if not text.isascii() and (
         not unicodedata.is_normalized("NFKC", text) or not _ZERO_WIDTH.isdisjoint(text)
     ):
-        positions.extend(m.start() for m in _NON_ASCII.finditer(text) if _changes(m.group()))
+        positions.extend(m.start() for m in _ALWAYS.finditer(text))
+        for match in _SUSPECTS.finditer(text):  # one per run of such characters
+            start, end = match.span()
+            if (
+                end - start >= 4 or _ALNUM_RUN.search(text, max(0, start - 3), end + 3)
+            ) and unicodedata.normalize("NFKC", match.group()) != match.group():
+                positions.append(start)
     positions.sort()
     return positions
 
@@ -190,10 +212,14 @@ def _changes(char: str) -> bool:
 
 def _window(text: str, position: int) -> tuple[int, int]:
     """The line around ``position``, at most _WINDOW characters each side, widened to
-    the nearest space so that a value near the edge is not cut."""
-    line_start = text.rfind("\n", 0, position) + 1
-    line_end = text.find("\n", position)
-    line_end = len(text) if line_end < 0 else line_end
+    the nearest space so that a value near the edge is not cut. Every search is bounded,
+    so a text of one long line with many escapes costs linear time."""
+    reach = _WINDOW + _WIDEN
+    low, high = max(0, position - reach), min(len(text), position + reach)
+    newline = text.rfind("\n", low, position)
+    line_start = newline + 1 if newline >= 0 else low
+    newline = text.find("\n", position, high)
+    line_end = newline if newline >= 0 else high
     start, end = max(line_start, position - _WINDOW), min(line_end, position + _WINDOW)
     if start > line_start:
         space = text.rfind(" ", max(line_start, start - _WIDEN), start)
@@ -219,8 +245,11 @@ def _edit_view(text: str, start: int, end: int) -> View | None:
             pieces.append((size, cursor, match.start(), True))
             parts.append(text[cursor : match.start()])
             size += match.start() - cursor
+        # A run NFKC maps one character to one (full-width text) stays a literal piece:
+        # its characters map one to one, whatever the run's length.
+        one_to_one = match.lastgroup == "n" and len(replacement) == match.end() - match.start()
         if replacement:  # a dropped (zero-width) character leaves no piece
-            pieces.append((size, match.start(), match.end(), False))
+            pieces.append((size, match.start(), match.end(), one_to_one))
             parts.append(replacement)
             size += len(replacement)
         cursor = match.end()
@@ -233,7 +262,10 @@ def _edit_view(text: str, start: int, end: int) -> View | None:
 
 
 def _replacement(match: re.Match[str]) -> str | None:
-    """What an edit becomes in the view, or None to keep the characters as they are."""
+    """What an edit becomes in the view, or None to keep the characters as they are.
+    Runs of up to 256 non-ASCII characters are normalised whole (`n`; mapped one to one
+    when NFKC keeps their length, as for full-width text, else as one edit); zero-width
+    characters go one at a time (`c`) and are dropped."""
     kind = match.lastgroup
     value = match.group(kind or 0)
     if kind == "u":
@@ -245,6 +277,9 @@ def _replacement(match: re.Match[str]) -> str | None:
         return _JSON_ESCAPES[value]
     if kind == "p":
         return chr(int(value, 16))
+    if kind == "n":
+        normal = unicodedata.normalize("NFKC", value)
+        return None if normal == value else normal
     if not _changes(value):
         return None
     return "" if value in _ZERO_WIDTH else unicodedata.normalize("NFKC", value)
