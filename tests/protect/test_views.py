@@ -151,3 +151,18 @@ def test_spans_are_slices_of_the_original_and_engines_agree(
     for finding in expected:
         assert previous_end <= finding.start < finding.end <= len(text)
         previous_end = finding.end
+
+
+def test_full_width_punctuation_and_short_words_need_no_view() -> None:
+    from affidavit.protect._views import triggers
+
+    # Japanese text is full of these; none can hide a secret's characters.
+    assert triggers("日本語のログ。（ＯＫ）①　ＩＤ：") == []
+    assert triggers("カード ４１１１ １１１１") != []
+    assert triggers("mail a＠b.example") != []
+
+
+def test_a_value_after_many_escapes_on_one_line_is_still_found(scanner: Scanner) -> None:
+    text = "q=" + "x%41" * 5000 + " key AKIA\u200bIOSFODNN7EXAMPLE " + "ＰＣ１２３４番 " * 500
+    found = [(f.kind, f.value(text)) for f in scanner.scan(text)]
+    assert found == [("aws_access_key_id", "AKIA\u200bIOSFODNN7EXAMPLE")]
