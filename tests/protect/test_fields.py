@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from affidavit.protect import Scanner
 from affidavit.protect.fields import host_entity, hostname_field, hostname_value
 
 
@@ -18,7 +19,7 @@ from affidavit.protect.fields import host_entity, hostname_field, hostname_value
         ("deviceName", None),
         ("DeviceName", None),
         ("WorkstationName", None),
-        ("dhost", None),
+        ("shost", None),
         ("src_host", None),
         ("name", "host"),
         ("hostname", "device"),
@@ -69,3 +70,11 @@ def test_entities_that_say_they_are_hosts() -> None:
 )
 def test_host_name_values(text: str, span: tuple[int, int] | None) -> None:
     assert hostname_value(text) == span
+
+
+def test_peer_fields_take_bare_names_only(scanner: Scanner) -> None:
+    text = "dhost=FILESRV01 dest_host=www.example.com destinationHostName=db1.corp.local"
+    found = [(f.kind, f.value(text)) for f in scanner.scan(text)]
+    assert found == [("hostname_internal", "FILESRV01"), ("hostname_internal", "db1.corp.local")]
+    assert hostname_value("www.example.com", bare=True) is None
+    assert hostname_value("FILESRV01", bare=True) == (0, 9)

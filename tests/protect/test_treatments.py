@@ -503,6 +503,7 @@ def test_a_host_name_field_is_never_plaintext_beside_a_tokenized_address(
         "ComputerName": ["dc01", "dc02"],
         "hostName": "10.9.8.7",
         "deviceName": "-",
+        "network": {"dest_host": "www.example.com", "destinationHost": "FILESRV01"},
     }
     treated = protect_json(alert, policy=POLICY, principal=NOBODY, model="m", tokenizer=tokenizer)
 
@@ -528,6 +529,11 @@ def test_a_host_name_field_is_never_plaintext_beside_a_tokenized_address(
     assert value["ComputerName"] == [host("dc01"), host("dc02")]
     assert value["hostName"] == tokenizer.token("internal_identifier", "ipv4_internal", "10.9.8.7")
     assert value["deviceName"] == "-"
+    # The other end of a connection: a public site stays, a bare estate name does not.
+    assert value["network"] == {
+        "dest_host": "www.example.com",
+        "destinationHost": host("FILESRV01"),
+    }
     again = protect_json(value, policy=POLICY, principal=NOBODY, model="m", tokenizer=tokenizer)
     assert again.value == value  # treating treated JSON changes nothing
 

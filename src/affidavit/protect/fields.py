@@ -19,10 +19,12 @@ import re
 
 __all__ = [
     "HOSTNAME_FIELDS",
+    "PEER_HOST_FIELDS",
     "entity_value_field",
     "host_entity",
     "hostname_field",
     "hostname_value",
+    "peer_host_field",
 ]
 
 # Field names, compared lower-cased with `_`, `-` and `.` removed.
@@ -31,9 +33,16 @@ HOSTNAME_FIELDS = frozenset(
         "computername", "computerdnsname", "computer", "hostname", "hostnames", "host.name",
         "devicename", "devicednsname", "devicehostname", "machinename", "machinednsname",
         "workstationname", "workstation", "netbiosname", "fqdn", "dnshostname", "dvchost",
-        "shost", "dhost", "srchost", "sourcehost", "sourcehostname", "dsthost", "desthost",
-        "destinationhost", "destinationhostname", "clienthostname", "agenthostname",
-        "observerhostname", "localhostname", "remotehostname", "endpointname",
+        "shost", "srchost", "sourcehost", "sourcehostname", "clienthost", "clienthostname",
+        "agenthostname", "observerhostname", "localhost", "localhostname", "endpointname",
+    }
+)  # fmt: skip
+# Fields naming the other end of a connection: often a public site, so only a bare
+# (NetBIOS-style) name there counts; a dotted name is internal only by its domain.
+PEER_HOST_FIELDS = frozenset(
+    {
+        "dhost", "dsthost", "desthost", "destinationhost", "destinationhostname",
+        "remotehost", "remotehostname", "targethost", "targethostname",
     }
 )  # fmt: skip
 # Parents under which `name` (or `hostname`) is a host's name: ECS `host.name`,
@@ -54,10 +63,17 @@ def _normal(name: str) -> str:
 
 
 _FIELDS = frozenset(_normal(name) for name in HOSTNAME_FIELDS)
+_PEERS = frozenset(_normal(name) for name in PEER_HOST_FIELDS)
+
+
+def peer_host_field(key: str) -> bool:
+    """True when a member named ``key`` names the other end of a connection."""
+    return _normal(key) in _PEERS
 
 
 def hostname_field(key: str, parent: str | None = None) -> bool:
-    """True when a member named ``key`` (inside a member named ``parent``) holds a host name."""
+    """True when a member named ``key`` (inside a member named ``parent``) holds a host
+    name of the estate, whatever its domain."""
     normal = _normal(key)
     if normal in _FIELDS:
         return True
@@ -81,10 +97,10 @@ def entity_value_field(key: str) -> bool:
     return key in _ENTITY_VALUES
 
 
-def hostname_value(text: str) -> tuple[int, int] | None:
+def hostname_value(text: str, *, bare: bool = False) -> tuple[int, int] | None:
     """The span of the host name a host field holds (surrounding blanks aside), or None
     when it holds no name: empty, `-`, `localhost`, or an IP address (those are found by
-    their own detectors)."""
+    their own detectors). With ``bare`` only a name without dots counts (peer fields)."""
     start = len(text) - len(text.lstrip())
     end = len(text.rstrip())
     name = text[start:end]
@@ -93,6 +109,7 @@ def hostname_value(text: str) -> tuple[int, int] | None:
         or name.lower() in _NOT_HOSTS
         or _HOST.fullmatch(name) is None
         or not any(c.isalpha() for c in name)
+        or (bare and "." in name)
     ):
         return None
     return start, end

@@ -54,6 +54,7 @@ from affidavit.protect.fields import (
     host_entity,
     hostname_field,
     hostname_value,
+    peer_host_field,
 )
 from affidavit.protect.finding import DataClass, Finding
 from affidavit.protect.scanner import Scanner, default_scanner
@@ -169,12 +170,12 @@ def protect_json(
     """
     scanner = scanner if scanner is not None else default_scanner()
     strings: list[str] = []
-    hosts: set[int] = set()  # indexes of the strings held by host-name fields
+    hosts: dict[int, bool] = {}  # strings held by host-name fields: index -> peer field
     _collect(value, strings, 0, [scanner.config.max_input_chars], hosts)
     found = [_untreated(s, scanner.scan(s), scanner) for s in strings]
     if hosts and _HOSTNAME in scanner.kinds:
-        for index in hosts:
-            found[index] = _with_host(strings[index], found[index])
+        for index, peer in hosts.items():
+            found[index] = _with_host(strings[index], found[index], peer)
     plan = _policy_plan(policy, principal, model, tokenizer, found)
     regions = [plan.regions(s, f) for s, f in zip(strings, found, strict=True)]
     plan.check()
@@ -390,9 +391,10 @@ def _check_text(text: object, limit: int) -> None:
 _HOSTNAME = "hostname_internal"
 
 
-def _with_host(text: str, findings: list[Finding]) -> list[Finding]:
-    """``findings`` of a host field's string plus the host name it holds, as a whole."""
-    span = hostname_value(text)
+def _with_host(text: str, findings: list[Finding], peer: bool) -> list[Finding]:
+    """``findings`` of a host field's string plus the host name it holds, as a whole
+    (for a peer field, only a bare name: a dotted one is internal by its domain only)."""
+    span = hostname_value(text, bare=peer)
     if span is None or any(f.kind == _HOSTNAME and f.span == span for f in findings):
         return findings
     host = Finding(DataClass.INTERNAL_IDENTIFIER, _HOSTNAME, span[0], span[1], "fields")
@@ -404,19 +406,20 @@ def _collect(
     out: list[str],
     depth: int,
     budget: list[int],
-    hosts: set[int],
+    hosts: dict[int, bool],
     parent: str | None = None,
-    host: bool = False,
+    host: bool | None = None,
 ) -> None:
     """Every string of ``value`` (keys too) and the digits of every number, in walk
-    order; ``hosts`` gets the indexes of strings held by host-name fields (``host``)."""
+    order; ``hosts`` gets the indexes of strings held by host-name fields (``host``:
+    None for no host field, False for the estate's own host, True for a peer)."""
     if depth > MAX_JSON_DEPTH:
         raise InputError(f"the JSON value is nested deeper than {MAX_JSON_DEPTH} levels.")
     if value is None or isinstance(value, bool):
         return
     if isinstance(value, str):
-        if host:
-            hosts.add(len(out))
+        if host is not None:
+            hosts[len(out)] = host
         _take(value, out, budget)
     elif isinstance(value, int | float):
         try:
@@ -429,7 +432,11 @@ def _collect(
             if not isinstance(key, str):
                 raise InputError(f"JSON object keys are strings, not {type(key).__name__}.")
             _take(key, out, budget)
-            named = hostname_field(key, parent) or (entity and entity_value_field(key))
+            named: bool | None = None
+            if hostname_field(key, parent) or (entity and entity_value_field(key)):
+                named = False
+            elif peer_host_field(key):
+                named = True
             _collect(item, out, depth + 1, budget, hosts, key, named)
     elif isinstance(value, list | tuple):
         for item in value:  # a list of host names is held by the list's field

@@ -105,6 +105,8 @@ def _host_name(value: str) -> bool:
 
 
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+# Fields naming a machine of the estate (the source of an event, the device reporting
+# it): their value is a host name whatever its domain. See fields.HOSTNAME_FIELDS.
 _HOST_KEYS = "|".join(
     (
         r"computer(?:[_-]?(?:dns[_-]?)?name)?",
@@ -114,13 +116,16 @@ _HOST_KEYS = "|".join(
         r"workstation(?:[_-]?name)?",
         r"netbios[_-]?name",
         r"fqdn",
-        r"dvchost|[sd]host",
-        r"(?:src|dst|source|dest|destination|client|agent|observer|remote)[_.-]?host"
-        r"(?:[_-]?name)?",
+        r"dvchost|shost",
+        r"(?:src|source|client|agent|observer|local)[_.-]?host(?:[_-]?name)?",
         r"endpoint[_-]?name",
         r"(?:host|device|observer|agent)\.(?:host)?name",
     )
 )
+# Fields naming the other end (a destination, a remote peer): often a public site, so
+# only a bare (NetBIOS-style) name there is taken; a dotted one is internal only under
+# an internal domain (the by-value rule). See fields.PEER_HOST_FIELDS.
+_PEER_KEYS = r"dhost|(?:dst|dest|destination|remote|target)[_.-]?host(?:[_-]?name)?"
 
 
 def _hostnames(config: ScanConfig) -> tuple[Pattern, ...]:
@@ -151,6 +156,17 @@ def _hostnames(config: ScanConfig) -> tuple[Pattern, ...]:
                 rf"(?P<value>{_LABEL}(?:\.{_LABEL})*)(?![A-Za-z0-9_$-]|\.[A-Za-z0-9])"
             ),
             anchor=f"(?i:{_HOST_KEYS}){SEP}[A-Za-z0-9]",
+            validator=_host_name,
+        )
+    )
+    patterns.append(
+        Pattern(
+            kind="hostname_internal",
+            regex=(
+                rf"(?<![A-Za-z0-9])(?i:{_PEER_KEYS}){SEP}"
+                rf"(?P<value>{_LABEL})(?![A-Za-z0-9_.$-])"
+            ),
+            anchor=f"(?i:{_PEER_KEYS}){SEP}[A-Za-z0-9]",
             validator=_host_name,
         )
     )
