@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from affidavit.protect import Scanner
-from affidavit.protect.synthetic import SAMPLERS
+from affidavit.samples.secrets import SAMPLERS
 
 _GITHUB = "ghp_R8aQ2mK9vL4nP7sT1wX5yZ3bC6dF0gH2jK4l"
 _JWT = (
