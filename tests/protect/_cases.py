@@ -36,9 +36,20 @@ _JWT = (
 _KEY88 = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 _B64_86 = _KEY88
 
+_AZDO84 = "Xw2eR4tY6uI8oP0aS2dF4gH6jK8lZ1xC3vB5nM7qW9eR2tY4uI6oP8aS1dF3gH5jK7lZ9xC2vB4nAZDOk3Lm"
+_ACR = "zq2W7pL0mN9bV8cX7zA6sD5fG4hJ3kL2qW1eR0tY9u+ACRBW4tYu"
+_ACR_OLD = "zq2W7pL0mN9bV8cX7zA6sD5fG4hJ3kL2qW1eR0tY9uI8oP7a+ACR"
+_JWT_NONE = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJhZG1pbiIsInJvbGUiOiJhZG1pbiJ9"
+_BEDROCK = (
+    "ABSKQmVkcm9ja0FQSUtleS1rZDJmNy1hdC0xMjM0NTY3ODkwMTI6U2s4Zkx3UTJwTjdyVDR4QjltRjZ2WjNjSDFqSzVu"
+)
+_OPENAI_PROJ = "sk-proj-Xw2eR4tY6uI8oP0aS2dF4gH6jK8lZ1xC3vB5nM7qW9eR2tY4uI6oP8aS1dF3gH5jK7lZ9xC2vB4nM6_qW8e-R1tY3uI5o"
+
 POSITIVE: list[tuple[str, str, str]] = [
     ("aws_access_key_id", "aws_access_key_id = AKIAIOSFODNN7EXAMPLE", "AKIAIOSFODNN7EXAMPLE"),
     ("aws_access_key_id", '{"AccessKeyId": "ASIAY34FZKBOKMUTVV7A"}', "ASIAY34FZKBOKMUTVV7A"),
+    # regression (issue 14): a key id lower-cased by a paste or a pipeline
+    ("aws_access_key_id", "id akiaiosfodnn7example end", "akiaiosfodnn7example"),
     ("aws_secret_access_key", "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
     ("aws_secret_access_key", '"SecretAccessKey": "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY"', "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY"),
     # regression: the AWS CLI sets it with a space, found by the plaintext-at-rest test
@@ -144,6 +155,63 @@ POSITIVE: list[tuple[str, str, str]] = [
     ("mac_address", "mac 00:1a:2b:3c:4d:5e", "00:1a:2b:3c:4d:5e"),
     ("mac_address", "MAC=00-1A-2B-3C-4D-5E", "00-1A-2B-3C-4D-5E"),
     ("mac_address", "cisco 001a.2b3c.4d5e up", "001a.2b3c.4d5e"),
+    # issue 14, Azure: Entra ID client secrets, DevOps PATs, registry keys, keys in code, SAS orders
+    ("azure_entra_client_secret", 'ClientSecret = "Vx38Q~kT2.bnM4_qZr7Yw1-eLp6oHs9dJfA3uGc~"', "Vx38Q~kT2.bnM4_qZr7Yw1-eLp6oHs9dJfA3uGc~"),
+    ("azure_entra_client_secret", "AZURE_CLIENT_SECRET=q2W7Q~pL0mN9bV8cX7zA6sD5fG4hJ3kL2qW1eR0t", "q2W7Q~pL0mN9bV8cX7zA6sD5fG4hJ3kL2qW1eR0t"),
+    ("azure_devops_pat", "git -c http.extraheader='AUTHORIZATION: basic' pat=w4kdyq2r6oj3z7ab5tmnx2c4vgl6hs5pe7fiu3q2yrkda6nbtx4m", "w4kdyq2r6oj3z7ab5tmnx2c4vgl6hs5pe7fiu3q2yrkda6nbtx4m"),
+    ("azure_devops_pat", f"AZDO_PAT={_AZDO84}", _AZDO84),
+    ("azure_container_registry_key", f'docker login cr1.azurecr.io -u cr1 -p "{_ACR}"', _ACR),
+    ("azure_container_registry_key", f"acr_password: {_ACR_OLD}", _ACR_OLD),
+    ("azure_storage_account_key", f'var key = "{_KEY88}";', _KEY88),
+    ("azure_storage_account_key", f"AccountName=stprod01;AccountKey={_KEY88}", _KEY88),
+    ("azure_sas_token", "https://st1.blob.core.windows.net/c/a.txt?sp=r&st=2024-01-01T00:00Z&se=2030-01-01T00:00Z&sip=10.1.2.3&sv=2022-11-02&sr=b&sig=Z%2FRHIX5Xcg0Mq2rqI3OlWTjEg2tYkboXr1P9ZUXDtkk%3D",
+     "Z%2FRHIX5Xcg0Mq2rqI3OlWTjEg2tYkboXr1P9ZUXDtkk%3D"),
+    ("azure_sas_token", 'SAS="sig=Z%2FRHIX5Xcg0Mq2rqI3OlWTjEg2tYkboXr1P9ZUXDtkk%3D&sv=2022-11-02&sp=rl"', "Z%2FRHIX5Xcg0Mq2rqI3OlWTjEg2tYkboXr1P9ZUXDtkk%3D"),
+    # issue 14, assignments in the syntaxes of Go, PHP, Java, Make, XML and typed code
+    ("password_assignment", 'dbPassword := "Xk9pQ2mN7vR4"', "Xk9pQ2mN7vR4"),
+    ("password_assignment", 'var password string = "Xk9pQ2mN7vR4"', "Xk9pQ2mN7vR4"),
+    ("password_assignment", '$password .= "Xk9pQ2mN7vR4";', "Xk9pQ2mN7vR4"),
+    ("password_assignment", 'System.setProperty("javax.net.ssl.keyStorePassword", "Xk9pQ2mN7vR4");', "Xk9pQ2mN7vR4"),
+    ("password_assignment", "DB_PASSWORD ::= Xk9pQ2mN7vR4", "Xk9pQ2mN7vR4"),
+    ("password_assignment", 'password: str = "Xk9pQ2mN7vR4"', "Xk9pQ2mN7vR4"),
+    ("password_assignment", "<password>\n    Xk9pQ2mN7vR4\n  </password>", "Xk9pQ2mN7vR4"),
+    ("password_assignment", '<add key="DbPassword" value="Xk9pQ2mN7vR4" />', "Xk9pQ2mN7vR4"),
+    ("password_assignment", 'passphrase = "correct horse battery staple"', "correct horse battery staple"),
+    ("generic_secret_assignment", "API_TOKEN :::= 9f8e7d6c5b4a39281716a5b4c3d2e1f0", "9f8e7d6c5b4a39281716a5b4c3d2e1f0"),
+    ("generic_secret_assignment", "SECRET_KEY ?= 9f8e7d6c5b4a39281716a5b4c3d2e1f0", "9f8e7d6c5b4a39281716a5b4c3d2e1f0"),
+    ("generic_secret_assignment", "<apiKey>\n  9f8e7d6c5b4a39281716a5b4c3d2e1f0\n</apiKey>", "9f8e7d6c5b4a39281716a5b4c3d2e1f0"),
+    ("generic_secret_assignment", 'const apiKey: string = "9f8e7d6c5b4a39281716a5b4c3d2e1f0"', "9f8e7d6c5b4a39281716a5b4c3d2e1f0"),
+    # issue 14, tokens
+    ("jwt", f"token {_JWT[:20]}\r\n{_JWT[20:]}", f"{_JWT[:20]}\r\n{_JWT[20:]}"),
+    ("jwt", f"id_token={_JWT_NONE} next", _JWT_NONE),
+    ("jwt", f"id_token={_JWT_NONE}.\nNext line", _JWT_NONE + "."),
+    ("slack_webhook_url", "http://hooks.slack.com/services/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", "http://hooks.slack.com/services/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"),
+    ("slack_webhook_url", "url=https://hooks.slack.com/workflows/T0A1B2C3D/A04KJ2L3M/412345678901234567/aB3dE5gH7jK9mN1pQ3sT5vW7", "https://hooks.slack.com/workflows/T0A1B2C3D/A04KJ2L3M/412345678901234567/aB3dE5gH7jK9mN1pQ3sT5vW7"),
+    ("stripe_key", "rk_prod_51H8xYzAbCdEfGhIjKlMnOpQr", "rk_prod_51H8xYzAbCdEfGhIjKlMnOpQr"),
+    ("stripe_key", "STRIPE=rk_test_51H8xYzAbCdEfGhIjKlMnOpQr", "rk_test_51H8xYzAbCdEfGhIjKlMnOpQr"),
+    ("aws_bedrock_api_key", f"AWS_BEARER_TOKEN_BEDROCK={_BEDROCK}", _BEDROCK),
+    ("credential_in_url", "REDIS_URL=redis://:Xk9pQ2mN7vR4@cache.corp.local:6379/0", ":Xk9pQ2mN7vR4"),
+    ("gitlab_token", "glrt-t1_aB3dE5gH7jK9mN1pQ3sT5", "glrt-t1_aB3dE5gH7jK9mN1pQ3sT5"),
+    ("gitlab_token", "--registration-token GR1348941aB3dE5gH7jK9mN1pQ3sT5", "GR1348941aB3dE5gH7jK9mN1pQ3sT5"),
+    ("gitlab_token", "CI_JOB_TOKEN=glcbt-64_aB3dE5gH7jK9mN1pQ3sT5", "glcbt-64_aB3dE5gH7jK9mN1pQ3sT5"),
+    ("gitlab_token", "gldt-aB3dE5gH7jK9mN1pQ3sT", "gldt-aB3dE5gH7jK9mN1pQ3sT"),
+    ("gitlab_token", "glsoat-aB3dE5gH7jK9mN1pQ3sT", "glsoat-aB3dE5gH7jK9mN1pQ3sT"),
+    ("npm_token", "//registry.npmjs.org/:_authToken=0bd1ad5c-3c2f-4d6a-9f0e-7b6e8c5d4a3f", "0bd1ad5c-3c2f-4d6a-9f0e-7b6e8c5d4a3f"),
+    ("npm_token", "registry=https://npm.corp.example/\n_auth=YWxpY2U6UzNjcjN0IQ==\n", "YWxpY2U6UzNjcjN0IQ=="),
+    ("pypi_token", "[testpypi]\nusername = __token__\npassword = pypi-AgENdGVzdC5weXBpLm9yZwIkYjZmMTk0ZjgtZjQyYi00ZDNjLTk4ODMtNjQ3MGI4ZmQ1YWJiAAIqWzMsImEy", "pypi-AgENdGVzdC5weXBpLm9yZwIkYjZmMTk0ZjgtZjQyYi00ZDNjLTk4ODMtNjQ3MGI4ZmQ1YWJiAAIqWzMsImEy"),
+    ("openai_api_key", f"OPENAI_API_KEY={_OPENAI_PROJ}", _OPENAI_PROJ),
+    ("huggingface_token", "HF_TOKEN=hf_aBcDeFgHiJkLmNoPqRsTuVwXyZaBcDeFgH", "hf_aBcDeFgHiJkLmNoPqRsTuVwXyZaBcDeFgH"),
+    ("groq_api_key", "GROQ_API_KEY=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", "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"),
+    ("password_assignment", "ADMIN_PASS ?= Xk9pQ2mN7vR4", "Xk9pQ2mN7vR4"),
+    ("password_assignment", 'os.environ["DB_PASSWORD"] = "Xk9pQ2mN7vR4"', "Xk9pQ2mN7vR4"),
+    ("password_assignment", "CREATE USER 'app'@'%' IDENTIFIED BY 'Xk9p Q2mN7vR4';", "Xk9p Q2mN7vR4"),
+    ("password_assignment", "SET PASSWORD FOR 'app'@'%' = 'Xk9pQ2mN7vR4';", "Xk9pQ2mN7vR4"),
+    ("generic_secret_assignment", "SECRET_KEY_BASE=4ed23765d597e2b1291e855de3549b86eda43a45", "4ed23765d597e2b1291e855de3549b86eda43a45"),
+    ("credential_in_url", "amqp://guest:WOt^me28mn#VLc?Tsx@rabbit:5672/", "guest:WOt^me28mn#VLc?Tsx"),
+    # A sig that is no 32-byte HMAC still counts beside sv/se/sp, before or after it.
+    ("azure_sas_token", "?sv=2022-11-02&ss=b&sp=rl&se=2030-01-01&sig=abcdefghijklmnopqrstuvwxyz0123&x=1", "abcdefghijklmnopqrstuvwxyz0123"),
+    ("azure_sas_token", "sig=abcdefghijklmnopqrstuvwxyz0123&se=2030-01-01&sp=r", "abcdefghijklmnopqrstuvwxyz0123"),
+    ("password_assignment", 'password: "the quick brown fox"', "the quick brown fox"),
 ]  # fmt: skip
 
 NEGATIVE: list[tuple[str, str]] = [
@@ -151,7 +219,7 @@ NEGATIVE: list[tuple[str, str]] = [
     ("aws_access_key_id", "id AKIAIOSFODNN7EXAMPLEX end"),  # 21 characters
     ("aws_access_key_id", "id XAKIAIOSFODNN7EXAMPLE end"),
     ("aws_access_key_id", "id AKIA1OSFODNN7EXAMPLE end"),  # 1 is not base32
-    ("aws_access_key_id", "id akiaiosfodnn7example end"),
+    ("aws_access_key_id", "region asiapacificoperation end"),  # a word, not a lower-cased id
     ("aws_secret_access_key", "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKE"),
     ("aws_secret_access_key", "value wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY alone"),
     ("aws_secret_access_key", "aws_secret_access_key = aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
@@ -244,4 +312,35 @@ NEGATIVE: list[tuple[str, str]] = [
     ("mac_address", "ff:ff:ff:ff:ff:ff"),
     ("mac_address", "00:1a:2b:3c:4d"),
     ("mac_address", "00:1a:2b:3c:4d:5e:6f"),
+    # issue 14: placeholders in a token's shape, and look-alikes of the new kinds
+    ("github_token", "GH_TOKEN=ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"),
+    ("gitlab_token", "PRIVATE-TOKEN: glpat-XXXXXXXXXXXXXXXXXXXX"),
+    ("slack_token", "SLACK_BOT_TOKEN=xoxb-xxxxxxxxxxxx-xxxxxxxxxxxxx-xxxxxxxxxxxxxxxxxxxxxxxx"),
+    ("aws_access_key_id", "aws_access_key_id = AKIAXXXXXXXXXXXXXXXX"),
+    ("gcp_api_key", "key=AIzaSyAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
+    ("stripe_key", "sk_live_your_stripe_secret_key_here_123"),
+    (
+        "private_key",
+        "-----BEGIN RSA PRIVATE KEY-----\n<your private key here>\n-----END RSA PRIVATE KEY-----",
+    ),
+    ("private_key", "-----BEGIN OPENSSH PRIVATE KEY-----\n...\n-----END OPENSSH PRIVATE KEY-----"),
+    (
+        "private_key",
+        "-----BEGIN PRIVATE KEY-----\nXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX\n-----END PRIVATE KEY-----",
+    ),
+    ("jwt", "eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0garbage\nnext"),
+    ("azure_storage_account_key", f'"integrity": "sha512-{_KEY88}"'),
+    ("azure_devops_pat", "a" * 26 + "b" * 26),
+    ("azure_devops_pat", "id abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz2"),
+    ("azure_entra_client_secret", "path a/b/c8Q~ is short"),
+    ("azure_container_registry_key", "x+ACR"),
+    ("aws_bedrock_api_key", "ABSKXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX"),
+    ("npm_token", "self._auth = auth_header_value"),
+    ("npm_token", "//registry.npmjs.org/:_authToken=${NPM_TOKEN}"),
+    ("password_assignment", 'password: "Enter your password"'),
+    ("credential_in_url", "redis://:${REDIS_PASSWORD}@cache:6379"),
+    ("password_assignment", "bypass=Xk9pQ2mN7vR4"),
+    ("username", "Authorization: Basic <base64(user:pass)>"),
+    ("credential_in_url", "https://example.com?email=a@b.com"),
+    ("password_assignment", 'password: "must be 8 characters"'),
 ]

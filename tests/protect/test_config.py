@@ -25,6 +25,7 @@ def test_defaults() -> None:
         {"min_secret_entropy": 9},
         {"min_secret_entropy": float("nan")},
         {"max_input_chars": 0},
+        {"undo_evasions": "yes"},
     ],
 )
 def test_invalid_settings_are_refused(kwargs: dict[str, object]) -> None:
@@ -70,3 +71,10 @@ def test_entropy_threshold_is_configurable() -> None:
     text = "api_key=abcdefabcdef0123"
     assert Scanner(engine="re").scan(text)
     assert not Scanner(ScanConfig(min_secret_entropy=4.5), engine="re").scan(text)
+
+
+def test_evasions_are_undone_unless_turned_off() -> None:
+    text = "key AKIAIOSF\u200bODNN7EXAMPLE and echo Z2hwX1I4YVEybUs5dkw0blA3c1Qxd1g1eVozYkM2ZEYwZ0gyaks0bA== | base64 -d"
+    undone = Scanner(engine="re").scan(text)
+    assert [f.kind for f in undone] == ["aws_access_key_id", "github_token"]
+    assert Scanner(ScanConfig(undo_evasions=False), engine="re").scan(text) == []

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import random
+import string
+
 import pytest
 
 from affidavit.protect import DataClass, Scanner
 from affidavit.protect.detectors import BUILTIN_DETECTORS
 from tests.protect._cases import NEGATIVE, POSITIVE
+
+_BASE64 = string.ascii_letters + string.digits + "+/"
 
 
 def _ids(case: tuple[str, ...]) -> str:
@@ -38,6 +43,8 @@ def test_every_builtin_kind_has_positive_and_negative_cases() -> None:
     # Kinds defined by an exact prefix and length have their near misses in other kinds'
     # cases (wrong length, wrong prefix); the rest must have their own.
     assert without_negative <= {
+        "aws_bedrock_api_key", "azure_container_registry_key", "azure_devops_pat",
+        "azure_entra_client_secret", "huggingface_token", "groq_api_key",
         "sendgrid_api_key", "npm_token", "pypi_token", "openai_api_key", "anthropic_api_key",
         "slack_webhook_url", "gcp_oauth_client_secret", "azure_connection_string",
     }  # fmt: skip
@@ -74,7 +81,9 @@ def test_overlaps_resolve_to_the_most_specific_kind(
 
 
 def test_private_key_finding_spans_the_whole_block_not_its_header(scanner: Scanner) -> None:
-    body = "\n".join(["-----BEGIN RSA PRIVATE KEY-----", *["QUJD" * 16] * 20])
+    rng = random.Random(7)
+    lines = ["".join(rng.choice(_BASE64) for _ in range(64)) for _ in range(20)]
+    body = "\n".join(["-----BEGIN RSA PRIVATE KEY-----", *lines])
     block = body + "\n-----END RSA PRIVATE KEY-----"
     text = f"cat id_rsa\n{block}\nexit 0"
     (finding,) = scanner.scan(text)

@@ -483,3 +483,68 @@ def test_misconfiguration_is_refused_before_anything_is_treated() -> None:
         protect_text("no findings", policy=POLICY, principal="triage", model="m")  # type: ignore[arg-type]
     with pytest.raises(InputError, match="decide must be a function"):
         apply(TEXT, scan(TEXT), "mask")  # type: ignore[arg-type]
+
+
+# ---- host names by field (issue 14) ----------------------------------------------
+
+
+def test_a_host_name_field_is_never_plaintext_beside_a_tokenized_address(
+    tokenizer: Tokenizer,
+) -> None:
+    alert = {
+        "computerDnsName": "ws-fin-0231.contoso.com",  # Defender: a public domain
+        "machine": {"ipAddress": "10.1.2.3", "deviceName": "WS-FIN-0231"},
+        "host": {"name": "db-07", "hostname": "db-07.prod.example.org", "os": "linux"},
+        "host.name": "web-3",
+        "entities": [
+            {"kind": "host", "value": "ws-hr-0042"},
+            {"kind": "url", "value": "https://www.example.com/"},
+        ],
+        "ComputerName": ["dc01", "dc02"],
+        "hostName": "10.9.8.7",
+        "deviceName": "-",
+        "network": {"dest_host": "www.example.com", "destinationHost": "FILESRV01"},
+    }
+    treated = protect_json(alert, policy=POLICY, principal=NOBODY, model="m", tokenizer=tokenizer)
+
+    def host(name: str) -> str:
+        return tokenizer.token("internal_identifier", "hostname_internal", name)
+
+    value = treated.value
+    assert value["computerDnsName"] == host("ws-fin-0231.contoso.com")
+    assert value["machine"] == {
+        "ipAddress": tokenizer.token("internal_identifier", "ipv4_internal", "10.1.2.3"),
+        "deviceName": host("WS-FIN-0231"),
+    }
+    assert value["host"] == {
+        "name": host("db-07"),
+        "hostname": host("db-07.prod.example.org"),
+        "os": "linux",
+    }
+    assert value["host.name"] == host("web-3")
+    assert value["entities"] == [
+        {"kind": "host", "value": host("ws-hr-0042")},
+        {"kind": "url", "value": "https://www.example.com/"},
+    ]
+    assert value["ComputerName"] == [host("dc01"), host("dc02")]
+    assert value["hostName"] == tokenizer.token("internal_identifier", "ipv4_internal", "10.9.8.7")
+    assert value["deviceName"] == "-"
+    # The other end of a connection: a public site stays, a bare estate name does not.
+    assert value["network"] == {
+        "dest_host": "www.example.com",
+        "destinationHost": host("FILESRV01"),
+    }
+    again = protect_json(value, policy=POLICY, principal=NOBODY, model="m", tokenizer=tokenizer)
+    assert again.value == value  # treating treated JSON changes nothing
+
+
+def test_host_names_in_log_text_are_found_by_field_and_by_domain() -> None:
+    text = (
+        'computerDnsName="ws-fin-0231.contoso.com" src=10.1.2.3 '
+        "host.name=web-3 dhost=db-07 url=https://www.example.com/ dc01.corp.ad"
+    )
+    treated = protect_text(text, policy=POLICY, principal=NOBODY, model="m",
+                           tokenizer=Tokenizer(KEY, MemoryTokenStore()))  # fmt: skip
+    for name in ("ws-fin-0231.contoso.com", "10.1.2.3", "web-3", "db-07", "dc01.corp.ad"):
+        assert name not in treated.text
+    assert "https://www.example.com/" in treated.text

@@ -19,6 +19,7 @@ from affidavit.protect.data_policy import (
 )
 from affidavit.protect.detector import CustomFind, Detector, Kind, Pattern, Validator
 from affidavit.protect.detectors import BUILTIN_DETECTORS
+from affidavit.protect.fields import HOSTNAME_FIELDS, PEER_HOST_FIELDS
 from affidavit.protect.finding import DataClass, Finding
 from affidavit.protect.presidio import presidio_detector
 from affidavit.protect.registry import ENTRY_POINT_GROUP, load_detectors, merge_detectors
@@ -42,7 +43,9 @@ from affidavit.protect.treatments import (
 __all__ = [
     "BUILTIN_DETECTORS",
     "ENTRY_POINT_GROUP",
+    "HOSTNAME_FIELDS",
     "MAX_INPUT_CHARS",
+    "PEER_HOST_FIELDS",
     "CustomFind",
     "DataClass",
     "DataDecision",

@@ -23,12 +23,15 @@ DEFAULT_INTERNAL_IPV4_NETWORKS = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16
 # RFC 4193 unique local addresses.
 DEFAULT_INTERNAL_IPV6_NETWORKS = ("fc00::/7",)
 # Suffixes that are never public DNS names (RFC 6762 .local, RFC 8375 home.arpa, ICANN's
-# .internal) plus common private conventions. Matched case-insensitively.
+# .internal) plus common private conventions, Active Directory's `.ad` among them (also
+# Andorra's country domain: drop it from ScanConfig.internal_domains where that matters).
+# Matched case-insensitively.
 DEFAULT_INTERNAL_DOMAINS = (
     "local",
     "internal",
     "lan",
     "corp",
+    "ad",
     "intranet",
     "home.arpa",
     "corp.example",
@@ -53,6 +56,9 @@ class ScanConfig:
     # before it is reported as a secret: random tokens score 4+, words and flags below 3.
     min_secret_entropy: float = 3.0
     max_input_chars: int = MAX_INPUT_CHARS
+    # Also scan views of the text with evasions undone (zero-width and full-width
+    # characters, JSON and URL escapes, base64): see docs/data-protection.md.
+    undo_evasions: bool = True
 
     def __post_init__(self) -> None:
         for name in ("internal_ipv4_networks", "internal_ipv6_networks", "internal_domains"):
@@ -75,6 +81,8 @@ class ScanConfig:
         limit = self.max_input_chars
         if type(limit) is not int or limit < 1:
             raise ConfigError("ScanConfig.max_input_chars must be a positive integer.")
+        if type(self.undo_evasions) is not bool:
+            raise ConfigError("ScanConfig.undo_evasions must be True or False.")
 
     def ipv4_networks(self) -> tuple[ipaddress.IPv4Network, ...]:
         return tuple(ipaddress.IPv4Network(n) for n in self.internal_ipv4_networks)

@@ -166,7 +166,7 @@ class HyperscanEngine:
         group = 0
         validator: Validator | None = None
         slot = 0
-        run: frozenset[str] = frozenset()
+        run = ""
         tried = 0  # every position below this was tried already, or lies inside a match
         cached = (-1, -1)  # (anchor start, its run start or -1), see _run_start
         for pattern_id, first, last, lookback in regions:
@@ -174,7 +174,7 @@ class HyperscanEngine:
                 current = pattern_id
                 regex, group, validator, slot, source = patterns[pattern_id]
                 match = regex.match
-                run = _run_chars(source.lookback) if lookback else frozenset()
+                run = "".join(sorted(_run_chars(source.lookback))) if lookback else ""
                 tried = 0
                 cached = (-1, -1)
             if lookback:
@@ -204,20 +204,23 @@ class HyperscanEngine:
 
     @staticmethod
     def _run_start(
-        text: str, anchor_start: int, tried: int, run: frozenset[str], cached: tuple[int, int]
+        text: str, anchor_start: int, tried: int, run: str, cached: tuple[int, int]
     ) -> int:
         """Start of the run of ``run`` characters ending at ``anchor_start``, or -1 when
         it begins before ``tried``. ``cached`` is the previous (anchor start, result) of
-        this pattern: a walk that reaches it stops there, so no run is walked twice."""
+        this pattern: a walk that reaches it stops there, so no run is walked twice. The
+        walk strips run characters off slices (C speed) rather than testing each one."""
+        stop = cached[0] if cached[0] > tried else tried
         start = anchor_start
-        while True:
-            if start == cached[0]:
-                return cached[1]
-            if start <= tried:
-                return start if start == 0 or text[start - 1] not in run else -1
-            if text[start - 1] not in run:
-                return start
-            start -= 1
+        while start > stop:
+            low = stop if start - 64 < stop else start - 64
+            kept = len(text[low:start].rstrip(run))
+            if kept:
+                return low + kept
+            start = low
+        if start == cached[0]:
+            return cached[1]
+        return start if start == 0 or text[start - 1] not in run else -1
 
 
 def _hit_collector(anchors: tuple[_Anchor, ...]) -> Callable[[int, int, int, int, Any], None]:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import threading
 from collections.abc import Iterable, Mapping
 from typing import Literal
 
 from affidavit.errors import ConfigError, InputError
+from affidavit.protect._views import BASE64_RUNS, base64_view, edit_views, triggers
 from affidavit.protect.config import ScanConfig
 from affidavit.protect.detector import CustomFind, Detector, Kind
 from affidavit.protect.engines import (
@@ -60,6 +63,11 @@ class Scanner:
                 compiled.append(compile_pattern(pattern, slot_of[(pattern.kind, detector.name)]))
             if detector.find is not None:
                 self._finders.append((detector.find(self.config), detector))
+        # Base64 runs are found by the engine too (one pass over the text), under a slot
+        # past the real ones; the scanner decodes them and scans what they hold.
+        self._base64_slot = len(self._slots)
+        if self.config.undo_evasions:
+            compiled.extend(compile_pattern(run, self._base64_slot) for run in BASE64_RUNS)
         self._slot_of = slot_of
         self._priority = [kind.priority for kind, _ in self._slots]
         self._slot_names = [kind.name for kind, _ in self._slots]
@@ -106,6 +114,8 @@ class Scanner:
         if not text:
             return []
         candidates = self._engine.candidates(text)
+        if self.config.undo_evasions:
+            candidates = self._with_views(text, candidates)
         for finder, detector in self._finders:
             candidates.extend(self._custom(finder, detector, text))
         make = Finding._trusted
@@ -115,6 +125,32 @@ class Scanner:
             data_class, kind, detector_name = labels[slot]
             findings.append(make(data_class, kind, start, end, detector_name))
         return findings
+
+    def _with_views(self, text: str, candidates: list[Candidate]) -> list[Candidate]:
+        """``candidates`` plus those found in views of ``text`` with evasions undone
+        (see ``_views.py``), mapped to ``text``'s offsets. Escapes and base64 runs
+        inside a value already found as a specific kind need no view: that value is
+        reported whole (a generic assignment may still turn out to be, say, an AWS key)."""
+        positions = triggers(text)
+        base64_slot = self._base64_slot
+        runs = [c for c in candidates if c[2] == base64_slot]
+        if not positions and not runs:
+            return candidates
+        if runs:
+            candidates = [c for c in candidates if c[2] != base64_slot]
+        priority = self._priority
+        covered = _Coverage([c for c in candidates if priority[c[2]] >= _SPECIFIC])
+        views = edit_views(text, [p for p in positions if not covered(p, p + 1)])
+        views.extend(
+            view
+            for start, end, _ in runs
+            if not covered(start, end) and (view := base64_view(text, start, end)) is not None
+        )
+        for view in views:
+            for start, end, slot in self._engine.candidates(view.text):
+                if slot != base64_slot:  # one level of base64 only
+                    candidates.append((*view.span(start, end), slot))
+        return candidates
 
     def _custom(self, finder: CustomFind, detector: Detector, text: str) -> list[Candidate]:
         found: list[Candidate] = []
@@ -130,6 +166,24 @@ class Scanner:
                 )
             found.append((start, end, slot))
         return found
+
+
+# Kinds at or above this priority identify themselves (tokens, keys, URLs with
+# credentials); below it a finding rests on context (assignments, personal data).
+_SPECIFIC = 70
+
+
+class _Coverage:
+    """Whether a span lies inside one of a set of spans (sorted once, then bisected)."""
+
+    def __init__(self, spans: list[Candidate]) -> None:
+        spans.sort()
+        self._starts = [span[0] for span in spans]
+        self._reach = list(itertools.accumulate((span[1] for span in spans), max))
+
+    def __call__(self, start: int, end: int) -> bool:
+        index = bisect.bisect_right(self._starts, start) - 1
+        return index >= 0 and self._reach[index] >= end
 
 
 _default: Scanner | None = None

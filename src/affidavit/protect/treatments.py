@@ -18,7 +18,12 @@ they do, the overlapping ones are treated as one span under the strictest of
 their treatments, so no part of a value can slip out between two replacements.
 
 A JSON value is walked and every string in it treated, object keys included;
-structure is kept. A number whose digits hold a finding (a card number stored as
+structure is kept. A string in a field that names a host of the estate
+(``computerDnsName``, ``host.name``, ``{"kind": "host", "value": ...}``: see
+``fields.py``) is a ``hostname_internal`` finding whole, whatever its domain, so an
+alert never shows a host name in the clear beside its tokenized internal address.
+
+A number whose digits hold a finding (a card number stored as
 an integer) becomes the treated string. Two keys of one object that become the
 same after treatment (two masked e-mail addresses) are told apart as
 ``[PII:email]``, ``[PII:email]#2``, ...
@@ -44,6 +49,13 @@ from typing import Any
 from affidavit.errors import ConfigError, InputError, PolicyError
 from affidavit.protect.config import MAX_INPUT_CHARS
 from affidavit.protect.data_policy import DataPolicy, DataPrincipal, Treatment
+from affidavit.protect.fields import (
+    entity_value_field,
+    host_entity,
+    hostname_field,
+    hostname_value,
+    peer_host_field,
+)
 from affidavit.protect.finding import DataClass, Finding
 from affidavit.protect.scanner import Scanner, default_scanner
 from affidavit.protect.tokens import Tokenizer, TokenRecord
@@ -158,8 +170,12 @@ def protect_json(
     """
     scanner = scanner if scanner is not None else default_scanner()
     strings: list[str] = []
-    _collect(value, strings, 0, [scanner.config.max_input_chars])
+    hosts: dict[int, bool] = {}  # strings held by host-name fields: index -> peer field
+    _collect(value, strings, 0, [scanner.config.max_input_chars], hosts)
     found = [_untreated(s, scanner.scan(s), scanner) for s in strings]
+    if hosts and _HOSTNAME in scanner.kinds:
+        for index, peer in hosts.items():
+            found[index] = _with_host(strings[index], found[index], peer)
     plan = _policy_plan(policy, principal, model, tokenizer, found)
     regions = [plan.regions(s, f) for s, f in zip(strings, found, strict=True)]
     plan.check()
@@ -372,13 +388,38 @@ def _check_text(text: object, limit: int) -> None:
             ) from None
 
 
-def _collect(value: Any, out: list[str], depth: int, budget: list[int]) -> None:
-    """Every string of ``value`` (keys too) and the digits of every number, in walk order."""
+_HOSTNAME = "hostname_internal"
+
+
+def _with_host(text: str, findings: list[Finding], peer: bool) -> list[Finding]:
+    """``findings`` of a host field's string plus the host name it holds, as a whole
+    (for a peer field, only a bare name: a dotted one is internal by its domain only)."""
+    span = hostname_value(text, bare=peer)
+    if span is None or any(f.kind == _HOSTNAME and f.span == span for f in findings):
+        return findings
+    host = Finding(DataClass.INTERNAL_IDENTIFIER, _HOSTNAME, span[0], span[1], "fields")
+    return sorted([*findings, host], key=_span)
+
+
+def _collect(
+    value: Any,
+    out: list[str],
+    depth: int,
+    budget: list[int],
+    hosts: dict[int, bool],
+    parent: str | None = None,
+    host: bool | None = None,
+) -> None:
+    """Every string of ``value`` (keys too) and the digits of every number, in walk
+    order; ``hosts`` gets the indexes of strings held by host-name fields (``host``:
+    None for no host field, False for the estate's own host, True for a peer)."""
     if depth > MAX_JSON_DEPTH:
         raise InputError(f"the JSON value is nested deeper than {MAX_JSON_DEPTH} levels.")
     if value is None or isinstance(value, bool):
         return
     if isinstance(value, str):
+        if host is not None:
+            hosts[len(out)] = host
         _take(value, out, budget)
     elif isinstance(value, int | float):
         try:
@@ -386,14 +427,20 @@ def _collect(value: Any, out: list[str], depth: int, budget: list[int]) -> None:
         except ValueError:  # an int too long to print (sys.int_info.default_max_str_digits)
             raise InputError("the JSON value holds a number too long to check.") from None
     elif isinstance(value, dict):
+        entity = host_entity(value)
         for key, item in value.items():
             if not isinstance(key, str):
                 raise InputError(f"JSON object keys are strings, not {type(key).__name__}.")
             _take(key, out, budget)
-            _collect(item, out, depth + 1, budget)
+            named: bool | None = None
+            if hostname_field(key, parent) or (entity and entity_value_field(key)):
+                named = False
+            elif peer_host_field(key):
+                named = True
+            _collect(item, out, depth + 1, budget, hosts, key, named)
     elif isinstance(value, list | tuple):
-        for item in value:
-            _collect(item, out, depth + 1, budget)
+        for item in value:  # a list of host names is held by the list's field
+            _collect(item, out, depth + 1, budget, hosts, parent, host)
     else:
         raise InputError(f"{type(value).__name__} is not a JSON value.")
 

@@ -22,7 +22,10 @@ __all__ = [
     "ipv6_in",
     "is_placeholder",
     "jwt_header_valid",
+    "jwt_valid",
     "luhn_valid",
+    "placeholder_token",
+    "private_key_body_valid",
     "shannon_entropy",
     "us_ssn_valid",
 ]
@@ -83,27 +86,73 @@ def us_ssn_valid(ssn: str) -> bool:
     return digits not in ("078051120", "219099999", "123456789")
 
 
+# c * log2(c) for the character counts of values up to the longest secret we check.
+_XLOGX = tuple(c * math.log2(c) if c else 0.0 for c in range(1025))
+
+
 def shannon_entropy(value: str) -> float:
     """Bits per character of ``value``'s own character distribution."""
     if not value:
         return 0.0
     size = len(value)
-    # H = log2(n) - sum(c * log2(c)) / n over the character counts c.
-    return max(0.0, math.log2(size) - sum(c * math.log2(c) for c in Counter(value).values()) / size)
+    counts = Counter(value).values()
+    # H = log2(n) - sum(c * log2(c)) / n over the character counts c (a table lookup
+    # per count below 1025: this runs on every assignment candidate).
+    total = (
+        sum(map(_XLOGX.__getitem__, counts))
+        if size <= 1024
+        else sum(c * math.log2(c) for c in counts)
+    )
+    return max(0.0, math.log2(size) - total / size)
 
 
 _CLASSES = tuple(re.compile(p) for p in (r"[a-z]", r"[A-Z]", r"[0-9]", r"[^a-zA-Z0-9_.-]"))
+_DIGIT = re.compile(r"[0-9]")
+_OTHER = re.compile(r"[^a-zA-Z0-9_.-]")
 
 
 def char_classes(value: str) -> int:
     """How many of lower case, upper case, digits and other symbols ``value`` uses
     (``_``, ``-`` and ``.`` do not count: identifiers use them as separators)."""
-    return sum(1 for pattern in _CLASSES if pattern.search(value))
+    if not value.isascii():
+        return sum(1 for pattern in _CLASSES if pattern.search(value))
+    # ASCII: case changes tell lower and upper apart at C speed.
+    return (
+        (value.upper() != value)
+        + (value.lower() != value)
+        + (_DIGIT.search(value) is not None)
+        + (_OTHER.search(value) is not None)
+    )
 
 
 def is_placeholder(value: str) -> bool:
     """True for values that stand in for a secret rather than being one."""
-    return _PLACEHOLDER.fullmatch(value) is not None
+    return _PLACEHOLDER.fullmatch(value) is not None or _filler(value)
+
+
+# Documentation and templates pad a token's shape with one character (`ghp_xxxx...`,
+# `AKIAXXXXXXXXXXXXXXXX`, `AIzaSyAAAA...`): a run of 8 of a padding character, or a value made
+# of 4 or fewer distinct characters, is no random secret (a random base32 body of 16
+# characters has such a run with a probability below 1e-9).
+_TEMPLATE_WORDS = ("your", "example_", "_here", "placeholder", "redacted")
+# The characters templates pad with, eight in a row: one alternation of literals, which
+# the regex engine skips through faster than a back-reference or eleven substring tests.
+_FILLER_RUN = re.compile("|".join(re.escape(c * 8) for c in "xX*#0._-Aa1"))
+
+
+def _filler(value: str) -> bool:
+    return len(value) >= 8 and (_FILLER_RUN.search(value) is not None or len(set(value)) <= 4)
+
+
+def placeholder_token(value: str) -> bool:
+    """True for a self-identifying token that is a template, not a credential: its body
+    (what follows the vendor prefix) is filler or names itself (`sk_live_your_key_here`)."""
+    if _filler(value):
+        return True
+    if "<" in value or ">" in value or "${" in value or "{{" in value:
+        return True
+    lowered = value.lower()
+    return any(word in lowered for word in _TEMPLATE_WORDS)
 
 
 def ipv4_in(networks: Iterable[ipaddress.IPv4Network]) -> Callable[[str], bool]:
@@ -135,12 +184,45 @@ def ipv6_in(networks: Iterable[ipaddress.IPv6Network]) -> Callable[[str], bool]:
     return check
 
 
+_LINE_BREAKS = re.compile(r"\\{1,2}[rn]|[\r\n]")
+
+
+def _b64url_json(segment: str) -> object:
+    try:
+        raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+        return json.loads(raw)
+    except (binascii.Error, ValueError, RecursionError):
+        return None
+
+
 def jwt_header_valid(token: str) -> bool:
     """A JWT's first segment must decode (base64url) to a JSON object naming ``alg`` or ``typ``."""
-    header = token.split(".", 1)[0]
-    try:
-        raw = base64.urlsafe_b64decode(header + "=" * (-len(header) % 4))
-        decoded = json.loads(raw)
-    except (binascii.Error, ValueError, RecursionError):
-        return False
+    decoded = _b64url_json(token.split(".", 1)[0])
     return isinstance(decoded, dict) and ("alg" in decoded or "typ" in decoded)
+
+
+def jwt_valid(token: str) -> bool:
+    """:func:`jwt_header_valid` for a token that may be wrapped across lines (real or
+    JSON-escaped breaks). A token without a signature part (``header.payload``, as
+    unsigned ``alg: none`` tokens are pasted) needs a payload that is a JSON object too."""
+    token = _LINE_BREAKS.sub("", token)
+    if not jwt_header_valid(token):
+        return False
+    parts = token.split(".")
+    return len(parts) > 2 or isinstance(_b64url_json(parts[1]), dict)
+
+
+_PEM_HEADER = re.compile(r"-----(?:BEGIN|END) [A-Z0-9 ]+-----")
+_PEM_FIELD = re.compile(r"(?m)^[A-Za-z-]+: [^\r\n]*$")
+_B64_BODY = re.compile(r"[A-Za-z0-9+/]+={0,2}(?:=[A-Za-z0-9+/]{4})?")
+
+
+def private_key_body_valid(block: str) -> bool:
+    """A key block's body (armour and `Proc-Type:`-style fields aside) must be base64
+    with some randomness: `<your key here>`, `...` or `XXXX` between the armour lines
+    is a template, not a key."""
+    body = _PEM_FIELD.sub("", _LINE_BREAKS.sub("\n", _PEM_HEADER.sub("", block)))
+    compact = "".join(body.split())
+    return (
+        len(compact) >= 24 and _B64_BODY.fullmatch(compact) is not None and len(set(compact)) >= 12
+    )

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from affidavit.protect.detector import Pattern, Validator
-from affidavit.protect.validators import char_classes, is_placeholder, shannon_entropy
+from affidavit.protect.validators import (
+    char_classes,
+    is_placeholder,
+    placeholder_token,
+    shannon_entropy,
+)
 
 # Separator between a name and its value: `name=v`, `name: v`, `"name": "v"`, `name := v`,
 # `name => v`, `<name>v`. Quotes are optional around both sides; runs of blanks are
@@ -21,17 +26,27 @@ def token(
     anchor: str | None = None,
     validator: Validator | None = None,
     lookback: str = "",
+    templates: bool = True,
 ) -> Pattern:
     """A self-identifying token (a fixed prefix, a fixed shape) that must not be glued to
     other characters of class ``edge`` on either side. The anchor defaults to the body;
-    give a fixed-length prefix of it instead when the body has a variable length."""
+    give a fixed-length prefix of it instead when the body has a variable length.
+    Templates of a secret's shape (`ghp_xxxx...`, `AKIAXXXXXXXXXXXXXXXX`) are skipped
+    unless ``templates`` is False (numbers such as `4111111111111111` are real-looking
+    personal or financial data, not templates)."""
     return Pattern(
         kind=kind,
         regex=f"(?<![{edge}])(?:{body})(?![{edge}])",
         anchor=anchor or body,
-        validator=validator,
+        validator=_not_template(validator) if templates else validator,
         lookback=lookback,
     )
+
+
+def _not_template(validator: Validator | None) -> Validator:
+    if validator is None:
+        return lambda value: not placeholder_token(value)
+    return lambda value: not placeholder_token(value) and validator(value)
 
 
 def assigned(
@@ -62,15 +77,15 @@ def assigned(
 
 def secret_like(min_entropy: float, *, min_length: int = 12, max_length: int = 512) -> Validator:
     """Random-looking: 12 to 512 characters, at least two character classes (so
-    `default_value` is not a secret), not a placeholder, entropy at or above the threshold.
-    Cheapest checks first: this runs on every candidate."""
+    `default_value` is not a secret), entropy at or above the threshold, not a
+    placeholder. Cheapest and most selective checks first: this runs on every candidate."""
 
     def check(value: str) -> bool:
         return (
             min_length <= len(value) <= max_length
             and char_classes(value) >= 2
-            and not is_placeholder(value)
             and shannon_entropy(value) >= min_entropy
+            and not is_placeholder(value)
         )
 
     return check

@@ -10,6 +10,7 @@ from affidavit.protect.config import ScanConfig
 from affidavit.protect.detector import Detector, Kind, Pattern
 from affidavit.protect.detectors._build import SEP_OR_SPACE, assigned, secret_like, token
 from affidavit.protect.finding import DataClass
+from affidavit.protect.validators import placeholder_token
 
 __all__ = ["AWS", "AZURE", "GCP"]
 
@@ -30,17 +31,43 @@ def _aws_patterns(config: ScanConfig) -> tuple[Pattern, ...]:
     )
 
 
+_AWS_PREFIXES = "AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA|ASCA"
+
+
+def _lowercase_key_id(value: str) -> bool:
+    """A key id lower-cased by a careless paste or a log pipeline: words that happen to
+    start like one (`asiapacificregions`) have no digit, random base32 nearly always has."""
+    return any(c in "234567" for c in value[4:])
+
+
 AWS = Detector(
     name="aws",
     kinds=(
         Kind("aws_access_key_id", _S, 80),
         Kind("aws_secret_access_key", _S, 75),
+        Kind("aws_bedrock_api_key", _S, 80),
     ),
     # Key ids are a four-letter type prefix and 16 base32 characters.
     patterns=(
+        token("aws_access_key_id", f"(?:{_AWS_PREFIXES})[A-Z2-7]{{16}}"),
         token(
             "aws_access_key_id",
-            r"(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA|ASCA)[A-Z2-7]{16}",
+            f"(?:{_AWS_PREFIXES.lower()})[a-z2-7]{{16}}",
+            validator=_lowercase_key_id,
+        ),
+        # Bedrock API keys: long-term ones are `ABSK` and base64 of
+        # `BedrockAPIKey-...`; short-term ones a presigned URL in base64 after a label.
+        token(
+            "aws_bedrock_api_key",
+            r"ABSK[A-Za-z0-9+/]{32,2000}={0,2}",
+            edge="A-Za-z0-9+/",
+            anchor=r"ABSK[A-Za-z0-9+/]{32}",
+        ),
+        token(
+            "aws_bedrock_api_key",
+            r"bedrock-api-key-[A-Za-z0-9+/]{40,4000}={0,2}",
+            edge="A-Za-z0-9+/",
+            anchor=r"bedrock-api-key-[A-Za-z0-9+/]{40}",
         ),
     ),
     configure=_aws_patterns,
@@ -87,6 +114,7 @@ def _sas_signature(value: str) -> bool:
 
 
 def _azure_patterns(config: ScanConfig) -> tuple[Pattern, ...]:
+    random_88 = secret_like(config.min_secret_entropy, min_length=88)
     return (
         assigned(
             "azure_storage_account_key",
@@ -94,18 +122,38 @@ def _azure_patterns(config: ScanConfig) -> tuple[Pattern, ...]:
             r"[A-Za-z0-9+/]{86}==",
             first="A-Za-z0-9+/",
             after="[A-Za-z0-9+/=]",
-            validator=secret_like(config.min_secret_entropy, min_length=88),
+            validator=random_88,
+        ),
+        # A 64-byte key in base64 (88 characters ending `==`) is what storage accounts
+        # (and Cosmos DB, Batch...) hand out; code assigns it to any name. An SRI digest
+        # (`sha512-...`) has the same shape, hence `-` on the left edge.
+        Pattern(
+            kind="azure_storage_account_key",
+            regex=r"(?<![A-Za-z0-9+/-])[A-Za-z0-9+/]{86}==(?![A-Za-z0-9+/=])",
+            anchor=r"[A-Za-z0-9+/]{86}==",
+            validator=random_88,
         ),
     )
 
 
+def _devops_pat(value: str) -> bool:
+    """Legacy Azure DevOps PATs are 52 lower-case base32 characters: random ones mix in
+    digits; a long lower-case word or identifier does not."""
+    return sum(c in "234567" for c in value) >= 3 and len(set(value)) >= 16
+
+
 _PAIR = r"""[A-Za-z]+=[^;"'\s]*"""
+_PARAM = r"""[A-Za-z]{1,12}=[^&\s"'<>#]{0,256}"""
+_SIG = "[A-Za-z0-9%+/=]{20,200}"
 AZURE = Detector(
     name="azure",
     kinds=(
         Kind("azure_connection_string", _S, 90),
         Kind("azure_storage_account_key", _S, 75),
         Kind("azure_sas_token", _S, 75),
+        Kind("azure_entra_client_secret", _S, 80),
+        Kind("azure_devops_pat", _S, 78),
+        Kind("azure_container_registry_key", _S, 80),
     ),
     patterns=(
         # The whole connection string is the secret: it names the account and holds the key.
@@ -125,11 +173,60 @@ AZURE = Detector(
             ),
             anchor="Endpoint=sb://",
         ),
+        # The signature is the secret part of a SAS token, wherever it stands among the
+        # other parameters (sv, se, sp, sip, spr... in any order, or first): a `sig`
+        # that is an HMAC-SHA256, or any `sig` in the same query as `sv`, `se` or `sp`.
         Pattern(
             kind="azure_sas_token",
-            regex=r"[?&]sig=(?P<value>[A-Za-z0-9%+/=]{40,200})(?![A-Za-z0-9%+/=])",
-            anchor=r"[?&]sig=[A-Za-z0-9%+/=]",
+            regex=r"(?<![A-Za-z0-9_.-])sig=(?P<value>[A-Za-z0-9%+/=]{40,200})(?![A-Za-z0-9%+/=])",
+            anchor=r"sig=[A-Za-z0-9%+/=]",
             validator=_sas_signature,
+        ),
+        Pattern(
+            kind="azure_sas_token",
+            regex=(
+                rf"(?<![A-Za-z0-9_.-])sig=(?P<value>{_SIG})(?![A-Za-z0-9%+/=])"
+                rf"(?=(?:&{_PARAM}){{0,24}}&(?:sv|se|sp)=)"
+            ),
+            anchor=r"sig=[A-Za-z0-9%+/=]",
+            validator=lambda value: not placeholder_token(value),
+        ),
+        Pattern(
+            kind="azure_sas_token",
+            regex=(
+                rf"(?<![A-Za-z0-9_.-])(?:sv|se|sp)=[^&\s\"'<>#]{{0,64}}(?:&{_PARAM}){{0,24}}?"
+                rf"&sig=(?P<value>{_SIG})(?![A-Za-z0-9%+/=])"
+            ),
+            anchor=r"(?:sv|se|sp)=",
+            validator=lambda value: not placeholder_token(value),
+        ),
+        # Entra ID (Azure AD) client secrets: 3 characters, a version digit, `Q~`, 31-34 more.
+        token(
+            "azure_entra_client_secret",
+            r"[A-Za-z0-9_~.-]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34}",
+            edge="A-Za-z0-9_~.-",
+            anchor=r"[A-Za-z0-9_~.-]{3}[0-9]Q~",
+        ),
+        token("azure_devops_pat", r"[a-z2-7]{52}", edge="A-Za-z0-9_-", validator=_devops_pat),
+        # The 84-character format carries the `AZDO` signature at offset 76.
+        Pattern(
+            kind="azure_devops_pat",
+            regex=r"(?<![A-Za-z0-9])[A-Za-z0-9]{76}AZDO[A-Za-z0-9]{4}(?![A-Za-z0-9])",
+            anchor="AZDO[A-Za-z0-9]{4}",
+            lookback="A-Za-z0-9",
+            validator=lambda value: not placeholder_token(value),
+        ),
+        # Container-registry passwords: 52 base64 characters with the `+ACR` signature
+        # (42 characters, +ACR, a version letter, 5 more; older ones end in +ACR).
+        Pattern(
+            kind="azure_container_registry_key",
+            regex=(
+                r"(?<![A-Za-z0-9+/])(?:[A-Za-z0-9+/]{42}\+ACR[A-D][A-Za-z0-9+/]{5}"
+                r"|[A-Za-z0-9+/]{48}\+ACR)(?![A-Za-z0-9+/=])"
+            ),
+            anchor=r"\+ACR",
+            lookback="A-Za-z0-9+/",
+            validator=lambda value: not placeholder_token(value),
         ),
     ),
     configure=_azure_patterns,

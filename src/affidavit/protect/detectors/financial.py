@@ -84,25 +84,27 @@ PAYMENT = Detector(
             edge="A-Za-z0-9_",
             anchor=r"\b[2-6][0-9]{12}",
             validator=card_number_valid,
+            templates=False,
         ),
-        # Grouped the way cards are printed, one separator kind throughout: 4-4-4-4
+        # Grouped the way cards are printed or pasted (space, dash or dot), one separator kind
+        # throughout: 4-4-4-4
         # (most networks), 4-6-5 (Amex), 4-6-4 (Diners).
         Pattern(
             kind="credit_card",
             regex=(
-                r"(?<![A-Za-z0-9_])[2-6][0-9]{3}(?P<sep>[ -])[0-9]{4}(?P=sep)[0-9]{4}"
-                r"(?P=sep)[0-9]{4}(?![A-Za-z0-9])"
+                r"(?<![A-Za-z0-9_.])[2-6][0-9]{3}(?P<sep>[ .-])[0-9]{4}(?P=sep)[0-9]{4}"
+                r"(?P=sep)[0-9]{4}(?![A-Za-z0-9]|\.[0-9])"
             ),
-            anchor=r"\b[2-6][0-9]{3}[ -][0-9]{4}[ -][0-9]{4}[ -][0-9]{4}",
+            anchor=r"\b[2-6][0-9]{3}[ .-][0-9]{4}[ .-][0-9]{4}[ .-][0-9]{4}",
             validator=card_number_valid,
         ),
         Pattern(
             kind="credit_card",
             regex=(
-                r"(?<![A-Za-z0-9_])3[0-9]{3}(?P<sep>[ -])[0-9]{6}(?P=sep)[0-9]{4,5}"
-                r"(?![A-Za-z0-9])"
+                r"(?<![A-Za-z0-9_.])3[0-9]{3}(?P<sep>[ .-])[0-9]{6}(?P=sep)[0-9]{4,5}"
+                r"(?![A-Za-z0-9]|\.[0-9])"
             ),
-            anchor=r"\b3[0-9]{3}[ -][0-9]{6}[ -][0-9]{4}",
+            anchor=r"\b3[0-9]{3}[ .-][0-9]{6}[ .-][0-9]{4}",
             validator=card_number_valid,
         ),
         Pattern(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from affidavit.protect.detector import Detector, Kind, Pattern
 from affidavit.protect.detectors._build import token
 from affidavit.protect.finding import DataClass
-from affidavit.protect.validators import jwt_header_valid
+from affidavit.protect.validators import jwt_valid, private_key_body_valid
 
 __all__ = ["JWT", "PRIVATE_KEYS"]
 
@@ -27,6 +27,7 @@ PRIVATE_KEYS = Detector(
                 r"|(?:\\{1,2}[rn]|[A-Za-z0-9+/=\r\n])*[A-Za-z0-9+/=])"
             ),
             anchor=f"-----BEGIN {_LABEL}-----",
+            validator=private_key_body_valid,
         ),
         Pattern(
             kind="private_key",
@@ -36,18 +37,34 @@ PRIVATE_KEYS = Detector(
     ),
 )
 
+# A line break inside a wrapped token: real, or JSON-escaped once.
+_BREAK = r"(?:\r?\n[ \t]{0,16}|\\r\\n|\\n)"
+_B64URL = "[A-Za-z0-9_-]"
+# header.payload[.signature], both JSON parts base64url of '{"...' (hence eyJ). Header and
+# payload may be wrapped anywhere past their first characters, as long as a dot follows
+# (a two-part token ending a line must not take in the next line). A
+# break in the signature is taken only when what follows looks random (has a digit, `-`
+# or `_`), so a word on the next line is not glued to a token ending a line. The
+# signature is empty or missing for unsigned (`alg: none`) tokens.
+_JWT = (
+    f"eyJ{_B64URL}{{5,2000}}+(?:{_BREAK}{_B64URL}{{1,2000}}+){{0,20}}"
+    f"{_BREAK}?\\.{_BREAK}?"
+    f"eyJ(?:{_B64URL}{{0,8000}}+(?:{_BREAK}{_B64URL}{{1,8000}}+){{1,60}}(?={_BREAK}?\\.)"
+    f"|{_B64URL}{{5,8000}}+)"
+    f"(?:{_BREAK}?\\.(?:{_B64URL}{{8,2000}}+{_BREAK}(?={_B64URL}{{0,1999}}[0-9_-]){_B64URL}{{4,2000}}+"
+    f"|{_B64URL}{{0,2000}}+))?"
+)
+
 JWT = Detector(
     name="jwt",
     kinds=(Kind("jwt", DataClass.SECRET, 78),),
     patterns=(
-        # header.payload.signature, both JSON parts base64url of '{"...' (hence eyJ); the
-        # signature is empty for unsigned tokens.
         token(
             "jwt",
-            r"eyJ[A-Za-z0-9_-]{5,2000}\.eyJ[A-Za-z0-9_-]{5,8000}\.[A-Za-z0-9_-]{0,2000}",
+            _JWT,
             edge="A-Za-z0-9_-",
             anchor=r"eyJ[A-Za-z0-9_-]{5}",
-            validator=jwt_header_valid,
+            validator=jwt_valid,
         ),
     ),
 )

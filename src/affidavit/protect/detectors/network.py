@@ -104,6 +104,30 @@ def _host_name(value: str) -> bool:
     return value.lower() not in _NOT_HOSTS and _LETTER.search(value) is not None
 
 
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+# Fields naming a machine of the estate (the source of an event, the device reporting
+# it): their value is a host name whatever its domain. See fields.HOSTNAME_FIELDS.
+_HOST_KEYS = "|".join(
+    (
+        r"computer(?:[_-]?(?:dns[_-]?)?name)?",
+        r"(?:dns[_-]?)?host[_.-]?names?",
+        r"device[_-]?(?:dns[_-]?|host[_-]?)?name",
+        r"machine[_-]?(?:dns[_-]?)?name",
+        r"workstation(?:[_-]?name)?",
+        r"netbios[_-]?name",
+        r"fqdn",
+        r"dvchost|shost",
+        r"(?:src|source|client|agent|observer|local)[_.-]?host(?:[_-]?name)?",
+        r"endpoint[_-]?name",
+        r"(?:host|device|observer|agent)\.(?:host)?name",
+    )
+)
+# Fields naming the other end (a destination, a remote peer): often a public site, so
+# only a bare (NetBIOS-style) name there is taken; a dotted one is internal only under
+# an internal domain (the by-value rule). See fields.PEER_HOST_FIELDS.
+_PEER_KEYS = r"dhost|(?:dst|dest|destination|remote|target)[_.-]?host(?:[_-]?name)?"
+
+
 def _hostnames(config: ScanConfig) -> tuple[Pattern, ...]:
     patterns = []
     if config.internal_domains:
@@ -122,19 +146,27 @@ def _hostnames(config: ScanConfig) -> tuple[Pattern, ...]:
                 lookback="A-Za-z0-9.-",
             )
         )
-    # Bare (NetBIOS-style) names are only taken where a field says they are a host.
-    keys = (
-        r"computer(?:[_-]?name)?|host[_-]?name|device[_-]?name|workstation(?:[_-]?name)?"
-        r"|machine[_-]?name|(?:src|dst|source|dest|destination)[_-]?host(?:[_-]?name)?"
+    # By field: whatever a host field holds (a NetBIOS name or an FQDN, under any domain)
+    # names a machine of the estate; the same list as fields.HOSTNAME_FIELDS.
+    patterns.append(
+        Pattern(
+            kind="hostname_internal",
+            regex=(
+                rf"(?<![A-Za-z0-9])(?i:{_HOST_KEYS}){SEP}"
+                rf"(?P<value>{_LABEL}(?:\.{_LABEL})*)(?![A-Za-z0-9_$-]|\.[A-Za-z0-9])"
+            ),
+            anchor=f"(?i:{_HOST_KEYS}){SEP}[A-Za-z0-9]",
+            validator=_host_name,
+        )
     )
     patterns.append(
         Pattern(
             kind="hostname_internal",
             regex=(
-                f"(?i:{keys}){SEP}"
-                r"(?P<value>[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?![A-Za-z0-9_.$-])"
+                rf"(?<![A-Za-z0-9])(?i:{_PEER_KEYS}){SEP}"
+                rf"(?P<value>{_LABEL})(?![A-Za-z0-9_.$-])"
             ),
-            anchor=f"(?i:{keys}){SEP}[A-Za-z0-9]",
+            anchor=f"(?i:{_PEER_KEYS}){SEP}[A-Za-z0-9]",
             validator=_host_name,
         )
     )
@@ -176,6 +208,7 @@ NETWORK = Detector(
             r"[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}",
             edge="0-9A-Za-z.",
             validator=_mac,
+            templates=False,
         ),
     ),
     configure=_network_patterns,

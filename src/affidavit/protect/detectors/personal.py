@@ -54,6 +54,7 @@ CONTACT = Detector(
             r"(?:1[.-])?(?:\([2-9][0-9]{2}\) ?|[2-9][0-9]{2}[.-])[2-9][0-9]{2}[.-][0-9]{4}",
             edge="A-Za-z0-9.+-",
             validator=_nanp_phone,
+            templates=False,
         ),
     ),
 )
@@ -68,15 +69,23 @@ GOVERNMENT_IDS = Detector(
             anchor=r"[0-9]{3}-[0-9]{2}-[0-9]{4}",
             validator=us_ssn_valid,
         ),
-        # Undashed numbers only where the text says they are SSNs.
+        # Grouped with spaces (3-2-4, unlike any phone grouping) needs no context either.
+        Pattern(
+            kind="us_ssn",
+            regex=r"(?<![A-Za-z0-9.-])[0-9]{3} [0-9]{2} [0-9]{4}(?![A-Za-z0-9-]|[ .][0-9])",
+            anchor=r"[0-9]{3} [0-9]{2} [0-9]{4}",
+            validator=us_ssn_valid,
+        ),
+        # Undashed or dotted numbers only where the text says they are SSNs.
         Pattern(
             kind="us_ssn",
             regex=(
-                r"""(?<![A-Za-z])(?i:ssn|social[ _-]?security(?:[ _-]?(?:number|no))?)"""
-                r"""["']?[ \t]{0,8}[:=#]?[ \t]{0,8}["']?"""
-                r"(?P<value>[0-9]{9}|[0-9]{3} [0-9]{2} [0-9]{4})(?![0-9])"
+                r"""(?<![A-Za-z])(?i:ssn|ss\#|social[ _-]?security(?:[ _-]?(?:number|no\.?|\#))?)"""
+                r"""["']?[ \t]{0,8}(?:\#|(?i:no)\.?)?[ \t]{0,8}[:=]?[ \t]{0,8}["']?"""
+                r"(?P<value>[0-9]{9}|[0-9]{3}(?P<sep>[ .])[0-9]{2}(?P=sep)[0-9]{4})(?![0-9])"
             ),
-            anchor=r"(?i:ssn|social[ _-]?security)",
+            # The character before the keyword keeps `processName` (proce-ssN-ame) out.
+            anchor=r"(?:^|[^A-Za-z])(?i:ssn|ss\#|social[ _-]?security)",
             validator=us_ssn_valid,
         ),
     ),
@@ -93,7 +102,8 @@ _NOT_DOMAINS = frozenset(
 _NOT_USERS = frozenset(
     {
         "system", "local service", "network service", "anonymous logon", "-", "n/a", "na",
-        "null", "none", "unknown", "true", "false", "nobody", "undefined",
+        "null", "none", "unknown", "true", "false", "nobody", "undefined", "pass", "password",
+        "user", "username",
     }
 )  # fmt: skip
 
