@@ -206,6 +206,11 @@ class AsyncClient:
     async def proposal(self, proposal_id: str) -> AsyncProposal:
         return AsyncProposal(self, await self._get(f"/v1/proposals/{proposal_id}"))
 
+    async def payload(self, sha256: str) -> dict[str, Any]:
+        """An evidence payload (``data_base64``); agents read only their own entries'."""
+        found: dict[str, Any] = await self._get(f"/v1/payloads/{sha256}")
+        return found
+
     async def view_evidence(self, proposal_id: str) -> AsyncProposal:
         return AsyncProposal(self, await self._get(f"/v1/proposals/{proposal_id}/evidence"))
 

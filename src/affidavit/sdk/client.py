@@ -264,6 +264,11 @@ class Client:
         for data in self._pages("/v1/proposals", params):
             yield Proposal(self, data)
 
+    def payload(self, sha256: str) -> dict[str, Any]:
+        """An evidence payload (``data_base64``); agents read only their own entries'."""
+        found: dict[str, Any] = self._get(f"/v1/payloads/{sha256}")
+        return found
+
     def view_evidence(self, proposal_id: str) -> Proposal:
         """Open the proposal's evidence (recorded: some approvals require it)."""
         return Proposal(self, self._get(f"/v1/proposals/{proposal_id}/evidence"))
