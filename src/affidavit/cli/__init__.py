@@ -16,6 +16,7 @@ from affidavit.cli._alerts import app as alerts_app
 from affidavit.cli._case import case_app, proposal_app
 from affidavit.cli._db import app as db_app
 from affidavit.cli._demo import demo
+from affidavit.cli._gateway import app as gateway_app
 from affidavit.cli._identity import app as identity_app
 from affidavit.cli._ledger import app as ledger_app
 from affidavit.cli._payload import app as payload_app
@@ -45,6 +46,7 @@ app.add_typer(case_app, name="case")
 app.add_typer(proposal_app, name="proposal")
 app.add_typer(payload_app, name="payload")
 app.add_typer(witness_app, name="witness")
+app.add_typer(gateway_app, name="gateway")
 for _command in (
     _work.propose,
     _work.approve,
