@@ -33,7 +33,7 @@ from affidavit.gateway._segments import join_segments, split_segments
 from affidavit.gateway.mapping import ToolMapping
 from affidavit.sdk import AsyncClient, AsyncProposal, AsyncStep
 
-__all__ = ["McpGateway", "McpGatewaySettings", "run_stdio"]
+__all__ = ["McpGateway", "McpGatewaySettings", "build_server", "open_gateway", "run_stdio"]
 
 log = logging.getLogger("affidavit.gateway.mcp")
 _GO = ("authorized", "executed", "failed")  # approved: the server's own execution may follow
@@ -41,6 +41,7 @@ _STOP = ("denied", "expired")
 META_PROPOSAL = "affidavit/proposal"
 META_STATUS = "affidavit/status"
 META_STEP = "affidavit/step"
+META_CASE = "affidavit/case"
 
 
 @dataclass(frozen=True)
@@ -57,8 +58,11 @@ class McpGatewaySettings:
     """The model name tool steps are recorded under (the agent's allowed models apply)."""
     call_timeout_s: float = 120.0
 
+    in_process: bool = False
+    """The upstream is given as a connected client (the demo), not by command or URL."""
+
     def __post_init__(self) -> None:
-        if bool(self.upstream_command) == bool(self.upstream_url):
+        if not self.in_process and bool(self.upstream_command) == bool(self.upstream_url):
             raise InputError("give exactly one upstream: a command (stdio) or a URL")
         if self.upstream_url and not self.upstream_url.startswith(("http://", "https://")):
             raise InputError("the upstream URL must be http:// or https://")
@@ -107,12 +111,17 @@ class McpGateway:
         tools = [t.model_copy(update={"output_schema": None}) for t in listed.tools]
         return types.ListToolsResult(tools=tools)
 
-    async def call_tool(self, name: str, arguments: Mapping[str, Any]) -> types.CallToolResult:
+    async def call_tool(
+        self, name: str, arguments: Mapping[str, Any], case: str | None = None
+    ) -> types.CallToolResult:
+        """One tool call; ``case`` (from the call's ``_meta["affidavit/case"]``) or the
+        gateway's own case is where it is recorded."""
+        case = case or self.settings.case
         spec = self.settings.mapping.get(name)
         leaves: list[tuple[str, str]] = []
         _leaves(dict(arguments), "arguments", leaves)
         step = self.sdk.step(
-            self.settings.case,
+            case,
             model=self.settings.model,
             model_version=f"{self.upstream_name}/{name}"[:128],
             params={"tool": name[:128], "action": spec.action if spec else None},
@@ -124,13 +133,13 @@ class McpGateway:
             # refused before anything is recorded (bad token, blocked data, server down)
             return _result(f"refused by Affidavit: {exc.message}", error=True)
         try:
-            return await self._decide_and_run(step, name, arguments)
+            return await self._decide_and_run(step, case, name, arguments)
         except AffidavitError as exc:
             await record_failure(step, "affidavit", exc.message)
             return _result(f"refused by Affidavit: {exc.message}", error=True, step=str(step.id))
 
     async def _decide_and_run(
-        self, step: AsyncStep, name: str, arguments: Mapping[str, Any]
+        self, step: AsyncStep, case: str, name: str, arguments: Mapping[str, Any]
     ) -> types.CallToolResult:
         spec = self.settings.mapping.get(name)
         proposal: AsyncProposal | None = None
@@ -148,7 +157,7 @@ class McpGateway:
                 return await self._refuse(step, f"denied: {exc.message}")
             key = canonical.sha256_hex(
                 {
-                    "case": self.settings.case,
+                    "case": case,
                     "action": mapped.action,
                     "target": mapped.target,
                     "params": mapped.params,
@@ -163,7 +172,7 @@ class McpGateway:
             if proposal is None:
                 try:
                     proposal = await self.sdk.propose(
-                        self.settings.case,
+                        case,
                         mapped.action,
                         target=mapped.target,
                         params=mapped.params,
@@ -257,32 +266,47 @@ def _upstream_client(settings: McpGatewaySettings) -> Client:
     return Client(StdioServerParameters(command=command, args=args, env=env))
 
 
+def build_server(gateway: McpGateway) -> Server[Any]:
+    """The agent-facing MCP server of ``gateway`` (served on stdio, or connected in-process)."""
+
+    async def on_list_tools(
+        ctx: Any, params: types.PaginatedRequestParams | None
+    ) -> types.ListToolsResult:
+        return await gateway.list_tools()
+
+    async def on_call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
+        meta = params.meta or {}
+        case = meta.get(META_CASE) if isinstance(meta, dict) else None
+        return await gateway.call_tool(
+            params.name, params.arguments or {}, case if isinstance(case, str) else None
+        )
+
+    return Server(
+        "affidavit-gateway",
+        version="1",
+        instructions="Tool calls pass Affidavit: recorded, decided by policy, treated.",
+        on_list_tools=on_list_tools,
+        on_call_tool=on_call_tool,
+    )
+
+
+async def open_gateway(
+    stack: AsyncExitStack, settings: McpGatewaySettings, upstream: Client | None = None
+) -> McpGateway:
+    """A gateway connected to Affidavit and to its upstream (given, or from the settings),
+    both closed with ``stack``."""
+    sdk = await stack.enter_async_context(AsyncClient(settings.affidavit_url, settings.token))
+    upstream = await stack.enter_async_context(upstream or _upstream_client(settings))
+    gateway = McpGateway(settings, upstream, sdk)
+    info = upstream.server_info
+    if info is not None:
+        gateway.upstream_name = info.name[:64]
+    return gateway
+
+
 async def serve_stdio(settings: McpGatewaySettings) -> None:
     async with AsyncExitStack() as stack:
-        sdk = await stack.enter_async_context(AsyncClient(settings.affidavit_url, settings.token))
-        upstream = await stack.enter_async_context(_upstream_client(settings))
-        gateway = McpGateway(settings, upstream, sdk)
-        info = upstream.server_info
-        if info is not None:
-            gateway.upstream_name = info.name[:64]
-
-        async def on_list_tools(
-            ctx: Any, params: types.PaginatedRequestParams | None
-        ) -> types.ListToolsResult:
-            return await gateway.list_tools()
-
-        async def on_call_tool(
-            ctx: Any, params: types.CallToolRequestParams
-        ) -> types.CallToolResult:
-            return await gateway.call_tool(params.name, params.arguments or {})
-
-        server: Server[Any] = Server(
-            "affidavit-gateway",
-            version="1",
-            instructions="Tool calls pass Affidavit: recorded, decided by policy, treated.",
-            on_list_tools=on_list_tools,
-            on_call_tool=on_call_tool,
-        )
+        server = build_server(await open_gateway(stack, settings))
         async with stdio_server() as (read, write):
             await server.run(read, write, server.create_initialization_options())
 

@@ -287,6 +287,11 @@ class Client:
         body = {"justification": justification}
         return Proposal(self, self._post(f"/v1/proposals/{proposal_id}/breakglass", body))
 
+    def review(self, proposal_id: str, *, upheld: bool, rationale: str) -> None:
+        """Review a break-glass use (upheld or not), as an approver or admin."""
+        body = {"upheld": upheld, "rationale": rationale}
+        self._post(f"/v1/proposals/{proposal_id}/review", body)
+
     def execute(self, proposal_id: str) -> Proposal:
         return Proposal(self, self._post(f"/v1/proposals/{proposal_id}/execute"))
 
