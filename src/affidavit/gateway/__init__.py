@@ -7,7 +7,7 @@ through the SDK. See docs/gateways.md.
 
 from __future__ import annotations
 
-from affidavit.gateway.mapping import Mapped, ToolMap, ToolMapping
 from affidavit.gateway.model import ModelGatewaySettings, create_model_gateway
+from affidavit.sdk.mapping import Mapped, ToolMap, ToolMapping
 
 __all__ = ["Mapped", "ModelGatewaySettings", "ToolMap", "ToolMapping", "create_model_gateway"]

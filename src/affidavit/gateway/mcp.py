@@ -2,7 +2,7 @@
 
 The agent's MCP client sees the upstream's tools. Each call is recorded as a step
 (arguments treated under the agent's data policy, results treated before the
-agent sees them), mapped to a catalog action (see :mod:`affidavit.gateway.mapping`)
+agent sees them), mapped to a catalog action (see :mod:`affidavit.sdk.mapping`)
 and decided by policy through a proposal: an allowed call is forwarded, a gated
 one answers "awaiting approval" with the proposal id (or waits up to ``wait_s``)
 and runs when it is called again once approved, a denied one answers the reason.
@@ -30,8 +30,8 @@ from affidavit import canonical
 from affidavit.errors import AffidavitError, InputError
 from affidavit.gateway._agents import complete_treated, record_failure
 from affidavit.gateway._segments import join_segments, split_segments
-from affidavit.gateway.mapping import ToolMapping
 from affidavit.sdk import AsyncClient, AsyncProposal, AsyncStep
+from affidavit.sdk.mapping import ToolMapping
 
 __all__ = ["McpGateway", "McpGatewaySettings", "build_server", "open_gateway", "run_stdio"]
 

@@ -31,8 +31,8 @@ from affidavit.errors import AffidavitError, AuthError, InputError, PolicyError,
 from affidavit.gateway import _openai as oa
 from affidavit.gateway._agents import AgentClients, complete_treated, record_failure
 from affidavit.gateway._segments import join_segments, split_segments
-from affidavit.gateway.mapping import ToolMapping
 from affidavit.sdk import AsyncStep
+from affidavit.sdk.mapping import ToolMapping
 
 __all__ = ["ModelGatewaySettings", "create_model_gateway"]
 
