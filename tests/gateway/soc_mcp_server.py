@@ -15,7 +15,7 @@ import time
 
 from mcp.server import MCPServer
 
-server = MCPServer("soc-tools")
+server = MCPServer("soc-tools", log_level="WARNING")
 AWS_KEY = "AKIAQ3EGRQ7HZ2XNV5PL"
 
 

@@ -26,6 +26,7 @@ class Background:
     def __enter__(self) -> str:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.bind(("127.0.0.1", self.port))
         port = sock.getsockname()[1]
         config = uvicorn.Config(

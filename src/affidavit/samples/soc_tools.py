@@ -51,7 +51,7 @@ def _score(value: str) -> int:
 
 
 def create_soc_tools() -> MCPServer:
-    server = MCPServer("soc-tools")
+    server = MCPServer("soc-tools", log_level="WARNING")  # INFO would log every request
 
     @server.tool()
     def lookup_ip(ip: str) -> str:
