@@ -45,7 +45,7 @@ from affidavit.samples._background import Background
 from affidavit.samples.alerts import generate_alerts
 from affidavit.samples.decisions import decide
 from affidavit.samples.pipeline import CaseRun, Pipeline
-from affidavit.samples.soc_model import ModelState, create_soc_model
+from affidavit.samples.soc_model import ModelState, create_soc_model, credentials_in
 from affidavit.samples.soc_tools import MAPPING, create_soc_tools
 
 __all__ = ["PERSONAS", "DemoReport", "run_demo"]
@@ -252,10 +252,15 @@ def run_demo(
             else 9
         ),
     )
+    # the four most severe, and the first one carrying a planted credential: the agents
+    # must meet one for the demo to show that it never reaches the model
+    chosen = ranked[:4]
+    planted = [r for r in ranked[4:] if credentials_in(json.dumps(r[2], ensure_ascii=False))]
+    chosen += planted[:1] or ranked[4:5]
     kinds = ("exfiltration", "ransomware", "intrusion", "intrusion", "intrusion")
     work = [
         (result.case, _facts(alert, kind), json.dumps(original, ensure_ascii=False))
-        for (result, alert, original), kind in zip(ranked[:5], kinds, strict=False)
+        for (result, alert, original), kind in zip(chosen, kinds, strict=False)
     ]
     touched = [case for case, _, _ in work]
     state = ModelState()

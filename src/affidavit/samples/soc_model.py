@@ -19,13 +19,19 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-__all__ = ["ModelState", "create_soc_model"]
+__all__ = ["ModelState", "create_soc_model", "credentials_in"]
 
 _CREDENTIAL = re.compile(
     r"AKIA[0-9A-Z]{16}|-----BEGIN [A-Z ]*PRIVATE KEY-----|gh[pousr]_[A-Za-z0-9]{20,}"
     r"|xox[abpr]-[A-Za-z0-9-]{10,}|eyJ[A-Za-z0-9_-]{10,}\.eyJ"
+    r"|(?i:password|passwd|pwd)\s*[=:]\s*[^\s\[\\\"']{4,}"
 )
 _FIELD = re.compile(r"^(host|user|ip|title|severity|alert)\s*:\s*(\S.*)$", re.MULTILINE)
+
+
+def credentials_in(text: str) -> int:
+    """How many things in ``text`` look like a credential (the demo's own check)."""
+    return len(_CREDENTIAL.findall(text))
 
 
 @dataclass
@@ -100,7 +106,7 @@ def create_soc_model(state: ModelState) -> Starlette:
         messages = [m for m in body.get("messages", []) if isinstance(m, dict)]
         text = json.dumps(messages, ensure_ascii=False)
         state.calls += 1
-        state.credentials_seen += len(_CREDENTIAL.findall(text))
+        state.credentials_seen += credentials_in(text)
         state.placeholders_seen += text.count("[SECRET:") + text.count("[CREDENTIAL:")
         system = " ".join(str(m.get("content")) for m in messages if m.get("role") == "system")
         role = next(
