@@ -18,7 +18,6 @@ import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -27,12 +26,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from affidavit.errors import AffidavitError, AuthError, InputError, PolicyError, TooLarge
+from affidavit.errors import AffidavitError, InputError, PolicyError, TooLarge
 from affidavit.gateway import _openai as oa
 from affidavit.gateway._agents import AgentClients, complete_treated, record_failure
+from affidavit.gateway._model_errors import STEP_HEADER, affidavit_error, error
+from affidavit.gateway._model_settings import ModelGatewaySettings, check_case
 from affidavit.gateway._segments import join_segments, split_segments
 from affidavit.sdk import AsyncStep
-from affidavit.sdk.mapping import ToolMapping
 
 __all__ = ["ModelGatewaySettings", "create_model_gateway"]
 
@@ -40,62 +40,8 @@ log = logging.getLogger("affidavit.gateway.model")
 CASE_HEADER = "x-affidavit-case"
 PARENTS_HEADER = "x-affidavit-parents"
 VERSION_HEADER = "x-affidavit-model-version"
-STEP_HEADER = "X-Affidavit-Step"
 PROPOSALS_HEADER = "X-Affidavit-Proposals"
 MAX_UPSTREAM_BYTES = 32 * 1024 * 1024
-_CASE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:-")
-
-
-@dataclass(frozen=True)
-class ModelGatewaySettings:
-    upstream: str
-    """The upstream's OpenAI base URL, e.g. https://api.openai.com/v1 or http://vllm:8000/v1."""
-    affidavit_url: str
-    upstream_key: str | None = field(default=None, repr=False)
-    case: str = "gateway"
-    """The case of steps whose request names none (header X-Affidavit-Case)."""
-    model_version: str = "unspecified"
-    timeout_s: float = 120.0
-    max_body_bytes: int = 8 * 1024 * 1024
-    mapping: ToolMapping | None = None
-    """When set, tool calls the model emits become proposals (linked to the step)."""
-
-    def __post_init__(self) -> None:
-        if not self.upstream.startswith(("http://", "https://")):
-            raise InputError("the upstream must be an http:// or https:// URL")
-        if not self.affidavit_url.startswith(("http://", "https://")):
-            raise InputError("the Affidavit URL must be an http:// or https:// URL")
-        if not 0 < self.timeout_s <= 3600:
-            raise InputError("the upstream timeout must be between 0 and 3600 seconds")
-        _check_case(self.case)
-
-
-def _check_case(case: str) -> str:
-    if not 0 < len(case) <= 128 or not set(case) <= _CASE_CHARS or not case[0].isalnum():
-        raise InputError(
-            "a case id is 1-128 letters, digits or ._:- starting with one of the first"
-        )
-    return case
-
-
-def _error(status: int, kind: str, message: str, step: str | None = None) -> JSONResponse:
-    headers = {STEP_HEADER: step} if step else None
-    if status == 401:
-        headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
-    body = {"error": {"message": message, "type": kind, "param": None, "code": kind}}
-    return JSONResponse(body, status_code=status, headers=headers)
-
-
-def _affidavit_error(exc: AffidavitError, step: str | None = None) -> JSONResponse:
-    if isinstance(exc, AuthError):
-        return _error(401, "invalid_api_key", f"Affidavit: {exc.message}", step)
-    if isinstance(exc, TooLarge):
-        return _error(413, "request_too_large", f"Affidavit: {exc.message}", step)
-    if isinstance(exc, PolicyError):
-        return _error(403, "policy_refused", f"Affidavit: {exc.message}", step)
-    if isinstance(exc, InputError):
-        return _error(400, "invalid_request_error", f"Affidavit: {exc.message}", step)
-    return _error(503, "affidavit_unavailable", f"Affidavit: {exc.message}", step)
 
 
 def _step_params(api: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -146,10 +92,10 @@ class ModelGateway:
         auth = request.headers.get("authorization", "")
         token = auth[7:].strip() if auth[:7].lower() == "bearer " else ""
         if not token:
-            return _error(401, "invalid_api_key", "an Affidavit agent token is required")
+            return error(401, "invalid_api_key", "an Affidavit agent token is required")
         try:
             body = await self._body(request)
-            case = _check_case(request.headers.get(CASE_HEADER) or self.settings.case)
+            case = check_case(request.headers.get(CASE_HEADER) or self.settings.case)
             parents = [
                 p.strip() for p in request.headers.get(PARENTS_HEADER, "").split(",") if p.strip()
             ]
@@ -158,7 +104,7 @@ class ModelGateway:
             if not isinstance(model, str) or not model:
                 raise InputError("model must be a non-empty string")
         except InputError as exc:
-            return _affidavit_error(exc)
+            return affidavit_error(exc)
         for name in oa.DROPPED_FIELDS:
             body.pop(name, None)
         client = self.agents.get(token)
@@ -173,26 +119,26 @@ class ModelGateway:
         try:
             prepared = await step.prepare(prompt=join_segments(labels, [s.text for s in slots]))
         except AffidavitError as exc:
-            return _affidavit_error(exc)
+            return affidavit_error(exc)
         try:
             for slot, text in zip(slots, split_segments(prepared.prompt, len(slots)), strict=True):
                 slot.put(text)
         except PolicyError as exc:
             await record_failure(step, "treatment", exc.message)
-            return _affidavit_error(exc, step.id)
+            return affidavit_error(exc, step.id)
         try:
             if body.get("stream"):
                 return await self._streamed(api, body, step)
             return await self._whole(api, body, step)
         except _Upstream as exc:
             await record_failure(step, exc.kind, exc.message, exc.detail)
-            return _error(
+            return error(
                 exc.status, exc.kind, f"{exc.message} (recorded as step {step.id})", step.id
             )
         except AffidavitError as exc:
             # the model answered but the answer could not be recorded: it is withheld
             log.error("step %s: could not record the output: %s", step.id, exc.code)
-            return _error(
+            return error(
                 503,
                 "affidavit_unavailable",
                 f"the model's answer could not be recorded, so it is withheld: {exc.message}",
@@ -288,9 +234,6 @@ class ModelGateway:
     async def _streamed(self, api: str, body: dict[str, Any], step: AsyncStep) -> Response:
         """Buffered: the whole stream is read and its output treated and recorded before
         the client gets the first event (the policy sees the whole text, not pieces)."""
-        if api == oa.CHAT:
-            options = body.get("stream_options")
-            body["stream_options"] = {**(options if isinstance(options, dict) else {})}
         raw, status = await self._exchange(api, body)
         if status >= 400:
             raise _Upstream(
