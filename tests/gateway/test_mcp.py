@@ -148,7 +148,9 @@ def test_tools_are_listed_and_decided_by_policy(live: Live, tmp_path: Path) -> N
     assert live.gov.proposal(pending).status == "pending_approval"
 
     # denied (tier 4 by an agent) and unmapped: not run, the reason given
-    assert got["wipe"].is_error and "denied by policy" in _text(got["wipe"])
+    wipe = _text(got["wipe"])
+    assert got["wipe"].is_error and wipe.startswith("denied: proposal prop_")
+    assert "policy: " in wipe and "never by an agent" in wipe  # the policy's own reason
     assert got["whoami"].is_error and "not mapped" in _text(got["whoami"])
 
     assert [c["tool"] for c in _calls(tmp_path)] == ["lookup_ip"]

@@ -32,11 +32,11 @@ from affidavit.gateway._agents import complete_treated, record_failure
 from affidavit.gateway._segments import join_segments, split_segments
 from affidavit.sdk import AsyncClient, AsyncProposal, AsyncStep
 from affidavit.sdk.mapping import ToolMapping
+from affidavit.sdk.outcomes import GO, why
 
 __all__ = ["McpGateway", "McpGatewaySettings", "build_server", "open_gateway", "run_stdio"]
 
 log = logging.getLogger("affidavit.gateway.mcp")
-_GO = ("authorized", "executed", "failed")  # approved: the server's own execution may follow
 _STOP = ("denied", "expired")
 META_PROPOSAL = "affidavit/proposal"
 META_STATUS = "affidavit/status"
@@ -166,7 +166,7 @@ class McpGateway:
             earlier = self._pending.get(key)
             if earlier is not None:
                 proposal = await self.sdk.proposal(earlier)
-                if proposal.status in _STOP or proposal.status not in (*_GO, "pending_approval"):
+                if proposal.status in _STOP or proposal.status not in (*GO, "pending_approval"):
                     self._pending.pop(key, None)
                     proposal = None
             if proposal is None:
@@ -195,11 +195,15 @@ class McpGateway:
                     proposal,
                 )
             self._pending.pop(key, None)
-            if proposal.status not in _GO:
+            if proposal.status not in GO:
+                full = await self.sdk.proposal(proposal.id)  # approvals and their rationales
+                decision = None
+                if full.data.get("effect") == "deny":
+                    decision = await self.sdk.decision(proposal.id)
                 return await self._refuse(
                     step,
-                    f"denied by policy: proposal {proposal.id} ({mapped.action} on "
-                    f"{mapped.target}) is {proposal.status}. The tool did not run.",
+                    f"denied: proposal {proposal.id} ({mapped.action} on {mapped.target}) "
+                    f"is {proposal.status} ({why(full.data, decision)}). The tool did not run.",
                     proposal,
                 )
         return await self._forward(step, name, arguments, proposal)

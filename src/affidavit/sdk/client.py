@@ -264,6 +264,11 @@ class Client:
         for data in self._pages("/v1/proposals", params):
             yield Proposal(self, data)
 
+    def decision(self, proposal_id: str) -> dict[str, Any]:
+        """The policy decision on a proposal: effect, reasons, the policies that decided."""
+        found: dict[str, Any] = self._get(f"/v1/proposals/{proposal_id}/decision")
+        return found
+
     def payload(self, sha256: str) -> dict[str, Any]:
         """An evidence payload (``data_base64``); agents read only their own entries'."""
         found: dict[str, Any] = self._get(f"/v1/payloads/{sha256}")

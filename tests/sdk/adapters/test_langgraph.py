@@ -126,7 +126,8 @@ def test_denied_call_answers_the_reason(
         assert denied.status_code == 200
     done = graph.invoke(Command(resume=True), config)
     refusal = done["messages"][-2]
-    assert refusal.status == "error" and "denied by policy" in refusal.content
+    assert refusal.status == "error" and refusal.content.startswith("denied: proposal")
+    assert "denied by alice: benign" in refusal.content
     assert RAN == []
 
 

@@ -118,7 +118,7 @@ def test_gated_tool_waits_for_people(
         assert tool_message["content"] == "host pc-sales-0215 isolated"
     else:
         assert ran == []
-        expected = "denied by policy" if decision == "deny" else "awaiting approval"
+        expected = "denied by alice: checked" if decision == "deny" else "awaiting approval"
         assert expected in tool_message["content"]
     assert result.final_output == "done"
     assert rig.live.gov.ledger.verify().size == rig.live.size()

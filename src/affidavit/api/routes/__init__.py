@@ -4,11 +4,22 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from affidavit.api.routes import _admin, _alerts, _cases, _events, _ledger, _proposals, _steps
+from affidavit.api.routes import (
+    _admin,
+    _alerts,
+    _cases,
+    _decisions,
+    _events,
+    _ledger,
+    _proposals,
+    _steps,
+)
 
 __all__ = ["ROUTERS", "v1"]
 
-ROUTERS = tuple(m.router for m in (_alerts, _cases, _steps, _proposals, _admin, _ledger, _events))
+ROUTERS = tuple(
+    m.router for m in (_alerts, _cases, _steps, _proposals, _decisions, _admin, _ledger, _events)
+)
 v1 = APIRouter(prefix="/v1")
 for _router in ROUTERS:
     v1.include_router(_router)

@@ -8,11 +8,9 @@ from typing import Any
 from affidavit.errors import InputError
 from affidavit.sdk.client import Client, Proposal
 from affidavit.sdk.mapping import Mapped, ToolMapping
+from affidavit.sdk.outcomes import GO, why
 
-__all__ = ["GO", "call_ref", "describe", "map_call", "sync_proposal"]
-
-GO = ("authorized", "executed", "failed")
-"""Statuses that mean the action was authorized (the server's own execution may follow)."""
+__all__ = ["GO", "call_ref", "describe", "map_call", "sync_proposal", "why"]
 
 
 def call_ref(call_id: str) -> str:
@@ -34,11 +32,12 @@ def map_call(mapping: ToolMapping, name: str, arguments: Mapping[str, Any]) -> M
     return spec.apply(arguments)
 
 
-def describe(proposal_id: str, status: str, mapped: Mapped) -> str:
+def describe(proposal_id: str, status: str, mapped: Mapped, reason: str = "") -> str:
     what = f"proposal {proposal_id} ({mapped.action} on {mapped.target})"
     if status == "pending_approval":
         return f"awaiting approval: {what} needs approval; the tool did not run"
-    return f"denied by policy: {what} is {status}; the tool did not run"
+    because = f" ({reason})" if reason else ""
+    return f"denied: {what} is {status}{because}; the tool did not run"
 
 
 def sync_proposal(client: Client, case: str, mapped: Mapped, call_id: str | None) -> Proposal:

@@ -29,7 +29,7 @@ from langgraph.types import interrupt
 from pydantic import ConfigDict
 
 from affidavit.errors import InputError
-from affidavit.sdk.adapters._proposals import GO, describe, map_call, sync_proposal
+from affidavit.sdk.adapters._proposals import GO, describe, map_call, sync_proposal, why
 from affidavit.sdk.client import Client, Step
 from affidavit.sdk.mapping import ToolMapping
 
@@ -156,7 +156,11 @@ class GovernedTool(BaseTool):
             proposal.refresh()
         if proposal.status in GO:
             return None
-        return describe(proposal.id, proposal.status, mapped)
+        proposal.refresh()  # the full record: approvals and their rationales
+        decision = (
+            self.client.decision(proposal.id) if proposal.data.get("effect") == "deny" else None
+        )
+        return describe(proposal.id, proposal.status, mapped, why(proposal.data, decision))
 
     def _run(self, *args: Any, **kwargs: Any) -> Any:
         kwargs.pop("run_manager", None)

@@ -20,7 +20,7 @@ from agents.tool_guardrails import ToolInputGuardrailData
 
 from affidavit import canonical
 from affidavit.errors import AffidavitError, InputError
-from affidavit.sdk.adapters._proposals import GO, call_ref, describe, map_call
+from affidavit.sdk.adapters._proposals import GO, call_ref, describe, map_call, why
 from affidavit.sdk.async_client import AsyncClient, AsyncProposal
 from affidavit.sdk.mapping import ToolMapping
 
@@ -75,7 +75,16 @@ def affidavit_guardrail(
             waiting.pop(key, None)
         if proposal.status in GO:
             return ToolGuardrailFunctionOutput.allow(output_info=info)
-        message = describe(proposal.id, proposal.status, mapped)
+        reason = ""
+        if proposal.status != "pending_approval":
+            try:
+                full = await client.proposal(proposal.id)  # with approvals and rationales
+                denied_by_policy = full.data.get("effect") == "deny"
+                decision = await client.decision(proposal.id) if denied_by_policy else None
+                reason = why(full.data, decision)
+            except AffidavitError:
+                reason = ""
+        message = describe(proposal.id, proposal.status, mapped, reason)
         return ToolGuardrailFunctionOutput.reject_content(message, output_info=info)
 
     return ToolInputGuardrail(guardrail_function=affidavit, name="affidavit")
