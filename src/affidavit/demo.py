@@ -41,6 +41,7 @@ from affidavit.intake import Alert, normalize
 from affidavit.ledger import merkle, note
 from affidavit.ledger.verify import VerifyReport
 from affidavit.oversight import replay_case
+from affidavit.policy import default_policy_text
 from affidavit.samples._background import Background
 from affidavit.samples.alerts import generate_alerts
 from affidavit.samples.decisions import decide
@@ -239,6 +240,8 @@ def run_demo(
     raw = generate_alerts(alerts, seed=ledger.size())
     normalised = [normalize(a) for a in raw]
     tok = _tokens(gov)
+    if not gov.policy_history(after=None, limit=1):  # first run: the default policy, published
+        gov.publish_policy(default_policy_text(), actor="system:demo")
     report.tokens = {persona: tok[name] for persona, (name, _) in PERSONAS.items()}
     _import_inventory(gov, normalised)
     report.alerts = ingest_objects(

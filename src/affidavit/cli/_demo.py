@@ -65,7 +65,7 @@ def demo(
     console_ui = importlib.util.find_spec("affidavit.web") is not None
     console.print(f"\nserving the API at [bold]{url}/v1[/] (docs at {url}/docs)")
     if console_ui:
-        console.print(f"console: [bold]{url}/[/]")
+        console.print(f"console: [bold]{url}/console/[/] (log in with a token below)")
     console.print("log in as (one token per persona):")
     for persona, token in report.tokens.items():
         console.print(f"  {persona}: {token}", soft_wrap=True, highlight=False)
