@@ -123,6 +123,8 @@ def test_stream_tool_calls_survive_and_become_proposals(
         model="soc-llm", messages=[{"role": "user", "content": "look"}], stream=True
     ) as response:
         chunks = list(response.parse())
+        made = response.headers["x-affidavit-proposals"]
+    assert made.startswith("call_0=prop_") and made.endswith(":executed")
     pieces = [
         c.choices[0].delta.tool_calls[0].function.arguments or ""  # type: ignore[index,union-attr]
         for c in chunks
@@ -320,3 +322,18 @@ def test_blocked_model_is_refused(model_gateway: Callable[..., ModelRig]) -> Non
         )
     assert "may not use model" in str(raised.value)
     assert rig.upstream.received == []
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_responses_tool_calls_become_proposals(
+    model_gateway: Callable[..., ModelRig], stream: bool
+) -> None:
+    rig = model_gateway(mapping=SOC_MAPPING)
+    rig.upstream.script.append(Reply(tool_calls=[("wipe_host", {"hostname": "pc-sales-0215"})]))
+    client = _client(rig, "agent")
+    with client.responses.with_streaming_response.create(
+        model="soc-llm", input="wipe it", stream=stream
+    ) as response:
+        made = response.headers["x-affidavit-proposals"]
+        response.read()
+    assert made.startswith("call_0=prop_") and made.endswith(":denied")  # tier 4, an agent

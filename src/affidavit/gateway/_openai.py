@@ -216,6 +216,36 @@ class StreamRewriter:
             for found, slot in _output_slots(RESPONSES, event["response"]):
                 yield found, slot, False
 
+    def tool_calls(self) -> list[tuple[str, str, str]]:
+        """(call id, function name, arguments) of every tool call the stream carries."""
+        if self.api != CHAT:
+            for event in reversed(self.events):
+                if event.get("type") == "response.completed" and isinstance(
+                    event.get("response"), dict
+                ):
+                    return [
+                        (str(o.get("call_id", "")), o["name"], str(o.get("arguments", "")))
+                        for o in event["response"].get("output") or []
+                        if isinstance(o, dict)
+                        and o.get("type") == "function_call"
+                        and isinstance(o.get("name"), str)
+                    ]
+            return []
+        calls: dict[tuple[Any, Any], list[str]] = {}
+        for chunk in self.events:
+            for choice in chunk.get("choices") or []:
+                delta = choice.get("delta") if isinstance(choice, dict) else None
+                for call in (delta or {}).get("tool_calls") or []:
+                    if not isinstance(call, dict):
+                        continue
+                    key = (choice.get("index", 0), call.get("index", 0))
+                    found = calls.setdefault(key, ["", "", ""])
+                    fn = call.get("function") or {}
+                    found[0] = found[0] or str(call.get("id") or "")
+                    found[1] = found[1] or str(fn.get("name") or "")
+                    found[2] += str(fn.get("arguments") or "")
+        return [(i, n, a) for i, n, a in calls.values() if n]
+
     def texts(self) -> dict[tuple[Any, ...], tuple[str, str]]:
         found: dict[tuple[Any, ...], tuple[str, str]] = {}
         if self.api == CHAT:

@@ -256,11 +256,15 @@ class ModelGateway:
                 _text(raw),
             )
         rewriter = oa.StreamRewriter(api, events)
+        calls = rewriter.tool_calls()  # as the model emitted them, before any treatment
         treated = await self._treat_output(step, rewriter.texts())
         if treated is not None:
             rewriter.rewrite(treated)
             raw = oa.render_sse(api, events, done)
         headers = {STEP_HEADER: str(step.id), "Cache-Control": "no-cache"}
+        proposals = await self._propose(calls, step)
+        if proposals:
+            headers[PROPOSALS_HEADER] = proposals
         return Response(raw, media_type="text/event-stream", headers=headers)
 
     # -- tool calls into proposals ----------------------------------------------
