@@ -1,24 +1,37 @@
 """The main job, end to end, on the real parts: what ``affidavit demo`` runs.
 
-Alerts arrive in seven vendor formats and open cases. A triage agent works the
-most severe ones: it records its model steps, hands off to a responder agent,
-and proposes enrichment and containment. Policy decides in proportion to blast
-radius; people approve (or deny) under separation of duties; one emergency goes
-through break-glass and is reviewed; the executor acts through the simulated
-EDR, identity-provider and firewall connectors; people record dispositions.
-Finally the ledger is checkpointed and verified, every touched case is replayed
-from the ledger alone and compared with the state tables, and an auditor's
-offline checks are run with nothing but the verifier key.
+Alerts arrive in seven vendor formats, with credentials and personal data planted
+in some of them, and open cases. Three agents (triage, correlation, response) work
+the most severe cases through the gateways, as deployed agents would: every model
+call passes the OpenAI-compatible model gateway (the data policy treats what the
+model receives and returns; the default model is rule-based and deterministic,
+``--llm-url`` puts a real one behind it) and every tool call passes the MCP
+gateway (each call a proposal decided by policy). People then decide what waits
+for them through the API: approvals under separation of duties, a denial, one
+break-glass with its review, dispositions; approved tool calls then run. Some
+proposals are left pending for the console. Finally the ledger is checkpointed
+and verified, every touched case is replayed from the ledger alone and compared
+with the state tables, and an auditor's offline checks are run with nothing but
+the verifier key.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 from collections import Counter
+from contextlib import AsyncExitStack, ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
+from mcp import Client as McpClient
+
+from affidavit.api import ApiSettings, create_app
 from affidavit.errors import AffidavitError
+from affidavit.gateway import ModelGatewaySettings, ToolMapping, create_model_gateway
+from affidavit.gateway.mcp import McpGatewaySettings, build_server, open_gateway
 from affidavit.governance.governor import Governor
 from affidavit.governance.identities import Identity
 from affidavit.governance.ingest import IngestResult
@@ -26,16 +39,25 @@ from affidavit.intake import Alert, normalize
 from affidavit.ledger import merkle, note
 from affidavit.ledger.verify import VerifyReport
 from affidavit.oversight import replay_case
-from affidavit.policy import parse_assets
+from affidavit.policy import default_policy_text, parse_assets
 from affidavit.samples.alerts import generate_alerts
+from affidavit.samples.background import Background
+from affidavit.samples.decisions import decide
+from affidavit.samples.pipeline import CaseRun, Pipeline
+from affidavit.samples.soc_model import ModelState, create_soc_model, credentials_in
+from affidavit.samples.soc_tools import MAPPING, create_soc_tools
 
-__all__ = ["DemoReport", "run_demo"]
+__all__ = ["PERSONAS", "DemoReport", "run_demo"]
 
-_PEOPLE = {
-    "alice": ("analyst", "approver:ir_lead"),
-    "bob": ("approver:ir_lead", "breakglass"),
-    "carol": ("approver:soc_manager", "approver:ir_lead"),
-    "olivia": ("analyst",),
+# persona -> (identity, roles); the owner of the agents is olivia
+PERSONAS = {
+    "admin": ("root", ("admin",)),
+    "analyst": ("dave", ("analyst",)),
+    "approver (IR lead)": ("alice", ("analyst", "approver:ir_lead")),
+    "approver, break-glass": ("bob", ("approver:ir_lead", "breakglass")),
+    "approver (SOC manager)": ("carol", ("approver:soc_manager", "approver:ir_lead")),
+    "auditor": ("audrey", ("auditor",)),
+    "agent owner": ("olivia", ("analyst", "approver:ir_lead")),
 }
 _AGENT_SCOPES = (
     "enrich_ip_reputation",
@@ -48,10 +70,9 @@ _AGENT_SCOPES = (
     "revoke_sessions",
     "wipe_host",
 )
-_AGENTS = {
-    "triage": ("pii", "credential", "secret", "internal_identifier"),
-    "responder": ("pii", "internal_identifier"),
-}
+AGENTS = ("triage", "correlation", "response")
+_AGENT_CLASSES = ("pii", "internal_identifier")  # never credential or secret: those are masked
+_MODEL = "soc-rules"
 
 
 @dataclass
@@ -60,16 +81,24 @@ class DemoReport:
     effects: Counter[str] = field(default_factory=Counter)
     statuses: Counter[str] = field(default_factory=Counter)
     approvals: int = 0
+    denials: int = 0
     refusals: list[str] = field(default_factory=list)
     dispositions: Counter[str] = field(default_factory=Counter)
     breakglass: int = 0
     steps: int = 0
+    model_calls: int = 0
+    tool_calls: int = 0
+    tools_forwarded: int = 0
+    credentials_seen: int = 0
+    placeholders_seen: int = 0
     cases_replayed: int = 0
     verify: VerifyReport | None = None
     checkpoint_size: int = 0
     proof_seq: int = 0
     proof_hashes: int = 0
     old_size: int = 0
+    tokens: dict[str, str] = field(default_factory=dict)
+    """persona -> a login token for it (people only)."""
     world: dict[str, int] = field(default_factory=dict)
     """What the simulated EDR, identity provider and firewall now hold."""
     origin: str = ""
@@ -81,12 +110,12 @@ def _tokens(gov: Governor) -> dict[str, str]:
     """Create the cast on first run; later runs rotate their tokens (both ledgered)."""
     existing = {i.id for i in gov.identities()}
     tokens: dict[str, str] = {}
-    for name, roles in _PEOPLE.items():
+    for name, roles in PERSONAS.values():
         if name in existing:
             tokens[name] = gov.rotate_token(name)[0]
         else:
             tokens[name] = gov.add_identity(Identity(id=name, kind="human", roles=roles))[1]
-    for name, classes in _AGENTS.items():
+    for name in AGENTS:
         if name in existing:
             tokens[name] = gov.rotate_token(name)[0]
         else:
@@ -95,8 +124,7 @@ def _tokens(gov: Governor) -> dict[str, str]:
                 kind="agent",
                 owner="olivia",
                 scopes=_AGENT_SCOPES,
-                data_classes=classes,
-                models=("soc-llm",),
+                data_classes=_AGENT_CLASSES,
             )
             tokens[name] = gov.add_identity(agent)[1]
     return tokens
@@ -142,164 +170,127 @@ def _attempt(report: DemoReport, what: str, fn: Any, *args: Any, **kwargs: Any) 
         return None
 
 
-def _work_case(
-    gov: Governor, tok: dict[str, str], alert: Alert, case: str, report: DemoReport
-) -> None:
+def _facts(alert: Alert, kind: str) -> str:
+    """What the agents are told about an alert (the raw alert goes along, untreated)."""
     host, user, ip = _first(alert, "host"), _first(alert, "user"), _first(alert, "ip")
-    summary = json.dumps({"title": alert.title, "severity": alert.severity.value}).encode()
-    step = gov.record_step(
-        tok["triage"],
-        case=case,
-        model="soc-llm",
-        model_version="2026-10",
-        prompt=b"Triage: " + summary,
-        output=f"Likely true positive on {host or user}; contain.".encode(),
-        data_classes=["internal_identifier"],
-    )
-    handoff = gov.record_step(
-        tok["responder"],
-        case=case,
-        model="soc-llm",
-        model_version="2026-10",
-        prompt=b"Plan containment for the triage finding",
-        output=b"isolate host; disable account",
-        parents=[step.id],
-    )
-    report.steps += 2
-    made = []
-    if ip:
-        made.append(
-            gov.propose(
-                tok["triage"],
-                case=case,
-                action="enrich_ip_reputation",
-                target=f"ip:{ip}",
-                step=step.id,
+    if kind == "exfiltration" and ip is None:
+        ip = "203.0.113.66"
+    lines = [f"alert: {kind}", f"title: {alert.title}", f"severity: {alert.severity.value}"]
+    lines += [f"{k}: {v}" for k, v in (("host", host), ("user", user), ("ip", ip)) if v]
+    return "\n".join(lines)
+
+
+async def _agents(
+    api_url: str,
+    model_url: str,
+    model: str,
+    tok: dict[str, str],
+    work: list[tuple[str, str, str]],
+    report: DemoReport,
+) -> list[CaseRun]:
+    """The three agents work each case through the gateways; people decide; approved
+    tool calls are called again and run."""
+    mapping = ToolMapping.parse(MAPPING, "soc_tools.MAPPING")
+    runs: list[CaseRun] = []
+    async with AsyncExitStack() as stack:
+        tools: dict[str, McpClient] = {}
+        for agent in AGENTS:
+            settings = McpGatewaySettings(
+                affidavit_url=api_url,
+                token=tok[agent],
+                mapping=mapping,
+                case="demo",
+                in_process=True,
             )
-        )
-    if host:
-        isolate = gov.propose(
-            tok["responder"],
-            case=case,
-            action="isolate_host",
-            target=f"host:{host}",
-            confidence=0.91,
-            rationale=alert.title[:200],
-            evidence=[f"alert:{alert.vendor_alert_id}"],
-            step=handoff.id,
-        )
-        made.append(isolate)
-        # SoD in action: olivia owns the agents and may not approve their proposals.
-        _attempt(
-            report,
-            "owner approves own agent",
-            gov.approve,
-            tok["olivia"],
-            isolate.id,
-            rationale="mine",
-        )
-        for approver in ("alice", "carol")[: isolate.approvals_required]:
-            gov.view_evidence(tok[approver], isolate.id)
-            if _attempt(
-                report,
-                "approve",
-                gov.approve,
-                tok[approver],
-                isolate.id,
-                rationale="confirmed in EDR telemetry",
-            ):
-                report.approvals += 1
-        wipe = gov.propose(
-            tok["triage"], case=case, action="wipe_host", target=f"host:{host}", confidence=0.99
-        )
-        made.append(wipe)  # an agent can never get tier 4 executed: policy denies
-        gov.dispose(
-            tok["alice"],
-            wipe.id,
-            outcome="overridden",
-            reason="better_alternative",
-            rationale="isolation contains it; wiping destroys evidence",
-            override_with=isolate.id,
-        )
-        report.dispositions["overridden"] += 1
-    if user:
-        disable = gov.propose(
-            tok["responder"],
-            case=case,
-            action="disable_account",
-            target=f"user:{user}",
-            confidence=0.82,
-            rationale="credential misuse",
-            step=handoff.id,
-        )
-        made.append(disable)
-        gov.view_evidence(tok["bob"], disable.id)
-        if _attempt(
-            report,
-            "approve",
-            gov.approve,
-            tok["bob"],
-            disable.id,
-            rationale="sign-ins from two countries",
-        ):
-            report.approvals += 1
-    for proposal in made:
-        report.effects[proposal.effect] += 1
-        final = gov.proposal(proposal.id)
-        if final.status == "executed" and proposal.action != "wipe_host":
-            gov.dispose(tok["alice"], final.id, outcome="accepted", reason="true_positive")
-            report.dispositions["accepted"] += 1
+            gateway = await open_gateway(stack, settings, McpClient(create_soc_tools()))
+            tools[agent] = await stack.enter_async_context(McpClient(build_server(gateway)))
+        http = await stack.enter_async_context(httpx.AsyncClient(timeout=120.0))
+        pipeline = Pipeline(model_url=model_url, model=model, tokens=tok, tools=tools, http=http)
+        for case, facts, raw in work:
+            try:
+                runs.append(await pipeline.work(case, facts, raw))
+            except AffidavitError as exc:
+                report.refusals.append(f"pipeline: {exc.message}")
+        decided = await asyncio.to_thread(decide, api_url, tok, runs)
+        report.approvals, report.denials = decided.approvals, decided.denials
+        report.breakglass = decided.breakglass
+        report.refusals += decided.refusals
+        for run in runs:  # what people approved now runs; what they denied is refused
+            for outcome in [t for t in run.tools if t.proposal and t.status == "pending_approval"]:
+                again = await pipeline.call_tool(
+                    outcome.agent, run.case, outcome.tool, outcome.arguments
+                )
+                run.tools.append(again)
+        report.model_calls = pipeline.model_calls
+    return runs
 
 
-def _breakglass(gov: Governor, tok: dict[str, str], case: str, report: DemoReport) -> None:
-    block = gov.propose(
-        tok["triage"],
-        case=case,
-        action="block_ip",
-        target="ip:203.0.113.66",
-        confidence=0.97,
-        rationale="active exfiltration to 203.0.113.66",
-    )
-    report.effects[block.effect] += 1
-    if block.status == "pending_approval":
-        gov.breakglass(
-            tok["bob"], block.id, justification="exfiltration in progress; approvers unreachable"
-        )
-        gov.review_breakglass(
-            tok["carol"], block.id, upheld=True, rationale="exfiltration confirmed; justified"
-        )
-        report.breakglass += 1
-
-
-def run_demo(gov: Governor, alerts: int) -> DemoReport:
+def run_demo(
+    gov: Governor,
+    alerts: int,
+    *,
+    llm_url: str | None = None,
+    llm_model: str = _MODEL,
+    llm_key: str | None = None,
+) -> DemoReport:
     report = DemoReport()
+    for name in ("httpx", "mcp"):  # their per-request lines would bury the summary
+        logging.getLogger(name).setLevel(logging.WARNING)
     ledger = gov.ledger
     old_checkpoint = ledger.checkpoint()
     raw = generate_alerts(alerts, seed=ledger.size())
     normalised = [normalize(a) for a in raw]
     tok = _tokens(gov)
+    if not gov.policy_history(after=None, limit=1):  # first run: the default policy, published
+        gov.publish_policy(default_policy_text(), actor="system:demo")
+    report.tokens = {persona: tok[name] for persona, (name, _) in PERSONAS.items()}
     _import_inventory(gov, normalised)
     report.alerts = gov.ingest_objects(raw, actor="system:demo")
     ranked = sorted(
-        (r for r in zip(report.alerts, normalised, strict=True) if r[0].seq is not None),
-        key=lambda pair: (
-            ("critical", "high").index(pair[1].severity.value)
-            if pair[1].severity.value in ("critical", "high")
+        (r for r in zip(report.alerts, normalised, raw, strict=True) if r[0].seq is not None),
+        key=lambda row: (
+            ("critical", "high").index(row[1].severity.value)
+            if row[1].severity.value in ("critical", "high")
             else 9
         ),
     )
-    touched = []
-    for result, alert in ranked[:5]:
-        _work_case(gov, tok, alert, result.case, report)
-        touched.append(result.case)
-    if touched:
-        _breakglass(gov, tok, touched[0], report)
+    # the four most severe, and the first one carrying a planted credential: the agents
+    # must meet one for the demo to show that it never reaches the model
+    chosen = ranked[:4]
+    planted = [r for r in ranked[4:] if credentials_in(json.dumps(r[2], ensure_ascii=False))]
+    chosen += planted[:1] or ranked[4:5]
+    kinds = ("exfiltration", "ransomware", "intrusion", "intrusion", "intrusion")
+    work = [
+        (result.case, _facts(alert, kind), json.dumps(original, ensure_ascii=False))
+        for (result, alert, original), kind in zip(chosen, kinds, strict=False)
+    ]
+    touched = [case for case, _, _ in work]
+    state = ModelState()
+    api = create_app(gov, ApiSettings(rate_per_s=0, poll_interval_s=0.05))
+    with Background(api) as api_url, ExitStack() as servers:
+        upstream = llm_url or servers.enter_context(Background(create_soc_model(state))) + "/v1"
+        gateway = ModelGatewaySettings(
+            upstream=upstream, affidavit_url=api_url, upstream_key=llm_key, case="demo"
+        )
+        model_url = servers.enter_context(Background(create_model_gateway(gateway)))
+        runs = asyncio.run(_agents(api_url, model_url + "/v1", llm_model, tok, work, report))
+    _dispose(gov, tok, runs, report)
+    report.credentials_seen, report.placeholders_seen = (
+        state.credentials_seen,
+        state.placeholders_seen,
+    )
+    outcomes = [t for run in runs for t in run.tools]
+    report.tool_calls = len(outcomes)
+    report.tools_forwarded = sum(not t.error for t in outcomes)
     for case in touched:
+        report.steps += len(gov.steps_page(after=None, limit=500, case=case, agent=None))
         replay = replay_case(ledger, case, gov.clock())
         if replay.state() != gov.case_state(case):
             raise AffidavitError(f"case {case}: the ledger replay differs from the state tables")
         report.cases_replayed += 1
-    report.statuses = Counter(p.status for c in touched for p in gov.proposals(case=c))
+    proposals = [p for c in touched for p in gov.proposals(case=c)]
+    report.statuses = Counter(p.status for p in proposals)
+    report.effects = Counter(p.effect for p in proposals)
 
     signed = ledger.checkpoint()
     report.verify = ledger.verify()
@@ -322,6 +313,29 @@ def run_demo(gov: Governor, alerts: int) -> DemoReport:
     report.world = _world(gov)
     report.origin, report.verifier_key = ledger.origin, key
     return report
+
+
+def _dispose(gov: Governor, tok: dict[str, str], runs: list[CaseRun], report: DemoReport) -> None:
+    """An analyst closes the loop on what ran: accepted, or overridden by a better action."""
+    for run in runs:
+        by_tool = {t.tool: t for t in run.tools if t.proposal}
+        for outcome in by_tool.values():
+            assert outcome.proposal is not None
+            proposal = gov.proposal(outcome.proposal)
+            if proposal.status == "executed":
+                gov.dispose(tok["alice"], proposal.id, outcome="accepted", reason="true_positive")
+                report.dispositions["accepted"] += 1
+        wipe, isolate = by_tool.get("wipe_host"), by_tool.get("isolate_host")
+        if wipe is not None and wipe.proposal and isolate is not None and isolate.proposal:
+            gov.dispose(
+                tok["alice"],
+                wipe.proposal,
+                outcome="overridden",
+                reason="better_alternative",
+                rationale="isolation contains it; wiping destroys evidence",
+                override_with=isolate.proposal,
+            )
+            report.dispositions["overridden"] += 1
 
 
 def _world(gov: Governor) -> dict[str, int]:

@@ -132,6 +132,11 @@ REQUESTS: dict[str, Factory] = {
         f"/v1/proposals/{_proposal(live, who if _machine(who) else 'agent')}",
         {},
     ),
+    "proposals.decision": lambda live, who: (
+        "GET",
+        f"/v1/proposals/{_proposal(live, who if _machine(who) else 'agent')}/decision",
+        {},
+    ),
     "proposals.evidence": lambda live, who: (
         "GET",
         f"/v1/proposals/{_proposal(live)}/evidence",

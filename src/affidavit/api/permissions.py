@@ -57,6 +57,7 @@ _TABLE: dict[str, frozenset[str]] = {
     "proposals.create": frozenset({AGENT, INTEGRATION, ANALYST}),
     "proposals.list": EVERYONE,  # OWN
     "proposals.show": EVERYONE,  # OWN
+    "proposals.decision": EVERYONE,  # OWN
     "proposals.evidence": HUMAN_READERS,  # records the view
     "proposals.approve": frozenset({APPROVER}),
     "proposals.deny": frozenset({APPROVER}),

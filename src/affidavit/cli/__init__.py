@@ -18,6 +18,7 @@ from affidavit.cli._dataset import app as dataset_app
 from affidavit.cli._db import app as db_app
 from affidavit.cli._demo import demo
 from affidavit.cli._export import app as export_app
+from affidavit.cli._gateway import app as gateway_app
 from affidavit.cli._health import health
 from affidavit.cli._identity import app as identity_app
 from affidavit.cli._ledger import app as ledger_app
@@ -57,6 +58,7 @@ app.add_typer(report_app, name="report")
 app.add_typer(dataset_app, name="dataset")
 app.command("verify-pack")(verify_pack)
 app.add_typer(notify_app, name="notify")
+app.add_typer(gateway_app, name="gateway")
 for _command in (
     _work.propose,
     _work.approve,

@@ -7,5 +7,17 @@ from __future__ import annotations
 
 from affidavit.sdk.async_client import AsyncClient, AsyncProposal, AsyncStep
 from affidavit.sdk.client import Client, Prepared, Proposal, Step
+from affidavit.sdk.mapping import Mapped, ToolMap, ToolMapping
 
-__all__ = ["AsyncClient", "AsyncProposal", "AsyncStep", "Client", "Prepared", "Proposal", "Step"]
+__all__ = [
+    "AsyncClient",
+    "AsyncProposal",
+    "AsyncStep",
+    "Client",
+    "Mapped",
+    "Prepared",
+    "Proposal",
+    "Step",
+    "ToolMap",
+    "ToolMapping",
+]

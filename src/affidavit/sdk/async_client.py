@@ -206,6 +206,16 @@ class AsyncClient:
     async def proposal(self, proposal_id: str) -> AsyncProposal:
         return AsyncProposal(self, await self._get(f"/v1/proposals/{proposal_id}"))
 
+    async def decision(self, proposal_id: str) -> dict[str, Any]:
+        """The policy decision on a proposal: effect, reasons, the policies that decided."""
+        found: dict[str, Any] = await self._get(f"/v1/proposals/{proposal_id}/decision")
+        return found
+
+    async def payload(self, sha256: str) -> dict[str, Any]:
+        """An evidence payload (``data_base64``); agents read only their own entries'."""
+        found: dict[str, Any] = await self._get(f"/v1/payloads/{sha256}")
+        return found
+
     async def view_evidence(self, proposal_id: str) -> AsyncProposal:
         return AsyncProposal(self, await self._get(f"/v1/proposals/{proposal_id}/evidence"))
 

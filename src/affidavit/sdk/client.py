@@ -264,6 +264,16 @@ class Client:
         for data in self._pages("/v1/proposals", params):
             yield Proposal(self, data)
 
+    def decision(self, proposal_id: str) -> dict[str, Any]:
+        """The policy decision on a proposal: effect, reasons, the policies that decided."""
+        found: dict[str, Any] = self._get(f"/v1/proposals/{proposal_id}/decision")
+        return found
+
+    def payload(self, sha256: str) -> dict[str, Any]:
+        """An evidence payload (``data_base64``); agents read only their own entries'."""
+        found: dict[str, Any] = self._get(f"/v1/payloads/{sha256}")
+        return found
+
     def view_evidence(self, proposal_id: str) -> Proposal:
         """Open the proposal's evidence (recorded: some approvals require it)."""
         return Proposal(self, self._get(f"/v1/proposals/{proposal_id}/evidence"))
@@ -281,6 +291,11 @@ class Client:
     def breakglass(self, proposal_id: str, *, justification: str) -> Proposal:
         body = {"justification": justification}
         return Proposal(self, self._post(f"/v1/proposals/{proposal_id}/breakglass", body))
+
+    def review(self, proposal_id: str, *, upheld: bool, rationale: str) -> None:
+        """Review a break-glass use (upheld or not), as an approver or admin."""
+        body = {"upheld": upheld, "rationale": rationale}
+        self._post(f"/v1/proposals/{proposal_id}/review", body)
 
     def execute(self, proposal_id: str) -> Proposal:
         return Proposal(self, self._post(f"/v1/proposals/{proposal_id}/execute"))

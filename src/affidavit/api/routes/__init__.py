@@ -8,6 +8,7 @@ from affidavit.api.routes import (
     _admin,
     _alerts,
     _cases,
+    _decisions,
     _events,
     _health,
     _ledger,
@@ -17,7 +18,9 @@ from affidavit.api.routes import (
 
 __all__ = ["ROUTERS", "health", "v1"]
 
-ROUTERS = tuple(m.router for m in (_alerts, _cases, _steps, _proposals, _admin, _ledger, _events))
+ROUTERS = tuple(
+    m.router for m in (_alerts, _cases, _steps, _proposals, _decisions, _admin, _ledger, _events)
+)
 health = _health.router
 """/healthz and /readyz, outside /v1 and without a token."""
 v1 = APIRouter(prefix="/v1")
