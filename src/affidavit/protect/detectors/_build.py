@@ -23,7 +23,7 @@ def token(
     body: str,
     *,
     edge: str = "A-Za-z0-9",
-    anchor: str | None = None,
+    anchor: str | tuple[str, ...] | None = None,
     validator: Validator | None = None,
     lookback: str = "",
     templates: bool = True,
