@@ -100,7 +100,10 @@ def _helper_counts(value: str) -> Iterable[int]:
 
 # Counter's own C helper, without building a Counter (its __init__ costs more than the
 # counting for a 40-character value); private to CPython, so looked up, not imported.
-_COUNT_ELEMENTS: Any = getattr(importlib.import_module("_collections"), "_count_elements", None)
+try:
+    _COUNT_ELEMENTS: Any = importlib.import_module("_collections")._count_elements
+except (ImportError, AttributeError):  # pragma: no cover - not CPython
+    _COUNT_ELEMENTS = None
 _counts = _counter_counts if _COUNT_ELEMENTS is None else _helper_counts
 
 
