@@ -25,9 +25,13 @@ def main() -> int:
 
     with open(corpus, encoding="utf-8") as f:
         documents = [json.loads(line) for line in f]
-    scanner = Scanner(ScanConfig(undo_evasions=undo), engine=engine)
+    try:
+        config, note = ScanConfig(undo_evasions=undo), ""
+    except TypeError:  # a tree from before the views: it scans as it always did
+        config, note = ScanConfig(), "no undo_evasions setting in this tree"
+    scanner = Scanner(config, engine=engine)
     scanner.scan(documents[0][:10_000])  # warm up
-    print(json.dumps({"ready": scanner.engine}), flush=True)
+    print(json.dumps({"ready": scanner.engine, "note": note}), flush=True)
     for command in sys.stdin:
         if command.strip() != "run":
             break

@@ -70,8 +70,10 @@ class _Side:
 def _tree(ref: str, into: Path) -> Path:
     """``ref``'s src/ exported into ``into`` (git archive: no checkout, no worktree)."""
     archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", ref, "src"], capture_output=True, check=True
+        ["git", "-C", str(ROOT), "archive", ref, "src"], capture_output=True, check=False
     )
+    if archive.returncode != 0:
+        raise SystemExit(f"git archive {ref} src failed: {archive.stderr.decode().strip()}")
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
     return into / "src"
 
@@ -102,6 +104,8 @@ def _row(
     finally:
         for side in sides.values():
             side.close()
+    notes = {f"{label}: {side.ready['note']}" for label, side in sides.items()
+             if side.ready.get("note")}  # fmt: skip
     best = {label: size / MB / min(t) for label, t in times.items()}
     median = {label: size / MB / statistics.median(t) for label, t in times.items()}
     return {
@@ -113,6 +117,7 @@ def _row(
         "median_ratio": median["this tree"] / median["baseline"],
         "findings": findings,
         "same_findings": len(digests["this tree"] | digests["baseline"]) == 1,
+        "notes": sorted(notes),
     }
 
 
@@ -157,6 +162,9 @@ def _table(results: dict[str, Any]) -> str:
             f"{best['baseline']:.1f} | {row['ratio']:.2f}x | {row['median_ratio']:.2f}x | "
             f"{'yes' if row['same_findings'] else 'NO'} |"
         )
+    notes = sorted({note for row in results["rows"] for note in row["notes"]})
+    if notes:
+        out += ["", *(f"Note: {note}." for note in notes)]
     first = results["rows"][0]["mb_per_s"]["this tree"]
     met = "met" if first >= TARGET_MBPS else "NOT met"
     out += ["", f"Target >= {TARGET_MBPS:.0f} MB/s (first row, this tree): {met}."]
