@@ -118,6 +118,8 @@ class Scanner:
             candidates = self._with_views(text, candidates)
         for finder, detector in self._finders:
             candidates.extend(self._custom(finder, detector, text))
+        if not candidates:  # most lines of a log: nothing to resolve or build
+            return []
         # Two patterns of one kind often find the same value (a host name by its field
         # and by its domain): identical candidates are dropped here, at C speed.
         resolved = resolve_overlaps(list(set(candidates)), self._priority, self._slot_names)
