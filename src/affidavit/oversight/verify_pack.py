@@ -15,9 +15,12 @@ leaf ``i`` of the log's tree whose size and root the log key signed in
 ``checkpoint.note`` (and, if given, that enough witnesses cosigned it); every
 payload file matches a SHA-256 its entry lists, or is erased by an included
 ``payload.erased`` entry; every ``policy/<hash>.cedar`` matches a bundle hash
-the included decisions cite. ``manifest.json`` is only an index: a file that
-differs from it fails, a match proves nothing. ``timeline.html`` and
-``README.txt`` are presentation, checked against the manifest only.
+the included decisions cite; and the pack holds exactly the files, byte for
+byte, that ``manifest.json`` lists, a manifest the log key signed in
+``manifest.note`` (so a file added, removed or changed by anyone without the
+log key fails, presentation files included). ``timeline.html`` and
+``README.txt`` are presentation: the manifest fixes their bytes, it does not
+make what they say evidence.
 """
 
 from __future__ import annotations
@@ -43,9 +46,18 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-__all__ = ["PackError", "PackReport", "UsageError", "key_text", "main", "verify"]
+__all__ = [
+    "PackError",
+    "PackReport",
+    "UsageError",
+    "key_text",
+    "main",
+    "manifest_note_text",
+    "verify",
+]
 
-FORMAT = "affidavit-evidence-pack/1"
+FORMAT = "affidavit-evidence-pack/2"
+"""/2: manifest.note (the manifest signed by the log key) is required."""
 MAX_TOTAL_BYTES = 4 << 30
 """Cap on the sum of the members' uncompressed sizes (zip bombs)."""
 MAX_MEMBERS = 5_000_000
@@ -55,6 +67,11 @@ MAX_NOTE_BYTES = 1 << 20
 MAX_SIGNATURES = 100
 _ALG_ED25519, _ALG_COSIGNATURE_V1 = 0x01, 0x04
 _MAX_SAFE_INTEGER = 2**53 - 1
+MANIFEST_NOTE_HEADER = "affidavit evidence pack manifest v1"
+"""First line of the text the log key signs over a pack's manifest. It holds
+spaces, which no signed-note key name (hence no checkpoint origin) may, and the
+next line is not a tree size: no checkpoint parser accepts a manifest note, and
+no checkpoint is a manifest note."""
 _BATCH = 4096
 
 FIXED_FILES = (
@@ -62,6 +79,7 @@ FIXED_FILES = (
     "verifier.key",
     "proofs.json",
     "manifest.json",
+    "manifest.note",
     "README.txt",
     "timeline.html",
 )
@@ -150,21 +168,23 @@ def _parse_key(text: str, alg: int, what: str) -> _Key:
     return _Key(name, key_id, raw[1:], text)
 
 
-def _split_note(note: str) -> tuple[str, list[tuple[str, int, bytes]]]:
+def _split_note(
+    note: str, file: str = "checkpoint.note"
+) -> tuple[str, list[tuple[str, int, bytes]]]:
     if _BAD_TEXT_CHAR.search(note):
-        raise PackError("checkpoint.note", "holds control characters other than newline")
+        raise PackError(file, "holds control characters other than newline")
     split = note.rfind("\n\n")
     if split < 0 or not note.endswith("\n"):
-        raise PackError("checkpoint.note", "is not a signed note (text, blank line, signatures)")
+        raise PackError(file, "is not a signed note (text, blank line, signatures)")
     text, lines = note[: split + 1], note[split + 2 : -1].split("\n")
     if len(lines) > MAX_SIGNATURES:
-        raise PackError("checkpoint.note", f"has more than {MAX_SIGNATURES} signature lines")
+        raise PackError(file, f"has more than {MAX_SIGNATURES} signature lines")
     signatures = []
     for line in lines:
         name, space, encoded = line.removeprefix("\u2014 ").partition(" ")
         raw = _b64(encoded)
         if not line.startswith("\u2014 ") or not space or not name or raw is None or len(raw) < 5:
-            raise PackError("checkpoint.note", "has a malformed signature line")
+            raise PackError(file, "has a malformed signature line")
         signatures.append((name, int.from_bytes(raw[:4], "big"), raw[4:]))
     return text, signatures
 
@@ -216,6 +236,35 @@ def _verify_checkpoint(note: str, log: _Key, witnesses: Sequence[_Key], quorum: 
     if lines[0] != log.name:
         raise PackError("checkpoint.note", "its origin line is not the log key's name")
     return _Checkpoint(lines[0], int(lines[1]), root, tuple(sorted(cosigned.items())))
+
+
+def manifest_note_text(origin: str, manifest_sha256: str) -> str:
+    """The text the log key signs over a pack's manifest (``manifest.note``)."""
+    return f"{MANIFEST_NOTE_HEADER}\norigin {origin}\nsha256 {manifest_sha256}\n"
+
+
+def _verify_manifest_note(note: bytes, log: _Key, manifest_sha256: str) -> None:
+    """``manifest.note`` must be one signature by the log key over ``manifest.json``'s hash.
+
+    Exactly one signature line, so that no byte of the file can change unnoticed
+    (Ed25519 signatures in ``cryptography`` are not malleable; base64 is canonical).
+    """
+    try:
+        text, signatures = _split_note(note.decode("utf-8"), "manifest.note")
+    except UnicodeDecodeError:
+        raise PackError("manifest.note", "is not valid UTF-8") from None
+    if len(signatures) != 1 or signatures[0][:2] != (log.name, log.key_id):
+        raise PackError("manifest.note", "is not signed by the log key you gave (alone)")
+    if len(signatures[0][2]) != 64 or not log.verifies(text.encode(), signatures[0][2]):
+        raise PackError("manifest.note", "the log's signature does not verify")
+    header, _, rest = text.partition("\n")
+    if header != MANIFEST_NOTE_HEADER or not rest.startswith(f"origin {log.name}\nsha256 "):
+        raise PackError("manifest.note", "is not a pack manifest signed for this log")
+    if text != manifest_note_text(log.name, manifest_sha256):
+        raise PackError(
+            "manifest.json",
+            "differs from the manifest the log key signed in manifest.note (the file was altered)",
+        )
 
 
 # --- RFC 6962 / RFC 9162 inclusion proofs
@@ -635,6 +684,8 @@ class PackReport:
     quorum: int
     cosigned: tuple[tuple[str, int], ...]
     """(witness name, cosignature time as POSIX seconds)."""
+    files: int = 0
+    """Files manifest.json lists (every file but manifest.json and manifest.note)."""
 
     def lines(self) -> list[str]:
         scope = _scope_text(self.scope)
@@ -664,8 +715,12 @@ class PackReport:
         else:
             out.append("  witnesses: none given, so no cosignature was checked")
         out.append(
-            "  not evidence: timeline.html and README.txt (presentation) and manifest.json "
-            "(index) are only checked against manifest.json"
+            f"  files: exactly the {self.files} that manifest.json lists, byte for byte; "
+            "the log key signed that manifest (manifest.note)"
+        )
+        out.append(
+            "  not evidence: timeline.html and README.txt (presentation: their bytes are as "
+            "exported, what they say is proven only by the entries)"
         )
         return out
 
@@ -686,6 +741,7 @@ class PackReport:
             "witnesses_given": self.witnesses_given,
             "quorum": self.quorum,
             "cosigned": [{"witness": n, "time": t} for n, t in self.cosigned],
+            "files": self.files,
         }
 
 
@@ -776,6 +832,7 @@ class _Verifier:
     def __init__(self, z: _Zip, log: _Key, witnesses: Sequence[_Key], quorum: int) -> None:
         self.z, self.log, self.witnesses, self.quorum = z, log, witnesses, quorum
         self.listed: dict[str, str] = {}
+        self.checkpoint: tuple[int, bytes | None] = (-1, None)  # as manifest.json names it
         self.entries: dict[int, _Entry] = {}
 
     def read(self, name: str, cap: int = MAX_SMALL_FILE) -> bytes:
@@ -792,17 +849,27 @@ class _Verifier:
 
     def run(self) -> PackReport:
         entry_files, payload_files, erased_files, policy_files = self.classify()
-        manifest = _json(self.z.read(self.z.members["manifest.json"]), "manifest.json")
-        scope = self.manifest(manifest)
-        key = self.read("verifier.key").decode("utf-8", "replace").strip()
-        if key != self.log.text:
+        members = self.z.members
+        key_bytes = self.z.read(members["verifier.key"], MAX_NOTE_BYTES)
+        if key_bytes.decode("utf-8", "replace").strip() != self.log.text:
             raise PackError("verifier.key", "is not the log key you gave with --key")
+        # The signed manifest first: from here on, every file is held to it.
+        manifest_bytes = self.z.read(members["manifest.json"])
+        _verify_manifest_note(
+            self.z.read(members["manifest.note"], MAX_NOTE_BYTES),
+            self.log,
+            hashlib.sha256(manifest_bytes).hexdigest(),
+        )
+        scope = self.manifest(_json(manifest_bytes, "manifest.json"))
+        self.against_manifest("verifier.key", hashlib.sha256(key_bytes).hexdigest())
         note_bytes = self.read("checkpoint.note", MAX_NOTE_BYTES)
         try:
             note = note_bytes.decode("utf-8")
         except UnicodeDecodeError:
             raise PackError("checkpoint.note", "is not valid UTF-8") from None
         checkpoint = _verify_checkpoint(note, self.log, self.witnesses, self.quorum)
+        if self.checkpoint != (checkpoint.size, checkpoint.root):
+            raise PackError("manifest.json", "names another checkpoint than checkpoint.note")
         text = self.read("proofs.json", self.z.members["proofs.json"].size).decode(
             "utf-8", "replace"
         )
@@ -832,6 +899,7 @@ class _Verifier:
             witnesses_given=len(self.witnesses),
             quorum=self.quorum,
             cosigned=checkpoint.cosigned,
+            files=len(self.listed),
         )
 
     def classify(self) -> tuple[dict[int, str], dict[str, str], dict[str, str], dict[str, str]]:
@@ -875,16 +943,24 @@ class _Verifier:
             raise PackError("manifest.json", f"is not a {FORMAT} manifest")
         files = manifest["files"]
         for name in self.z.members:
-            if name != "manifest.json" and name not in files:
-                raise PackError(_show(name), "is not listed in manifest.json")
+            if name not in files and name not in ("manifest.json", "manifest.note"):
+                raise PackError(
+                    _show(name), "is not listed in manifest.json (it was added to the pack)"
+                )
         for name, digest in files.items():
-            if name == "manifest.json" or not isinstance(name, str):
+            if name in ("manifest.json", "manifest.note"):
                 raise PackError("manifest.json", "lists a file it cannot vouch for")
             if name not in self.z.members:
-                raise PackError(_show(name), "is listed in manifest.json but missing from the pack")
+                raise PackError(
+                    _show(name), "is listed in manifest.json but missing from the pack (removed)"
+                )
             if not isinstance(digest, str):
                 raise PackError("manifest.json", f"lists no SHA-256 for {_show(name)}")
         self.listed = files
+        named = manifest.get("checkpoint")
+        if isinstance(named, dict) and isinstance(named.get("size"), int):
+            root = named.get("root")
+            self.checkpoint = (named["size"], _b64(root) if isinstance(root, str) else None)
         scope = manifest["scope"]
         if set(scope) == {"case"} and isinstance(scope["case"], str):
             return {"case": scope["case"]}
