@@ -39,7 +39,7 @@ import struct
 import sys
 import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -278,6 +278,53 @@ def _element(text: object) -> bytes | None:
     return raw if raw is not None and len(raw) == 32 else None
 
 
+_QUOTED_HASH = re.compile(rb'"[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]="')
+"""A proof hash as JSON text: the canonical base64 of 32 bytes (the last character
+before the padding carries two zero bits), quoted."""
+
+
+def _span_elements(buf: bytes, start: int, end: int) -> list[str] | None:
+    """The quoted hashes in ``buf[start:end]`` as text, or None if not in the 47-byte layout."""
+    if start == end:
+        return []
+    length = end - start + 1
+    if length % 47:
+        return None
+    texts = []
+    for at in range(start, end, 47):
+        if buf[at] != 0x22 or buf[at + 45] != 0x22 or (at + 46 < end and buf[at + 46] != 0x2C):
+            return None
+        try:
+            texts.append(buf[at + 1 : at + 45].decode("ascii"))
+        except UnicodeDecodeError:
+            return None
+    return texts
+
+
+def _proof_spans(buf: bytes, indices: list[int]) -> list[tuple[int, int]] | None:
+    """Where each index's proof lies in proofs.json, if it is laid out as the exporter
+    writes it: ``{"<i>":[...],...}``, compact, the keys exactly ``indices`` in order
+    (so none is repeated). None otherwise: the caller parses it as JSON."""
+    if buf[:1] != b"{" or buf[-1:] != b"}":
+        return None
+    spans, pos, last = [], 1, len(indices) - 1
+    for number, index in enumerate(indices):
+        key = b'"%d":[' % index
+        if not buf.startswith(key, pos):
+            return None
+        start = pos + len(key)
+        end = buf.find(b"]", start)
+        if end < 0:
+            return None
+        spans.append((start, end))
+        pos = end + 1
+        if number < last:
+            if buf[pos] != 0x2C:
+                return None
+            pos += 1
+    return spans if pos == len(buf) - 1 else None
+
+
 class _Tree:
     """Inclusion proofs against one (size, root), checked in index order.
 
@@ -294,6 +341,7 @@ class _Tree:
         self.size = size
         self.root = root
         self.previous: tuple[int, bytes, list[str]] | None = None
+        self.previous_span: tuple[int, bytes, int, int] | None = None
 
     def check(self, index: int, leaf: bytes, proof: object) -> str:
         """Return "" if ``proof`` puts ``leaf`` at ``index``, else what is wrong."""
@@ -334,6 +382,60 @@ class _Tree:
             left_proof[below] == binascii.b2a_base64(right, newline=False).decode()
             and proof[right_count] == binascii.b2a_base64(left, newline=False).decode()
             and proof[right_count + 1 :] == left_proof[meet:]
+        )
+
+    def check_span(self, index: int, leaf: bytes, buf: bytes, start: int, end: int) -> str | None:
+        """:meth:`check` for the proof at ``buf[start - 1 : end + 1]`` (``[...]``) as the
+        exporter writes it (hashes ``"<44 base64 chars>"`` joined by commas, 47 bytes
+        apart), read in place: no list of strings is built. None when the proof is not
+        in that layout (the caller then reads proofs.json as JSON)."""
+        if not 0 <= index < self.size:
+            return f"index {index} is outside the checkpoint's tree of size {self.size}"
+        previous, self.previous_span = self.previous_span, None
+        if (
+            previous is None
+            or previous[0] != index - 1
+            or not self._follows_span(previous, leaf, buf, start, end)
+        ):
+            proof = _span_elements(buf, start, end)
+            if proof is None:
+                return None
+            problem = self._alone(index, leaf, proof)
+            if problem:
+                return problem
+        self.previous_span = (index, leaf, start, end)
+        return ""
+
+    def _follows_span(
+        self, previous: tuple[int, bytes, int, int], leaf: bytes, buf: bytes, start: int, end: int
+    ) -> bool:
+        """:meth:`_follows` on the bytes: hash ``i`` of a proof at ``start`` is
+        ``buf[start + 47 i + 1 : start + 47 i + 45]``, between quotes, then a comma."""
+        index, (_, left_leaf, left_start, left_end) = previous[0] + 1, previous
+        meet = (index ^ (index - 1)).bit_length()
+        below = meet - 1
+        right_count = min(below, (self.size - index - 1).bit_length())
+        length = end - start + 1
+        if length % 47 or length // 47 <= right_count or (left_end - left_start + 1) // 47 <= below:
+            return False
+        sha256, a2b, b2a = hashlib.sha256, binascii.a2b_base64, binascii.b2a_base64
+        left = left_leaf
+        for at in range(left_start + 1, left_start + 47 * below, 47):  # proven: in layout
+            left = sha256(b"\x01" + a2b(buf[at : at + 44]) + left).digest()
+        right, quoted = leaf, _QUOTED_HASH.match
+        for at in range(start, start + 47 * right_count, 47):
+            if quoted(buf, at) is None or buf[at + 46] != 0x2C:
+                return False
+            right = sha256(b"\x01" + right + a2b(buf[at + 1 : at + 45])).digest()
+        at = start + 47 * right_count  # must name ``left``, then the rest as i - 1's
+        rest, left_rest = at + 47, left_start + 47 * meet
+        return (
+            buf[at : at + 46] == b'"' + b2a(left, newline=False) + b'"'
+            and (rest > end or buf[at + 46] == 0x2C)
+            and buf[left_start + 47 * below + 1 : left_start + 47 * below + 45]
+            == b2a(right, newline=False)
+            and buf[rest:end] == buf[left_rest:left_end]
+            and (rest > end) == (left_rest > left_end)
         )
 
     def _alone(self, index: int, leaf: bytes, proof: list[Any]) -> str:
@@ -454,6 +556,33 @@ class _EntryParser:
         if not fast and _jcs(value) != text:
             raise ValueError("is not canonical JSON (RFC 8785)")
         return value, text, fast
+
+    def parse_many(self, datas: list[bytes]) -> list[dict[str, Any]] | None:
+        """Parse entries in one pass over ``[e1,e2,...]``, proving each canonical, or None
+        when that shortcut does not hold (then :meth:`parse` each, which names the bad one).
+
+        One scan and one encode instead of one per entry: an entry that is not exactly
+        one canonical JSON object changes the count of values or their encoding.
+        """
+        joined = b"[" + b",".join(datas) + b"]"
+        if not (joined.isascii() or re.search(b"[\xf0-\xf4]", joined) is None):
+            return None  # key order beyond U+FFFF: the careful path
+        try:
+            text = joined.decode("utf-8")
+            self.flags.slow = False
+            values, end = self.scan(text, 0)
+        except (UnicodeDecodeError, StopIteration, RecursionError, ValueError):
+            return None
+        if (
+            self.flags.slow
+            or end != len(text)
+            or type(values) is not list
+            or len(values) != len(datas)
+            or any(type(v) is not dict for v in values)
+            or self.encoder.encode(values) != text
+        ):
+            return None
+        return values
 
     def all_canonical(self, values: list[dict[str, Any]], texts: list[str]) -> int:
         """Index of the first value whose json.dumps differs from its text, or -1.
@@ -754,7 +883,7 @@ class _Entry:
     refs: list[str]
     cites: str | None = None  # proposal.created: the bundle hash of its decision
     publishes: str | None = None  # policy.published: its bundle hash
-    erases: list[tuple[int, str]] = field(default_factory=list)  # payload.erased: (seq, sha)
+    erases: Sequence[tuple[int, str]] = ()  # payload.erased: (seq, sha)
 
 
 def _unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -785,9 +914,16 @@ _ENTRY_KEYS = (
 )
 
 
+_NO_REFS: list[str] = []  # shared, never changed
+
+
+def _refs_ok(refs: object) -> bool:
+    return type(refs) is list and all(type(r) is str and _SHA256_HEX.fullmatch(r) for r in refs)
+
+
 def _entry_fields(index: int, value: dict[str, Any]) -> _Entry:
     """The fields the pack's cross-checks need; PackError if it is not a ledger entry."""
-    refs = value.get("payloads", ())
+    refs = value.get("payloads", _NO_REFS)
     kind, case, time = value.get("type"), value.get("case"), value.get("time")
     if (
         tuple(value) not in _ENTRY_KEYS
@@ -796,12 +932,12 @@ def _entry_fields(index: int, value: dict[str, Any]) -> _Entry:
         or not (case is None or type(case) is str)
         or type(kind) is not str
         or type(time) is not str
-        or not all(type(r) is str and _SHA256_HEX.fullmatch(r) for r in refs)
+        or (refs and not _refs_ok(refs))
     ):
         raise PackError(
             f"entries/{index}.json", "is not a ledger entry (actor, body, case, time, type)"
         )
-    entry = _Entry(index, kind, case, time, list(refs))
+    entry = _Entry(index, kind, case, time, refs)
     if kind in ("proposal.created", "policy.published", "payload.erased"):
         _cross_references(entry, value["body"])
     return entry
@@ -870,14 +1006,7 @@ class _Verifier:
         checkpoint = _verify_checkpoint(note, self.log, self.witnesses, self.quorum)
         if self.checkpoint != (checkpoint.size, checkpoint.root):
             raise PackError("manifest.json", "names another checkpoint than checkpoint.note")
-        text = self.read("proofs.json", self.z.members["proofs.json"].size).decode(
-            "utf-8", "replace"
-        )
-        try:
-            proofs = _parse_proofs(text)
-        except (ValueError, RecursionError):
-            raise PackError("proofs.json", "is not a JSON object of proofs") from None
-        del text
+        proofs = self.read("proofs.json", self.z.members["proofs.json"].size)
         self.check_entries(entry_files, proofs, _Tree(checkpoint.size, checkpoint.root))
         payloads, erased = self.check_payloads(payload_files, erased_files)
         bundles, published = self.check_policies(policy_files)
@@ -971,44 +1100,78 @@ class _Verifier:
             return {"from": scope["from"], "to": scope["to"]}
         raise PackError("manifest.json", "its scope is neither a case nor a period")
 
-    def check_entries(self, files: dict[int, str], proofs: dict[str, Any], tree: _Tree) -> None:
+    def proofs_json(self, data: bytes, files: dict[int, str]) -> dict[str, Any]:
+        """proofs.json parsed as JSON: the general path, and the one that names what is wrong."""
+        try:
+            proofs = _parse_proofs(data.decode("utf-8", "replace"))
+        except (ValueError, RecursionError):
+            raise PackError("proofs.json", "is not a JSON object of proofs") from None
         for key in proofs:
             if not _INDEX.fullmatch(key):
                 raise PackError("proofs.json", "has a key that is not an entry index")
             if int(key) not in files:
                 raise PackError(f"entries/{key}.json", "is missing (proofs.json holds its proof)")
+        return proofs
+
+    def check_entries(self, files: dict[int, str], proofs_data: bytes, tree: _Tree) -> None:
+        indices = sorted(files)  # in index order: the tree check relies on it
+        # proofs.json as the exporter lays it out is read in place (no 10^6 strings);
+        # anything else, or a proof that fails there, goes through the JSON parser.
+        spans = _proof_spans(proofs_data, indices)
+        proofs = self.proofs_json(proofs_data, files) if spans is None else None
         parser = _EntryParser()
-        batch: list[tuple[int, dict[str, Any], str]] = []
-        members, listed, entries, sha256 = self.z.members, self.listed, self.entries, hashlib.sha256
-        for index in sorted(files):  # in index order: the tree check relies on it
+        batch: list[tuple[int, bytes]] = []
+        members, listed, sha256 = self.z.members, self.listed, hashlib.sha256
+        mm, crc32 = self.z.mm, zlib.crc32
+        for number, index in enumerate(indices):
             name = files[index]
-            proof = proofs.get(str(index))
-            if proof is None:
-                raise PackError("proofs.json", f"has no proof for {name}")
-            data = self.z.read(members[name])
+            m = members[name]
+            if m.method == 0 and m.compressed == m.size and m.size <= MAX_SMALL_FILE:
+                data = mm[m.start : m.start + m.size]  # stored: read in place
+                if crc32(data) != m.crc:
+                    raise PackError(_show(name), "its data does not match its CRC in the zip")
+            else:
+                data = self.z.read(m)
             if listed.get(name) != sha256(data).hexdigest():
                 self.against_manifest(name, "")
-            problem = tree.check(index, sha256(b"\x00" + data).digest(), proof)
+            leaf = sha256(b"\x00" + data).digest()
+            problem: str | None = None
+            if spans is not None:
+                start, end = spans[number]
+                problem = tree.check_span(index, leaf, proofs_data, start, end)
+                if problem is None:  # not in the exporter's layout: read it as JSON
+                    spans, proofs = None, self.proofs_json(proofs_data, files)
+            if proofs is not None:
+                proof = proofs.get(str(index))
+                if proof is None:
+                    raise PackError("proofs.json", f"has no proof for {name}")
+                problem = tree.check(index, leaf, proof)
             if problem:
                 raise PackError(name, f"is not in the signed tree: {problem}")
+            batch.append((index, data))
+            if len(batch) >= _BATCH:
+                self._parse(parser, batch)
+        self._parse(parser, batch)
+
+    def _parse(self, parser: _EntryParser, batch: list[tuple[int, bytes]]) -> None:
+        """Parse a batch of proven entries (canonical JSON) into their fields."""
+        entries = self.entries
+        values = parser.parse_many([data for _, data in batch]) if batch else []
+        if values is not None:
+            for (index, _), value in zip(batch, values, strict=True):
+                entries[index] = _entry_fields(index, value)
+            batch.clear()
+            return
+        for index, data in batch:  # one of them is not canonical, or needs the careful path
+            name = f"entries/{index}.json"
             try:
                 value, text, fast = parser.parse(data)
             except (UnicodeDecodeError, ValueError) as exc:
                 why = "is not valid UTF-8" if isinstance(exc, UnicodeDecodeError) else str(exc)
                 raise PackError(name, why) from None
             entries[index] = _entry_fields(index, value)
-            if fast:
-                batch.append((index, value, text))
-                if len(batch) >= _BATCH:
-                    self._canonical(parser, batch)
-        self._canonical(parser, batch)
-
-    def _canonical(
-        self, parser: _EntryParser, batch: list[tuple[int, dict[str, Any], str]]
-    ) -> None:
-        bad = parser.all_canonical([v for _, v, _ in batch], [t for _, _, t in batch])
-        if bad >= 0:
-            raise PackError(f"entries/{batch[bad][0]}.json", "is not canonical JSON (RFC 8785)")
+            if fast and parser.all_canonical([value], [text]) >= 0:
+                raise PackError(name, "is not canonical JSON (RFC 8785)")
         batch.clear()
 
     def check_payloads(
