@@ -339,3 +339,15 @@ def test_batch_parse_falls_back_for_anything_not_canonical() -> None:
         b'{"\xf0\x9f\x98\x80":1}',  # beyond U+FFFF: the careful path orders keys
     ):
         assert parser.parse_many([good[0], bad, good[1]]) is None, bad
+
+
+def test_batch_parse_holds_each_entry_to_its_own_bytes() -> None:
+    """Two broken entries whose join is valid JSON, with the boundary moved, are refused."""
+    parser = vp._EntryParser()
+    shifted = [b'{"a":"', b'"},{"b":1}']  # joined: [{"a":","},{"b":1}]
+    assert json.loads(b"[" + b",".join(shifted) + b"]") == [{"a": ","}, {"b": 1}]
+    assert parser.parse_many(shifted) is None
+    with pytest.raises(ValueError, match="Unterminated string"):
+        parser.parse(shifted[0])
+    non_ascii = [b'{"a":"\xc3\xa9"}', b'{"b":"\xe2\x82\xac"}']
+    assert parser.parse_many(non_ascii) == [{"a": "\u00e9"}, {"b": "\u20ac"}]

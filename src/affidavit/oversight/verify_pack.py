@@ -558,29 +558,38 @@ class _EntryParser:
         return value, text, fast
 
     def parse_many(self, datas: list[bytes]) -> list[dict[str, Any]] | None:
-        """Parse entries in one pass over ``[e1,e2,...]``, proving each canonical, or None
+        """Parse entries from one text ``[e1,e2,...]``, proving each canonical, or None
         when that shortcut does not hold (then :meth:`parse` each, which names the bad one).
 
-        One scan and one encode instead of one per entry: an entry that is not exactly
-        one canonical JSON object changes the count of values or their encoding.
+        Each entry is scanned at its own offset and must end exactly where its bytes
+        do (joined texts alone could parse with other boundaries: ``{"a":"`` then
+        ``"}``); then one encode of the whole list equals the joined text only if
+        every entry equals its own encoding (each is a whole object, so the
+        boundaries of both joins coincide).
         """
         joined = b"[" + b",".join(datas) + b"]"
-        if not (joined.isascii() or re.search(b"[\xf0-\xf4]", joined) is None):
+        ascii_only = joined.isascii()
+        if not ascii_only and re.search(b"[\xf0-\xf4]", joined) is not None:
             return None  # key order beyond U+FFFF: the careful path
         try:
             text = joined.decode("utf-8")
-            self.flags.slow = False
-            values, end = self.scan(text, 0)
-        except (UnicodeDecodeError, StopIteration, RecursionError, ValueError):
+            lengths = [len(d) for d in datas] if ascii_only else [len(d.decode()) for d in datas]
+        except UnicodeDecodeError:
             return None
-        if (
-            self.flags.slow
-            or end != len(text)
-            or type(values) is not list
-            or len(values) != len(datas)
-            or any(type(v) is not dict for v in values)
-            or self.encoder.encode(values) != text
-        ):
+        flags, scan = self.flags, self.scan
+        flags.slow = False
+        values = []
+        pos = 1
+        try:
+            for length in lengths:
+                value, end = scan(text, pos)
+                if end != pos + length or type(value) is not dict:
+                    return None
+                values.append(value)
+                pos = end + 1
+        except (StopIteration, RecursionError, ValueError):
+            return None
+        if flags.slow or pos != len(text) or self.encoder.encode(values) != text:
             return None
         return values
 
