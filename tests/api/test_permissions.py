@@ -14,7 +14,7 @@ import pytest
 from fastapi.routing import APIRoute
 
 from affidavit.api import PERMISSIONS, api_roles
-from affidavit.api.routes import ROUTERS
+from affidavit.api.routes import ROUTERS, metrics
 from affidavit.config import Settings
 from affidavit.governance.identities import Identity
 from affidavit.policy import PolicyBundle
@@ -227,6 +227,7 @@ REQUESTS: dict[str, Factory] = {
     "ledger.entries": lambda live, who: ("GET", "/v1/ledger/entries", {}),
     "ledger.inclusion": lambda live, who: ("GET", "/v1/ledger/entries/0/proof", {}),
     "ledger.consistency": lambda live, who: ("GET", "/v1/ledger/consistency?old=1", {}),
+    "metrics": lambda live, who: ("GET", "/metrics", {}),
 }
 
 
@@ -243,13 +244,14 @@ def _broken_glass(live: Live) -> str:
 
 
 def test_every_route_is_in_the_role_table_and_checks_it(live: Live) -> None:
-    routes = [r for router in ROUTERS for r in router.routes if isinstance(r, APIRoute)]
+    routers = (*ROUTERS, metrics)  # /metrics: outside /v1, checked like the rest
+    routes = [r for router in routers for r in router.routes if isinstance(r, APIRoute)]
     with live.client() as anyone:
         schema = anyone.get("/openapi.json").json()
     operations = {
         op["operationId"]: op
         for path, ops in schema["paths"].items()
-        if path.startswith("/v1/")
+        if path.startswith("/v1/") or path == "/metrics"
         for op in ops.values()
     }
     assert {r.name for r in routes} == set(operations) == set(PERMISSIONS) == set(REQUESTS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -128,6 +128,8 @@ class Sample:
     built: Built
     case_entries: int
     checkpoint_size: int
+    sign: Callable[[str], str]
+    """Signs a note with the log key: what a forger holding ``log.key`` can do."""
 
 
 @pytest.fixture(scope="module")
@@ -159,4 +161,5 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sample]:
             built,
             case_entries,
             case_pack.size,
+            ledger.key.sign,
         )

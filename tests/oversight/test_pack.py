@@ -19,7 +19,7 @@ from affidavit.ledger.entry import Entry
 from affidavit.ledger.log import Ledger
 from affidavit.oversight import PackScope, export_pack
 from affidavit.oversight._pack_proofs import inclusion_proofs
-from affidavit.oversight.verify_pack import verify
+from affidavit.oversight.verify_pack import manifest_note_text, verify
 from tests.governance.conftest import Cast, Clock
 from tests.oversight._pack_case import CASE, build_case, read_zip
 
@@ -51,7 +51,10 @@ def test_case_pack_round_trip(gov: Governor, cast: Cast, tmp_path: Path) -> None
     assert files["verifier.key"].decode().strip() == ledger.verifier_key
     manifest = json.loads(files["manifest.json"])
     assert manifest["scope"] == {"case": CASE}
-    assert set(manifest["files"]) == set(files) - {"manifest.json"}
+    assert set(manifest["files"]) == set(files) - {"manifest.json", "manifest.note"}
+    manifest_digest = hashlib.sha256(files["manifest.json"]).hexdigest()
+    manifest_signed = note.verify(files["manifest.note"].decode(), [ledger.verifier_key]).text
+    assert manifest_signed == manifest_note_text(ledger.origin, manifest_digest)
 
     report = verify(summary.path, ledger.verifier_key)
     assert report.entries == len(entries) == len(case_entries) + 2

@@ -10,14 +10,16 @@ import warnings
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from affidavit.errors import VerificationError
 from affidavit.ledger import note
-from affidavit.oversight.verify_pack import PackError, UsageError, verify
+from affidavit.oversight.verify_pack import PackError, UsageError, manifest_note_text, verify
 from tests.oversight._pack_case import Sample, read_zip, write_zip
 
 Files = dict[str, bytes]
@@ -159,28 +161,206 @@ MUTATIONS: dict[str, Callable[[Files], str]] = {
 }
 
 
-def _rehash(files: Files) -> None:
-    """What a careful forger does: make manifest.json match the altered files."""
+def _rehash(files: Files, sign: Callable[[str], str] | None = None, **changes: Any) -> None:
+    """What a careful forger does: make manifest.json match the altered files.
+
+    Without the log key (``sign``) manifest.note no longer matches; with it, the
+    forger signs the new manifest too.
+    """
     manifest = json.loads(files["manifest.json"])
     manifest["files"] = {
-        n: hashlib.sha256(d).hexdigest() for n, d in files.items() if n != "manifest.json"
+        n: hashlib.sha256(d).hexdigest()
+        for n, d in files.items()
+        if n not in ("manifest.json", "manifest.note")
     }
+    manifest.update(changes)
     files["manifest.json"] = json.dumps(manifest).encode()
+    if sign is not None:
+        _sign_manifest(files, sign)
 
 
-@pytest.mark.parametrize("forger", ["manifest kept", "manifest rehashed"])
+def _sign_manifest(files: Files, sign: Callable[[str], str]) -> None:
+    """Sign whatever manifest.json holds, as the log key's holder could."""
+    origin = note.verifier_key_name(files["verifier.key"].decode().strip())
+    digest = hashlib.sha256(files["manifest.json"]).hexdigest()
+    files["manifest.note"] = sign(manifest_note_text(origin, digest)).encode()
+
+
+FORGERS = ["manifest kept", "manifest rehashed", "manifest re-signed with the log key"]
+
+
+@pytest.mark.parametrize("forger", FORGERS)
 @pytest.mark.parametrize("mutation", list(MUTATIONS))
 def test_tampering_fails_naming_the_file(
     sample: Sample, tmp_path: Path, mutation: str, forger: str
 ) -> None:
     files = read_zip(sample.case_pack)
     named = MUTATIONS[mutation](files)
-    if forger == "manifest rehashed":
-        _rehash(files)
+    if forger != "manifest kept":
+        _rehash(files, sample.sign if forger.endswith("log key") else None)
     with pytest.raises(PackError) as caught:
         verify(write_zip(tmp_path / "forged.zip", files), sample.key)
+    if forger == "manifest rehashed" and named not in ("verifier.key", "notes.txt"):
+        named = "manifest.json"  # the signed manifest no longer matches (those two: before)
     assert named in str(caught.value)
     assert caught.value.file in files or caught.value.file in read_zip(sample.case_pack)
+
+
+def _payload_added(files: Files) -> str:
+    name = f"payloads/{hashlib.sha256(b'planted').hexdigest()}"
+    files[name] = b"planted"
+    return name
+
+
+def _policy_added(files: Files) -> str:
+    text = b"permit (principal, action, resource);\n"
+    name = f"policy/{hashlib.sha256(text).hexdigest()}.cedar"
+    files[name] = text
+    return name
+
+
+def _entry_dropped_with_its_traces(files: Files) -> str:
+    """Remove an entry with its proof and its timeline row: only the manifest shows it."""
+    name = _entries(files)[2]
+    index = name[8:-5]
+    del files[name]
+    proofs = json.loads(files["proofs.json"])
+    del proofs[index]
+    files["proofs.json"] = json.dumps(proofs, separators=(",", ":")).encode()
+    page = files["timeline.html"].decode()
+    start = page.index(f'<tr id="e{index}"')
+    files["timeline.html"] = (page[:start] + page[page.index("</tr>", start) + 5 :]).encode()
+    return name
+
+
+def _entry_added(files: Files, other: Files) -> str:
+    name = next(n for n in _entries(other) if n not in files)
+    files[name] = other[name]
+    return name
+
+
+def _readme_changed(files: Files) -> str:
+    files["README.txt"] += b"\nAll entries were approved by the board.\n"
+    return "README.txt"
+
+
+def _timeline_swapped(files: Files, other: Files) -> str:
+    files["timeline.html"] = other["timeline.html"]
+    return "timeline.html"
+
+
+def _marker_removed(files: Files) -> str:
+    [name] = [n for n in files if n.endswith(".erased.json")]
+    del files[name]
+    return name
+
+
+# The file list itself: an addition, a removal or a change of any file, evidence or not.
+FILE_LIST_ATTACKS: dict[str, Callable[[Files, Files], str]] = {
+    "payload added": lambda files, _: _payload_added(files),
+    "policy bundle added": lambda files, _: _policy_added(files),
+    "entry of another pack added": _entry_added,
+    "payload removed": lambda files, _: _remove_payload(files),
+    "erasure marker removed": lambda files, _: _marker_removed(files),
+    "entry, proof and timeline row removed": lambda files, _: _entry_dropped_with_its_traces(files),
+    "README changed": lambda files, _: _readme_changed(files),
+    "timeline swapped for another pack's": _timeline_swapped,
+}
+
+
+@pytest.mark.parametrize("attack", list(FILE_LIST_ATTACKS))
+def test_the_pack_commits_to_its_file_list(sample: Sample, tmp_path: Path, attack: str) -> None:
+    files = read_zip(sample.case_pack)
+    named = FILE_LIST_ATTACKS[attack](files, read_zip(sample.period_pack))
+    with pytest.raises(PackError) as caught:
+        verify(write_zip(tmp_path / "a.zip", files), sample.key)
+    assert caught.value.file == named
+    _rehash(files)  # the forger lists the new file set, but cannot sign it
+    with pytest.raises(PackError) as caught:
+        verify(write_zip(tmp_path / "b.zip", files), sample.key)
+    assert str(caught.value).startswith(
+        "manifest.json: differs from the manifest the log key signed in manifest.note"
+    )
+
+
+def test_a_removed_entry_with_all_its_traces_is_caught(sample: Sample, tmp_path: Path) -> None:
+    """Once the gap the signed manifest closed: a pack with one entry fewer verified."""
+    files = read_zip(sample.case_pack)
+    name = _entry_dropped_with_its_traces(files)
+    manifest = json.loads(files["manifest.json"])
+    del manifest["files"][name]
+    files["manifest.json"] = json.dumps(manifest).encode()
+    with pytest.raises(PackError, match=r"^manifest\.json: differs from the manifest the log key"):
+        verify(write_zip(tmp_path / "a.zip", files), sample.key)
+
+
+def _replace_note(files: Files, sample: Sample, how: str) -> None:
+    signed = files["manifest.note"].decode()
+    if how == "removed":
+        del files["manifest.note"]
+    elif how == "the checkpoint note instead":
+        files["manifest.note"] = files["checkpoint.note"]
+    elif how == "the other pack's":
+        files["manifest.note"] = read_zip(sample.period_pack)["manifest.note"]
+    elif how == "a second signature line":
+        files["manifest.note"] = (signed + signed[signed.rindex("\u2014") :]).encode()
+    elif how == "signed by another key":
+        impostor = note.generate_key(note.verifier_key_name(sample.key))[0]
+        files["manifest.note"] = note.sign(signed[: signed.index("\n\n") + 1], impostor).encode()
+    elif how == "a flipped signature bit":
+        _alter_signature_of(files, "manifest.note")
+    elif how == "text for another log":
+        digest = hashlib.sha256(files["manifest.json"]).hexdigest()
+        files["manifest.note"] = sample.sign(manifest_note_text("other.log", digest)).encode()
+
+
+def _alter_signature_of(files: Files, name: str) -> None:
+    text = files[name].decode()
+    body, _, line = text.rstrip("\n").rpartition("\n")
+    prefix, _, encoded = line.rpartition(" ")
+    raw = bytearray(base64.b64decode(encoded))
+    raw[-1] ^= 0x80
+    files[name] = f"{body}\n{prefix} {base64.b64encode(bytes(raw)).decode()}\n".encode()
+
+
+@pytest.mark.parametrize(
+    ("how", "message"),
+    [
+        ("removed", r"^manifest\.note: is missing from the pack"),
+        ("the checkpoint note instead", r"^manifest\.note: is not a pack manifest"),
+        ("the other pack's", r"^manifest\.json: differs from the manifest the log key signed"),
+        ("a second signature line", r"^manifest\.note: is not signed by the log key"),
+        ("signed by another key", r"^manifest\.note: is not signed by the log key"),
+        ("a flipped signature bit", r"^manifest\.note: the log's signature does not verify"),
+        ("text for another log", r"^manifest\.note: is not a pack manifest signed for this log"),
+    ],
+)
+def test_a_forged_manifest_note_is_named(
+    sample: Sample, tmp_path: Path, how: str, message: str
+) -> None:
+    files = read_zip(sample.case_pack)
+    _replace_note(files, sample, how)
+    with pytest.raises(PackError, match=message):
+        verify(write_zip(tmp_path / "a.zip", files), sample.key)
+
+
+def test_the_signed_manifest_names_the_packs_checkpoint(sample: Sample, tmp_path: Path) -> None:
+    files = read_zip(sample.case_pack)
+    _rehash(
+        files, sample.sign, checkpoint={"size": 1, "root": base64.b64encode(bytes(32)).decode()}
+    )
+    with pytest.raises(PackError, match=r"^manifest\.json: names another checkpoint"):
+        verify(write_zip(tmp_path / "a.zip", files), sample.key)
+
+
+def test_a_manifest_note_is_never_a_checkpoint_and_back(sample: Sample) -> None:
+    """Domain separation: the log key signs both, neither passes for the other."""
+    files = read_zip(sample.case_pack)
+    manifest_text = note.verify(files["manifest.note"].decode(), [sample.key]).text
+    with pytest.raises(VerificationError):
+        note.Checkpoint.parse(manifest_text)
+    checkpoint_text = note.verify(files["checkpoint.note"].decode(), [sample.key]).text
+    assert not checkpoint_text.startswith(manifest_note_text("x", "")[:20])
 
 
 def test_untouched_packs_verify(sample: Sample, tmp_path: Path) -> None:
@@ -198,16 +378,19 @@ def test_erased_payloads_are_reported_not_failures(sample: Sample) -> None:
     assert any(f"erased: {sample.built.erased_sha256}" in line for line in report.lines())
 
 
-def test_presentation_files_are_checked_against_the_manifest_only(
-    sample: Sample, tmp_path: Path
-) -> None:
+def test_presentation_files_are_held_to_the_signed_manifest(sample: Sample, tmp_path: Path) -> None:
     files = read_zip(sample.case_pack)
     files["timeline.html"] = files["timeline.html"].replace(b"</table>", b"</table><p>extra</p>")
     with pytest.raises(PackError, match=r"^timeline\.html: differs from the SHA-256"):
         verify(write_zip(tmp_path / "a.zip", files), sample.key)
-    _rehash(files)  # a forger who updates the manifest too: the page is not evidence
-    report = verify(write_zip(tmp_path / "b.zip", files), sample.key)
-    assert "timeline.html and README.txt (presentation)" in "\n".join(report.lines())
+    _rehash(files)
+    with pytest.raises(PackError, match=r"^manifest\.json: differs from the manifest the log"):
+        verify(write_zip(tmp_path / "b.zip", files), sample.key)
+    # The log key's holder can re-sign a manifest over another page: the page is not
+    # evidence (the report says so), the entries are.
+    _rehash(files, sample.sign)
+    report = verify(write_zip(tmp_path / "c.zip", files), sample.key)
+    assert "timeline.html and README.txt (presentation" in "\n".join(report.lines())
 
 
 def test_manifest_scope_is_held_to_the_entries(sample: Sample, tmp_path: Path) -> None:
@@ -215,6 +398,7 @@ def test_manifest_scope_is_held_to_the_entries(sample: Sample, tmp_path: Path) -
     manifest = json.loads(files["manifest.json"])
     manifest["scope"] = {"case": "SOME-OTHER-CASE"}
     files["manifest.json"] = json.dumps(manifest).encode()
+    _sign_manifest(files, sample.sign)  # even the log key's holder
     with pytest.raises(PackError, match=r"^manifest\.json: its scope \(case SOME-OTHER-CASE\)"):
         verify(write_zip(tmp_path / "a.zip", files), sample.key)
 
@@ -248,7 +432,6 @@ def _cosign(files: Files, name: str, private: Ed25519PrivateKey, time: int) -> N
     files["checkpoint.note"] = (
         signed + f"\u2014 {name} {base64.b64encode(blob).decode()}\n"
     ).encode()
-    _rehash(files)
 
 
 def test_witness_cosignatures_and_quorum(sample: Sample, tmp_path: Path) -> None:
@@ -256,6 +439,7 @@ def test_witness_cosignatures_and_quorum(sample: Sample, tmp_path: Path) -> None
     _, two_key = _witness("witness.example/w2")
     files = read_zip(sample.case_pack)
     _cosign(files, "witness.example/w1", one, 1_764_316_800)
+    _rehash(files, sample.sign)  # as an export after the witness cosigned would be
     pack = write_zip(tmp_path / "cosigned.zip", files)
 
     report = verify(pack, sample.key, [one_key])
@@ -275,10 +459,11 @@ def test_a_bad_cosignature_fails(sample: Sample, tmp_path: Path) -> None:
     one, one_key = _witness("witness.example/w1")
     files = read_zip(sample.case_pack)
     _cosign(files, "witness.example/w1", one, 1_764_316_800)
+    _rehash(files, sample.sign)  # as an export after the witness cosigned would be
     files["checkpoint.note"] = files["checkpoint.note"].replace(
         b"\n\xe2\x80\x94 witness.example/w1 ", b"\n\xe2\x80\x94 witness.example/w1 AAAA", 1
     )
-    _rehash(files)
+    _rehash(files, sample.sign)
     with pytest.raises(PackError, match=r"^checkpoint\.note: "):
         verify(write_zip(tmp_path / "bad.zip", files), sample.key, [one_key])
 
@@ -368,9 +553,13 @@ def test_non_utf8_names_and_content(sample: Sample, tmp_path: Path) -> None:
         verify(tmp_path / "a.zip", sample.key)
     files = read_zip(sample.case_pack)
     files["manifest.json"] = b"\xff\xfe{"
+    with pytest.raises(PackError, match=r"^manifest\.json: differs from the manifest the log"):
+        verify(write_zip(tmp_path / "b.zip", files), sample.key)
+    _sign_manifest(files, sample.sign)
     with pytest.raises(PackError, match=r"^manifest\.json: is not valid UTF-8 JSON"):
         verify(write_zip(tmp_path / "b.zip", files), sample.key)
     files["manifest.json"] = b"[" * 100_000 + b"]" * 100_000
+    _sign_manifest(files, sample.sign)
     with pytest.raises(PackError, match=r"^manifest\.json: is not valid UTF-8 JSON"):
         verify(write_zip(tmp_path / "c.zip", files), sample.key)
 

@@ -253,3 +253,101 @@ def test_proofs_are_read_as_json(value: dict[str, object], indent: int | None) -
 def test_malformed_proofs_are_refused(text: str) -> None:
     with pytest.raises(ValueError, match=r"not|duplicate|Expecting|Extra"):
         vp._parse_proofs(text)
+
+
+def _proofs_text(proofs: dict[int, list[str]]) -> bytes:
+    """proofs.json as the exporter writes it."""
+    return json.dumps({str(i): p for i, p in proofs.items()}, separators=(",", ":")).encode()
+
+
+@settings(deadline=None)
+@given(size=st.integers(1, 200), data=st.data())
+def test_proofs_read_in_place_agree_with_the_json_path(size: int, data: st.DataObject) -> None:
+    """The in-place reader of the exporter's layout accepts exactly what the list path
+    accepts: every proof of any set of indices, and no proof with one hash changed."""
+    leaves = [hashlib.sha256(b"\0" + i.to_bytes(4, "big")).digest() for i in range(size)]
+    root, proofs = merkle.root(leaves), _proofs(leaves)
+    indices = sorted(data.draw(st.sets(st.integers(0, size - 1), min_size=1), label="indices"))
+    text = _proofs_text({i: proofs[i] for i in indices})
+    spans = vp._proof_spans(text, indices)
+    assert spans is not None
+    tree = vp._Tree(size, root)
+    for index, (start, end) in zip(indices, spans, strict=True):
+        assert tree.check_span(index, leaves[index], text, start, end) == ""
+    # one hash changed anywhere: refused by the in-place path, after its proven neighbours
+    target = data.draw(st.sampled_from(indices), label="target")
+    if not proofs[target]:
+        return
+    position = data.draw(st.integers(0, len(proofs[target]) - 1), label="position")
+    forged = dict(zip(indices, (proofs[i] for i in indices), strict=True))
+    forged[target] = list(proofs[target])
+    forged[target][position] = base64.b64encode(hashlib.sha256(b"y").digest()).decode()
+    text = _proofs_text(forged)
+    spans = vp._proof_spans(text, indices)
+    assert spans is not None
+    tree = vp._Tree(size, root)
+    for index, (start, end) in zip(indices, spans, strict=True):
+        problem = tree.check_span(index, leaves[index], text, start, end)
+        assert (problem == "") is (index != target), (index, problem)
+        if index == target:
+            break
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b'{"0":[],"1":[]}',  # an index the pack does not hold
+        b'{"1":[], "0":[]}',  # not in order
+        b'{"0": []}',  # not compact
+        b'{"0":[]',
+        b'{"0":[]}x',
+    ],
+)
+def test_other_layouts_go_to_the_json_parser(text: bytes) -> None:
+    assert vp._proof_spans(text, [0]) is None
+
+
+def test_a_non_canonical_hash_in_place_is_left_to_the_careful_path() -> None:
+    leaves = [hashlib.sha256(b"\0" + i.to_bytes(4, "big")).digest() for i in range(4)]
+    root, proofs = merkle.root(leaves), _proofs(leaves)
+    good = _proofs_text({0: proofs[0], 1: proofs[1]})
+    # the last base64 character before "=" with a non-zero low bit: the same bytes
+    element = proofs[1][0]
+    sibling = element[:42] + chr(ord(element[42]) + 1) + "="
+    assert base64.b64decode(sibling) == base64.b64decode(element)
+    bad = good.replace(element.encode(), sibling.encode())
+    spans = vp._proof_spans(bad, [0, 1])
+    assert spans is not None
+    tree = vp._Tree(4, root)
+    assert tree.check_span(0, leaves[0], bad, *spans[0]) == ""
+    assert "is not base64 of 32 bytes" in str(tree.check_span(1, leaves[1], bad, *spans[1]))
+
+
+def test_batch_parse_falls_back_for_anything_not_canonical() -> None:
+    parser = vp._EntryParser()
+    good = [b'{"a":1}', b'{"b":[1,2]}', b'{"c":{"d":null}}']
+    assert parser.parse_many(good) == [json.loads(d) for d in good]
+    for bad in (
+        b'{"a":1},{"b":2}',  # two values in one entry
+        b' {"a":1}',  # whitespace
+        b'{"b":1,"a":2}',  # key order
+        b'{"a":1,"a":1}',  # duplicate key
+        b'{"a":1.0}',  # number form
+        b'{"a":9007199254740993}',  # beyond I-JSON integers
+        b"[1]",  # not an object
+        b'{"a":"\xff"}',  # not UTF-8
+        b'{"\xf0\x9f\x98\x80":1}',  # beyond U+FFFF: the careful path orders keys
+    ):
+        assert parser.parse_many([good[0], bad, good[1]]) is None, bad
+
+
+def test_batch_parse_holds_each_entry_to_its_own_bytes() -> None:
+    """Two broken entries whose join is valid JSON, with the boundary moved, are refused."""
+    parser = vp._EntryParser()
+    shifted = [b'{"a":"', b'"},{"b":1}']  # joined: [{"a":","},{"b":1}]
+    assert json.loads(b"[" + b",".join(shifted) + b"]") == [{"a": ","}, {"b": 1}]
+    assert parser.parse_many(shifted) is None
+    with pytest.raises(ValueError, match="Unterminated string"):
+        parser.parse(shifted[0])
+    non_ascii = [b'{"a":"\xc3\xa9"}', b'{"b":"\xe2\x82\xac"}']
+    assert parser.parse_many(non_ascii) == [{"a": "\u00e9"}, {"b": "\u20ac"}]

@@ -19,7 +19,7 @@ from affidavit.api._limits import BodyLimit, RateLimiter
 from affidavit.api.errors import ERROR_RESPONSES, install_error_handlers
 from affidavit.api.idempotency import IdempotencyStore
 from affidavit.api.permissions import PERMISSIONS
-from affidavit.api.routes import health, v1
+from affidavit.api.routes import health, metrics, v1
 from affidavit.api.settings import ApiSettings, load_api_settings
 from affidavit.api.webhooks import NonceStore
 from affidavit.config import load_settings
@@ -66,6 +66,7 @@ def create_app(
     app.state.nonces = NonceStore(governor.ledger.db)
     install_error_handlers(app)
     app.include_router(health)
+    app.include_router(metrics)
     app.include_router(v1)
     mount_console(app, console)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

@@ -88,6 +88,9 @@ _TABLE: dict[str, frozenset[str]] = {
     "ledger.entries": HUMAN_READERS,
     "ledger.inclusion": EVERYONE,
     "ledger.consistency": EVERYONE,
+    # /metrics (Prometheus): health signals name approvers and agents; a scraper
+    # gets its own auditor identity
+    "metrics": frozenset({AUDITOR, ADMIN}),
 }
 PERMISSIONS = MappingProxyType(_TABLE)
 

@@ -29,7 +29,7 @@ from affidavit.ledger.log import Ledger
 from affidavit.oversight import _pack_pages
 from affidavit.oversight._pack_proofs import inclusion_proofs
 from affidavit.oversight._pack_select import Selection, select
-from affidavit.oversight.verify_pack import FORMAT
+from affidavit.oversight.verify_pack import FORMAT, manifest_note_text
 
 __all__ = ["PackScope", "PackSummary", "export_pack"]
 
@@ -136,6 +136,11 @@ def export_pack(ledger: Ledger, scope: PackScope, out: Path) -> PackSummary:
     text, checkpoint = _checkpoint(ledger, max(leaves) + 1)
     proofs = inclusion_proofs(ledger, leaves, checkpoint.size, checkpoint.root)
     files = _files(chosen, scope, proofs, text, checkpoint, ledger.verifier_key)
+    # The log key signs the manifest, so that the pack commits to its whole file list
+    # (docs/evidence-packs.md, "The signed manifest"); Ed25519 is deterministic, so the
+    # same scope and checkpoint still give the same bytes.
+    digest = hashlib.sha256(files["manifest.json"]).hexdigest()
+    files["manifest.note"] = ledger.key.sign(manifest_note_text(ledger.origin, digest)).encode()
     size = _write_zip(out, files)
     return PackSummary(
         path=out,
@@ -159,7 +164,7 @@ def _files(
     checkpoint: note.Checkpoint,
     key: str,
 ) -> dict[str, bytes]:
-    """Every member of the pack, in the order written; manifest.json last."""
+    """Every member of the pack but manifest.note, in the order written; manifest.json last."""
     facts = (checkpoint.size, checkpoint.root, key)
     files: dict[str, bytes] = {
         "README.txt": _pack_pages.readme(scope.title, len(chosen.entries), min(proofs), *facts),

@@ -15,9 +15,12 @@ leaf ``i`` of the log's tree whose size and root the log key signed in
 ``checkpoint.note`` (and, if given, that enough witnesses cosigned it); every
 payload file matches a SHA-256 its entry lists, or is erased by an included
 ``payload.erased`` entry; every ``policy/<hash>.cedar`` matches a bundle hash
-the included decisions cite. ``manifest.json`` is only an index: a file that
-differs from it fails, a match proves nothing. ``timeline.html`` and
-``README.txt`` are presentation, checked against the manifest only.
+the included decisions cite; and the pack holds exactly the files, byte for
+byte, that ``manifest.json`` lists, a manifest the log key signed in
+``manifest.note`` (so a file added, removed or changed by anyone without the
+log key fails, presentation files included). ``timeline.html`` and
+``README.txt`` are presentation: the manifest fixes their bytes, it does not
+make what they say evidence.
 """
 
 from __future__ import annotations
@@ -36,16 +39,25 @@ import struct
 import sys
 import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-__all__ = ["PackError", "PackReport", "UsageError", "key_text", "main", "verify"]
+__all__ = [
+    "PackError",
+    "PackReport",
+    "UsageError",
+    "key_text",
+    "main",
+    "manifest_note_text",
+    "verify",
+]
 
-FORMAT = "affidavit-evidence-pack/1"
+FORMAT = "affidavit-evidence-pack/2"
+"""/2: manifest.note (the manifest signed by the log key) is required."""
 MAX_TOTAL_BYTES = 4 << 30
 """Cap on the sum of the members' uncompressed sizes (zip bombs)."""
 MAX_MEMBERS = 5_000_000
@@ -55,6 +67,11 @@ MAX_NOTE_BYTES = 1 << 20
 MAX_SIGNATURES = 100
 _ALG_ED25519, _ALG_COSIGNATURE_V1 = 0x01, 0x04
 _MAX_SAFE_INTEGER = 2**53 - 1
+MANIFEST_NOTE_HEADER = "affidavit evidence pack manifest v1"
+"""First line of the text the log key signs over a pack's manifest. It holds
+spaces, which no signed-note key name (hence no checkpoint origin) may, and the
+next line is not a tree size: no checkpoint parser accepts a manifest note, and
+no checkpoint is a manifest note."""
 _BATCH = 4096
 
 FIXED_FILES = (
@@ -62,6 +79,7 @@ FIXED_FILES = (
     "verifier.key",
     "proofs.json",
     "manifest.json",
+    "manifest.note",
     "README.txt",
     "timeline.html",
 )
@@ -150,21 +168,23 @@ def _parse_key(text: str, alg: int, what: str) -> _Key:
     return _Key(name, key_id, raw[1:], text)
 
 
-def _split_note(note: str) -> tuple[str, list[tuple[str, int, bytes]]]:
+def _split_note(
+    note: str, file: str = "checkpoint.note"
+) -> tuple[str, list[tuple[str, int, bytes]]]:
     if _BAD_TEXT_CHAR.search(note):
-        raise PackError("checkpoint.note", "holds control characters other than newline")
+        raise PackError(file, "holds control characters other than newline")
     split = note.rfind("\n\n")
     if split < 0 or not note.endswith("\n"):
-        raise PackError("checkpoint.note", "is not a signed note (text, blank line, signatures)")
+        raise PackError(file, "is not a signed note (text, blank line, signatures)")
     text, lines = note[: split + 1], note[split + 2 : -1].split("\n")
     if len(lines) > MAX_SIGNATURES:
-        raise PackError("checkpoint.note", f"has more than {MAX_SIGNATURES} signature lines")
+        raise PackError(file, f"has more than {MAX_SIGNATURES} signature lines")
     signatures = []
     for line in lines:
         name, space, encoded = line.removeprefix("\u2014 ").partition(" ")
         raw = _b64(encoded)
         if not line.startswith("\u2014 ") or not space or not name or raw is None or len(raw) < 5:
-            raise PackError("checkpoint.note", "has a malformed signature line")
+            raise PackError(file, "has a malformed signature line")
         signatures.append((name, int.from_bytes(raw[:4], "big"), raw[4:]))
     return text, signatures
 
@@ -218,6 +238,35 @@ def _verify_checkpoint(note: str, log: _Key, witnesses: Sequence[_Key], quorum: 
     return _Checkpoint(lines[0], int(lines[1]), root, tuple(sorted(cosigned.items())))
 
 
+def manifest_note_text(origin: str, manifest_sha256: str) -> str:
+    """The text the log key signs over a pack's manifest (``manifest.note``)."""
+    return f"{MANIFEST_NOTE_HEADER}\norigin {origin}\nsha256 {manifest_sha256}\n"
+
+
+def _verify_manifest_note(note: bytes, log: _Key, manifest_sha256: str) -> None:
+    """``manifest.note`` must be one signature by the log key over ``manifest.json``'s hash.
+
+    Exactly one signature line, so that no byte of the file can change unnoticed
+    (Ed25519 signatures in ``cryptography`` are not malleable; base64 is canonical).
+    """
+    try:
+        text, signatures = _split_note(note.decode("utf-8"), "manifest.note")
+    except UnicodeDecodeError:
+        raise PackError("manifest.note", "is not valid UTF-8") from None
+    if len(signatures) != 1 or signatures[0][:2] != (log.name, log.key_id):
+        raise PackError("manifest.note", "is not signed by the log key you gave (alone)")
+    if len(signatures[0][2]) != 64 or not log.verifies(text.encode(), signatures[0][2]):
+        raise PackError("manifest.note", "the log's signature does not verify")
+    header, _, rest = text.partition("\n")
+    if header != MANIFEST_NOTE_HEADER or not rest.startswith(f"origin {log.name}\nsha256 "):
+        raise PackError("manifest.note", "is not a pack manifest signed for this log")
+    if text != manifest_note_text(log.name, manifest_sha256):
+        raise PackError(
+            "manifest.json",
+            "differs from the manifest the log key signed in manifest.note (the file was altered)",
+        )
+
+
 # --- RFC 6962 / RFC 9162 inclusion proofs
 
 
@@ -227,6 +276,53 @@ def _element(text: object) -> bytes | None:
         return None
     raw = _b64(text)
     return raw if raw is not None and len(raw) == 32 else None
+
+
+_QUOTED_HASH = re.compile(rb'"[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]="')
+"""A proof hash as JSON text: the canonical base64 of 32 bytes (the last character
+before the padding carries two zero bits), quoted."""
+
+
+def _span_elements(buf: bytes, start: int, end: int) -> list[str] | None:
+    """The quoted hashes in ``buf[start:end]`` as text, or None if not in the 47-byte layout."""
+    if start == end:
+        return []
+    length = end - start + 1
+    if length % 47:
+        return None
+    texts = []
+    for at in range(start, end, 47):
+        if buf[at] != 0x22 or buf[at + 45] != 0x22 or (at + 46 < end and buf[at + 46] != 0x2C):
+            return None
+        try:
+            texts.append(buf[at + 1 : at + 45].decode("ascii"))
+        except UnicodeDecodeError:
+            return None
+    return texts
+
+
+def _proof_spans(buf: bytes, indices: list[int]) -> list[tuple[int, int]] | None:
+    """Where each index's proof lies in proofs.json, if it is laid out as the exporter
+    writes it: ``{"<i>":[...],...}``, compact, the keys exactly ``indices`` in order
+    (so none is repeated). None otherwise: the caller parses it as JSON."""
+    if buf[:1] != b"{" or buf[-1:] != b"}":
+        return None
+    spans, pos, last = [], 1, len(indices) - 1
+    for number, index in enumerate(indices):
+        key = b'"%d":[' % index
+        if not buf.startswith(key, pos):
+            return None
+        start = pos + len(key)
+        end = buf.find(b"]", start)
+        if end < 0:
+            return None
+        spans.append((start, end))
+        pos = end + 1
+        if number < last:
+            if buf[pos] != 0x2C:
+                return None
+            pos += 1
+    return spans if pos == len(buf) - 1 else None
 
 
 class _Tree:
@@ -245,6 +341,7 @@ class _Tree:
         self.size = size
         self.root = root
         self.previous: tuple[int, bytes, list[str]] | None = None
+        self.previous_span: tuple[int, bytes, int, int] | None = None
 
     def check(self, index: int, leaf: bytes, proof: object) -> str:
         """Return "" if ``proof`` puts ``leaf`` at ``index``, else what is wrong."""
@@ -285,6 +382,60 @@ class _Tree:
             left_proof[below] == binascii.b2a_base64(right, newline=False).decode()
             and proof[right_count] == binascii.b2a_base64(left, newline=False).decode()
             and proof[right_count + 1 :] == left_proof[meet:]
+        )
+
+    def check_span(self, index: int, leaf: bytes, buf: bytes, start: int, end: int) -> str | None:
+        """:meth:`check` for the proof at ``buf[start - 1 : end + 1]`` (``[...]``) as the
+        exporter writes it (hashes ``"<44 base64 chars>"`` joined by commas, 47 bytes
+        apart), read in place: no list of strings is built. None when the proof is not
+        in that layout (the caller then reads proofs.json as JSON)."""
+        if not 0 <= index < self.size:
+            return f"index {index} is outside the checkpoint's tree of size {self.size}"
+        previous, self.previous_span = self.previous_span, None
+        if (
+            previous is None
+            or previous[0] != index - 1
+            or not self._follows_span(previous, leaf, buf, start, end)
+        ):
+            proof = _span_elements(buf, start, end)
+            if proof is None:
+                return None
+            problem = self._alone(index, leaf, proof)
+            if problem:
+                return problem
+        self.previous_span = (index, leaf, start, end)
+        return ""
+
+    def _follows_span(
+        self, previous: tuple[int, bytes, int, int], leaf: bytes, buf: bytes, start: int, end: int
+    ) -> bool:
+        """:meth:`_follows` on the bytes: hash ``i`` of a proof at ``start`` is
+        ``buf[start + 47 i + 1 : start + 47 i + 45]``, between quotes, then a comma."""
+        index, (_, left_leaf, left_start, left_end) = previous[0] + 1, previous
+        meet = (index ^ (index - 1)).bit_length()
+        below = meet - 1
+        right_count = min(below, (self.size - index - 1).bit_length())
+        length = end - start + 1
+        if length % 47 or length // 47 <= right_count or (left_end - left_start + 1) // 47 <= below:
+            return False
+        sha256, a2b, b2a = hashlib.sha256, binascii.a2b_base64, binascii.b2a_base64
+        left = left_leaf
+        for at in range(left_start + 1, left_start + 47 * below, 47):  # proven: in layout
+            left = sha256(b"\x01" + a2b(buf[at : at + 44]) + left).digest()
+        right, quoted = leaf, _QUOTED_HASH.match
+        for at in range(start, start + 47 * right_count, 47):
+            if quoted(buf, at) is None or buf[at + 46] != 0x2C:
+                return False
+            right = sha256(b"\x01" + right + a2b(buf[at + 1 : at + 45])).digest()
+        at = start + 47 * right_count  # must name ``left``, then the rest as i - 1's
+        rest, left_rest = at + 47, left_start + 47 * meet
+        return (
+            buf[at : at + 46] == b'"' + b2a(left, newline=False) + b'"'
+            and (rest > end or buf[at + 46] == 0x2C)
+            and buf[left_start + 47 * below + 1 : left_start + 47 * below + 45]
+            == b2a(right, newline=False)
+            and buf[rest:end] == buf[left_rest:left_end]
+            and (rest > end) == (left_rest > left_end)
         )
 
     def _alone(self, index: int, leaf: bytes, proof: list[Any]) -> str:
@@ -405,6 +556,42 @@ class _EntryParser:
         if not fast and _jcs(value) != text:
             raise ValueError("is not canonical JSON (RFC 8785)")
         return value, text, fast
+
+    def parse_many(self, datas: list[bytes]) -> list[dict[str, Any]] | None:
+        """Parse entries from one text ``[e1,e2,...]``, proving each canonical, or None
+        when that shortcut does not hold (then :meth:`parse` each, which names the bad one).
+
+        Each entry is scanned at its own offset and must end exactly where its bytes
+        do (joined texts alone could parse with other boundaries: ``{"a":"`` then
+        ``"}``); then one encode of the whole list equals the joined text only if
+        every entry equals its own encoding (each is a whole object, so the
+        boundaries of both joins coincide).
+        """
+        joined = b"[" + b",".join(datas) + b"]"
+        ascii_only = joined.isascii()
+        if not ascii_only and re.search(b"[\xf0-\xf4]", joined) is not None:
+            return None  # key order beyond U+FFFF: the careful path
+        try:
+            text = joined.decode("utf-8")
+            lengths = [len(d) for d in datas] if ascii_only else [len(d.decode()) for d in datas]
+        except UnicodeDecodeError:
+            return None
+        flags, scan = self.flags, self.scan
+        flags.slow = False
+        values = []
+        pos = 1
+        try:
+            for length in lengths:
+                value, end = scan(text, pos)
+                if end != pos + length or type(value) is not dict:
+                    return None
+                values.append(value)
+                pos = end + 1
+        except (StopIteration, RecursionError, ValueError):
+            return None
+        if flags.slow or pos != len(text) or self.encoder.encode(values) != text:
+            return None
+        return values
 
     def all_canonical(self, values: list[dict[str, Any]], texts: list[str]) -> int:
         """Index of the first value whose json.dumps differs from its text, or -1.
@@ -635,6 +822,8 @@ class PackReport:
     quorum: int
     cosigned: tuple[tuple[str, int], ...]
     """(witness name, cosignature time as POSIX seconds)."""
+    files: int = 0
+    """Files manifest.json lists (every file but manifest.json and manifest.note)."""
 
     def lines(self) -> list[str]:
         scope = _scope_text(self.scope)
@@ -664,8 +853,12 @@ class PackReport:
         else:
             out.append("  witnesses: none given, so no cosignature was checked")
         out.append(
-            "  not evidence: timeline.html and README.txt (presentation) and manifest.json "
-            "(index) are only checked against manifest.json"
+            f"  files: exactly the {self.files} that manifest.json lists, byte for byte; "
+            "the log key signed that manifest (manifest.note)"
+        )
+        out.append(
+            "  not evidence: timeline.html and README.txt (presentation: their bytes are as "
+            "exported, what they say is proven only by the entries)"
         )
         return out
 
@@ -686,6 +879,7 @@ class PackReport:
             "witnesses_given": self.witnesses_given,
             "quorum": self.quorum,
             "cosigned": [{"witness": n, "time": t} for n, t in self.cosigned],
+            "files": self.files,
         }
 
 
@@ -698,7 +892,7 @@ class _Entry:
     refs: list[str]
     cites: str | None = None  # proposal.created: the bundle hash of its decision
     publishes: str | None = None  # policy.published: its bundle hash
-    erases: list[tuple[int, str]] = field(default_factory=list)  # payload.erased: (seq, sha)
+    erases: Sequence[tuple[int, str]] = ()  # payload.erased: (seq, sha)
 
 
 def _unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -729,9 +923,16 @@ _ENTRY_KEYS = (
 )
 
 
+_NO_REFS: list[str] = []  # shared, never changed
+
+
+def _refs_ok(refs: object) -> bool:
+    return type(refs) is list and all(type(r) is str and _SHA256_HEX.fullmatch(r) for r in refs)
+
+
 def _entry_fields(index: int, value: dict[str, Any]) -> _Entry:
     """The fields the pack's cross-checks need; PackError if it is not a ledger entry."""
-    refs = value.get("payloads", ())
+    refs = value.get("payloads", _NO_REFS)
     kind, case, time = value.get("type"), value.get("case"), value.get("time")
     if (
         tuple(value) not in _ENTRY_KEYS
@@ -740,12 +941,12 @@ def _entry_fields(index: int, value: dict[str, Any]) -> _Entry:
         or not (case is None or type(case) is str)
         or type(kind) is not str
         or type(time) is not str
-        or not all(type(r) is str and _SHA256_HEX.fullmatch(r) for r in refs)
+        or (refs and not _refs_ok(refs))
     ):
         raise PackError(
             f"entries/{index}.json", "is not a ledger entry (actor, body, case, time, type)"
         )
-    entry = _Entry(index, kind, case, time, list(refs))
+    entry = _Entry(index, kind, case, time, refs)
     if kind in ("proposal.created", "policy.published", "payload.erased"):
         _cross_references(entry, value["body"])
     return entry
@@ -776,6 +977,7 @@ class _Verifier:
     def __init__(self, z: _Zip, log: _Key, witnesses: Sequence[_Key], quorum: int) -> None:
         self.z, self.log, self.witnesses, self.quorum = z, log, witnesses, quorum
         self.listed: dict[str, str] = {}
+        self.checkpoint: tuple[int, bytes | None] = (-1, None)  # as manifest.json names it
         self.entries: dict[int, _Entry] = {}
 
     def read(self, name: str, cap: int = MAX_SMALL_FILE) -> bytes:
@@ -792,25 +994,28 @@ class _Verifier:
 
     def run(self) -> PackReport:
         entry_files, payload_files, erased_files, policy_files = self.classify()
-        manifest = _json(self.z.read(self.z.members["manifest.json"]), "manifest.json")
-        scope = self.manifest(manifest)
-        key = self.read("verifier.key").decode("utf-8", "replace").strip()
-        if key != self.log.text:
+        members = self.z.members
+        key_bytes = self.z.read(members["verifier.key"], MAX_NOTE_BYTES)
+        if key_bytes.decode("utf-8", "replace").strip() != self.log.text:
             raise PackError("verifier.key", "is not the log key you gave with --key")
+        # The signed manifest first: from here on, every file is held to it.
+        manifest_bytes = self.z.read(members["manifest.json"])
+        _verify_manifest_note(
+            self.z.read(members["manifest.note"], MAX_NOTE_BYTES),
+            self.log,
+            hashlib.sha256(manifest_bytes).hexdigest(),
+        )
+        scope = self.manifest(_json(manifest_bytes, "manifest.json"))
+        self.against_manifest("verifier.key", hashlib.sha256(key_bytes).hexdigest())
         note_bytes = self.read("checkpoint.note", MAX_NOTE_BYTES)
         try:
             note = note_bytes.decode("utf-8")
         except UnicodeDecodeError:
             raise PackError("checkpoint.note", "is not valid UTF-8") from None
         checkpoint = _verify_checkpoint(note, self.log, self.witnesses, self.quorum)
-        text = self.read("proofs.json", self.z.members["proofs.json"].size).decode(
-            "utf-8", "replace"
-        )
-        try:
-            proofs = _parse_proofs(text)
-        except (ValueError, RecursionError):
-            raise PackError("proofs.json", "is not a JSON object of proofs") from None
-        del text
+        if self.checkpoint != (checkpoint.size, checkpoint.root):
+            raise PackError("manifest.json", "names another checkpoint than checkpoint.note")
+        proofs = self.read("proofs.json", self.z.members["proofs.json"].size)
         self.check_entries(entry_files, proofs, _Tree(checkpoint.size, checkpoint.root))
         payloads, erased = self.check_payloads(payload_files, erased_files)
         bundles, published = self.check_policies(policy_files)
@@ -832,6 +1037,7 @@ class _Verifier:
             witnesses_given=len(self.witnesses),
             quorum=self.quorum,
             cosigned=checkpoint.cosigned,
+            files=len(self.listed),
         )
 
     def classify(self) -> tuple[dict[int, str], dict[str, str], dict[str, str], dict[str, str]]:
@@ -875,16 +1081,24 @@ class _Verifier:
             raise PackError("manifest.json", f"is not a {FORMAT} manifest")
         files = manifest["files"]
         for name in self.z.members:
-            if name != "manifest.json" and name not in files:
-                raise PackError(_show(name), "is not listed in manifest.json")
+            if name not in files and name not in ("manifest.json", "manifest.note"):
+                raise PackError(
+                    _show(name), "is not listed in manifest.json (it was added to the pack)"
+                )
         for name, digest in files.items():
-            if name == "manifest.json" or not isinstance(name, str):
+            if name in ("manifest.json", "manifest.note"):
                 raise PackError("manifest.json", "lists a file it cannot vouch for")
             if name not in self.z.members:
-                raise PackError(_show(name), "is listed in manifest.json but missing from the pack")
+                raise PackError(
+                    _show(name), "is listed in manifest.json but missing from the pack (removed)"
+                )
             if not isinstance(digest, str):
                 raise PackError("manifest.json", f"lists no SHA-256 for {_show(name)}")
         self.listed = files
+        named = manifest.get("checkpoint")
+        if isinstance(named, dict) and isinstance(named.get("size"), int):
+            root = named.get("root")
+            self.checkpoint = (named["size"], _b64(root) if isinstance(root, str) else None)
         scope = manifest["scope"]
         if set(scope) == {"case"} and isinstance(scope["case"], str):
             return {"case": scope["case"]}
@@ -895,44 +1109,78 @@ class _Verifier:
             return {"from": scope["from"], "to": scope["to"]}
         raise PackError("manifest.json", "its scope is neither a case nor a period")
 
-    def check_entries(self, files: dict[int, str], proofs: dict[str, Any], tree: _Tree) -> None:
+    def proofs_json(self, data: bytes, files: dict[int, str]) -> dict[str, Any]:
+        """proofs.json parsed as JSON: the general path, and the one that names what is wrong."""
+        try:
+            proofs = _parse_proofs(data.decode("utf-8", "replace"))
+        except (ValueError, RecursionError):
+            raise PackError("proofs.json", "is not a JSON object of proofs") from None
         for key in proofs:
             if not _INDEX.fullmatch(key):
                 raise PackError("proofs.json", "has a key that is not an entry index")
             if int(key) not in files:
                 raise PackError(f"entries/{key}.json", "is missing (proofs.json holds its proof)")
+        return proofs
+
+    def check_entries(self, files: dict[int, str], proofs_data: bytes, tree: _Tree) -> None:
+        indices = sorted(files)  # in index order: the tree check relies on it
+        # proofs.json as the exporter lays it out is read in place (no 10^6 strings);
+        # anything else, or a proof that fails there, goes through the JSON parser.
+        spans = _proof_spans(proofs_data, indices)
+        proofs = self.proofs_json(proofs_data, files) if spans is None else None
         parser = _EntryParser()
-        batch: list[tuple[int, dict[str, Any], str]] = []
-        members, listed, entries, sha256 = self.z.members, self.listed, self.entries, hashlib.sha256
-        for index in sorted(files):  # in index order: the tree check relies on it
+        batch: list[tuple[int, bytes]] = []
+        members, listed, sha256 = self.z.members, self.listed, hashlib.sha256
+        mm, crc32 = self.z.mm, zlib.crc32
+        for number, index in enumerate(indices):
             name = files[index]
-            proof = proofs.get(str(index))
-            if proof is None:
-                raise PackError("proofs.json", f"has no proof for {name}")
-            data = self.z.read(members[name])
+            m = members[name]
+            if m.method == 0 and m.compressed == m.size and m.size <= MAX_SMALL_FILE:
+                data = mm[m.start : m.start + m.size]  # stored: read in place
+                if crc32(data) != m.crc:
+                    raise PackError(_show(name), "its data does not match its CRC in the zip")
+            else:
+                data = self.z.read(m)
             if listed.get(name) != sha256(data).hexdigest():
                 self.against_manifest(name, "")
-            problem = tree.check(index, sha256(b"\x00" + data).digest(), proof)
+            leaf = sha256(b"\x00" + data).digest()
+            problem: str | None = None
+            if spans is not None:
+                start, end = spans[number]
+                problem = tree.check_span(index, leaf, proofs_data, start, end)
+                if problem is None:  # not in the exporter's layout: read it as JSON
+                    spans, proofs = None, self.proofs_json(proofs_data, files)
+            if proofs is not None:
+                proof = proofs.get(str(index))
+                if proof is None:
+                    raise PackError("proofs.json", f"has no proof for {name}")
+                problem = tree.check(index, leaf, proof)
             if problem:
                 raise PackError(name, f"is not in the signed tree: {problem}")
+            batch.append((index, data))
+            if len(batch) >= _BATCH:
+                self._parse(parser, batch)
+        self._parse(parser, batch)
+
+    def _parse(self, parser: _EntryParser, batch: list[tuple[int, bytes]]) -> None:
+        """Parse a batch of proven entries (canonical JSON) into their fields."""
+        entries = self.entries
+        values = parser.parse_many([data for _, data in batch]) if batch else []
+        if values is not None:
+            for (index, _), value in zip(batch, values, strict=True):
+                entries[index] = _entry_fields(index, value)
+            batch.clear()
+            return
+        for index, data in batch:  # one of them is not canonical, or needs the careful path
+            name = f"entries/{index}.json"
             try:
                 value, text, fast = parser.parse(data)
             except (UnicodeDecodeError, ValueError) as exc:
                 why = "is not valid UTF-8" if isinstance(exc, UnicodeDecodeError) else str(exc)
                 raise PackError(name, why) from None
             entries[index] = _entry_fields(index, value)
-            if fast:
-                batch.append((index, value, text))
-                if len(batch) >= _BATCH:
-                    self._canonical(parser, batch)
-        self._canonical(parser, batch)
-
-    def _canonical(
-        self, parser: _EntryParser, batch: list[tuple[int, dict[str, Any], str]]
-    ) -> None:
-        bad = parser.all_canonical([v for _, v, _ in batch], [t for _, _, t in batch])
-        if bad >= 0:
-            raise PackError(f"entries/{batch[bad][0]}.json", "is not canonical JSON (RFC 8785)")
+            if fast and parser.all_canonical([value], [text]) >= 0:
+                raise PackError(name, "is not canonical JSON (RFC 8785)")
         batch.clear()
 
     def check_payloads(
