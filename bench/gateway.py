@@ -3,18 +3,20 @@
     python bench/gateway.py [--quick] [--json] [--requests N]
 
 A server process (this script with ``--servers``) runs, each in its own uvicorn
-thread: the Affidavit API (embedded SQLite in a fresh AFFIDAVIT_HOME, rate limit
-off, auto-execute off so an allowed proposal is exactly the decision), the demo's
-rule-based OpenAI-compatible model, and the model gateway in front of it. This
-process then times, one request at a time, in the same run:
+thread: the Affidavit API (embedded SQLite in a fresh AFFIDAVIT_HOME, rate limit off,
+auto-execute off, which the gateway's proposals ignore anyway: the tool server
+executes them, once), the demo's rule-based OpenAI-compatible model, and the model
+gateway in front of it. This process then times, one request at a time, in the same
+run:
 
 - model: POST /v1/chat/completions to the model directly, then through the model
   gateway (prepare: treat and record the prompt; forward; complete: record and
   treat the answer);
 - MCP: an allowed tool call (lookup_ip, tier 0) on the demo's SOC-tools MCP server,
-  directly through an MCP client, then through the MCP gateway (prepare, proposal
-  and policy decision, forward, complete), both in this process over the MCP SDK's
-  in-process transport, the gateway recording through the API over loopback;
+  directly through an MCP client, then through the MCP gateway (prepare; the proposal
+  with its policy decision and the claim of its execution; forward; complete, which
+  also ends the execution), both in this process over the MCP SDK's in-process
+  transport, the gateway recording through the API over loopback;
 - the API floor: GET /healthz and one POST /v1/steps/prepare, for where time goes.
 
 "added" is gateway p50/p99 minus direct p50/p99 (targets: <= 2 ms p50, <= 10 ms p99).

@@ -100,6 +100,8 @@ class DemoReport:
     tokens: dict[str, str] = field(default_factory=dict)
     """persona -> a login token for it (people only)."""
     world: dict[str, int] = field(default_factory=dict)
+    executors: Counter[str] = field(default_factory=Counter)
+    """Executions by who acted: the tool server behind the MCP gateway, or a connector."""
     """What the simulated EDR, identity provider and firewall now hold."""
     origin: str = ""
     verifier_key: str = ""
@@ -311,6 +313,7 @@ def run_demo(
     )
     report.old_size = old.size
     report.world = _world(gov)
+    report.executors = _executors(gov)
     report.origin, report.verifier_key = ledger.origin, key
     return report
 
@@ -336,6 +339,15 @@ def _dispose(gov: Governor, tok: dict[str, str], runs: list[CaseRun], report: De
                 override_with=isolate.proposal,
             )
             report.dispositions["overridden"] += 1
+
+
+def _executors(gov: Governor) -> Counter[str]:
+    return Counter(
+        "the MCP gateway's tool server"
+        if x["connector"].startswith("gateway:")
+        else "Affidavit's connectors"
+        for x in gov.executions_page(after=None, limit=100_000)
+    )
 
 
 def _world(gov: Governor) -> dict[str, int]:

@@ -56,6 +56,24 @@ def _proposal(live: Live, who: str = "agent", action: str = "isolate_host") -> s
     return live.gov.propose(live.tokens[who], case="C-base", action=action, target=target).id
 
 
+def _caller_proposal(live: Live, who: str) -> str:
+    """An allowed proposal its proposer executes itself (as the MCP gateway does)."""
+    proposer = who if _machine(who) else "agent"
+    return live.gov.propose(
+        live.tokens[proposer],
+        case="C-base",
+        action="enrich_ip_reputation",
+        target=f"ip:203.0.113.{next(_fresh) % 250 + 1}",
+        executor="caller",
+    ).id
+
+
+def _claimed(live: Live, who: str) -> str:
+    proposer = who if _machine(who) else "agent"
+    proposal = _caller_proposal(live, proposer)
+    return live.gov.claim_execution(live.tokens[proposer], proposal, connector="gateway:t")
+
+
 def _step(live: Live, who: str) -> Any:
     agent = who if _machine(who) else "agent"
     return live.gov.record_step(
@@ -166,6 +184,16 @@ REQUESTS: dict[str, Factory] = {
         "POST",
         f"/v1/proposals/{_proposal(live, action='enrich_ip_reputation')}/execute",
         {},
+    ),
+    "proposals.claim_execution": lambda live, who: (
+        "POST",
+        f"/v1/proposals/{_caller_proposal(live, who)}/executions",
+        {"json": {"connector": "gateway:t"}},
+    ),
+    "executions.report": lambda live, who: (
+        "POST",
+        f"/v1/executions/{_claimed(live, who)}/report",
+        {"json": {"status": "succeeded", "detail": {"step": "step_1"}}},
     ),
     "proposals.dispose": lambda live, who: (
         "POST",

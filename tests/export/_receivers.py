@@ -7,6 +7,7 @@ import json
 import re
 import socket
 import socketserver
+import ssl
 import threading
 from collections import deque
 from dataclasses import dataclass, field
@@ -148,12 +149,16 @@ def parse_rfc5424(message: bytes) -> dict[str, Any]:
 
 @dataclass
 class SyslogReceiver:
-    """Syslog over TCP with octet-counting framing (RFC 6587 §3.4.1), or over UDP."""
+    """Syslog over TCP with octet-counting framing (RFC 6587 §3.4.1), the same inside TLS
+    when ``tls`` is a server context (RFC 5425), or over UDP."""
 
     transport: str = "tcp"
     messages: list[bytes] = field(default_factory=list)
     server: socketserver.BaseServer | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
+    tls: ssl.SSLContext | None = None
+    peers: list[Any] = field(default_factory=list)
+    """The client certificate of each TLS connection (None without one)."""
 
     @property
     def port(self) -> int:
@@ -165,6 +170,18 @@ class SyslogReceiver:
         if self.transport == "tcp":
 
             class TcpHandler(socketserver.StreamRequestHandler):
+                def setup(self) -> None:
+                    if receiver.tls is not None:  # the handshake in the handler's thread
+                        self.request = receiver.tls.wrap_socket(self.request, server_side=True)
+                        with receiver.lock:
+                            receiver.peers.append(self.request.getpeercert())
+                    super().setup()
+
+                def finish(self) -> None:
+                    super().finish()
+                    if receiver.tls is not None:
+                        self.request.close()  # the TLS socket; the server closes the raw one
+
                 def handle(self) -> None:
                     while True:
                         length = b""
@@ -180,6 +197,9 @@ class SyslogReceiver:
             class Tcp(socketserver.ThreadingTCPServer):
                 daemon_threads = True
                 allow_reuse_address = True
+
+                def handle_error(self, request: Any, client_address: Any) -> None:
+                    pass  # a refused handshake is what some tests expect
 
             self.server = Tcp(("127.0.0.1", port), TcpHandler)
         else:

@@ -49,7 +49,7 @@ def test_no_file_means_no_sinks(tmp_path: Path) -> None:
         ({"sinks": {"S!": {"type": "http", "url": "https://x"}}}, "a sink name is"),
         ({"sinks": {"s": {"type": "http", "url": "ftp://x"}}}, "http or https"),
         ({"sinks": {"s": {"type": "http", "url": "https://x", "token": "abc"}}}, "unknown setting"),
-        ({"sinks": {"s": {"type": "syslog", "host": "h", "transport": "tls"}}}, "tcp or udp"),
+        ({"sinks": {"s": {"type": "syslog", "host": "h", "transport": "dtls"}}}, "tcp, tls or udp"),
         ({"sinks": {"s": {"type": "syslog", "host": "h; rm -rf"}}}, "host must be"),
         ({"sinks": {"s": {"type": "syslog", "host": "h", "port": 70000}}}, "port must be"),
         ({"sinks": {"s": {"type": "syslog", "host": "h", "sd_id": "a=b"}}}, "sd_id may not"),

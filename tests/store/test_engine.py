@@ -80,3 +80,30 @@ def test_home_and_database_files_are_owner_only(home: Path) -> None:
         os.umask(old_umask)
     assert stat.S_IMODE(home.stat().st_mode) == 0o700
     assert modes == dict.fromkeys(files, 0o600)
+
+
+def test_a_write_that_need_not_be_durable_commits_and_leaves_durability_on(
+    database_url: str,
+) -> None:
+    """``write(durable=False)`` (the API's idempotency rows) commits without a sync of its
+    own; the connection it used syncs every later commit again (SQLite ``synchronous``
+    is per connection and survives in the pool; PostgreSQL's setting is SET LOCAL)."""
+    db = open_database(database_url)
+    try:
+        with db.write(durable=False) as conn:
+            conn.execute(text("CREATE TABLE scratch_notes (n INTEGER)"))
+            conn.execute(text("INSERT INTO scratch_notes VALUES (1)"))
+            raw = conn.connection.dbapi_connection
+            assert raw is not None
+            if db.dialect == "postgresql":
+                assert conn.exec_driver_sql("SHOW synchronous_commit").scalar() == "off"
+            else:
+                assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+        if db.dialect == "sqlite":  # the same connection, back in the pool: FULL again
+            assert raw.execute("PRAGMA synchronous").fetchone()[0] == 2
+        with db.write() as conn:
+            if db.dialect == "postgresql":
+                assert conn.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
+            assert conn.execute(text("SELECT n FROM scratch_notes")).scalar() == 1
+    finally:
+        db.close()

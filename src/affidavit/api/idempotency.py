@@ -6,6 +6,14 @@ with the same key and request gets the stored response (header
 ``Idempotent-Replayed: true``); with another request, or while the first still
 runs, 409. A request that fails wrote nothing (every Governor command is one
 transaction), so its reservation is released and the client may retry.
+
+These rows are written without waiting for the disk (``Database.write(durable=
+False)``); they become durable with the request's own ledger write, or the next one.
+A power loss can therefore lose a reservation whose request wrote nothing durable
+(a retry then runs it, correctly), or the stored response of a request whose entry
+is durable (a retry then gets 409 "still in progress", as after a process crash
+between the entry and the response). Never a second entry. Two of the three syncs a
+create cost were these rows' (docs/benchmarks.md, gateways).
 """
 
 from __future__ import annotations
@@ -62,7 +70,7 @@ class IdempotencyStore:
             "response": None,
             "created_at": iso(self.clock()),
         }
-        with self.db.write() as conn:
+        with self.db.write(durable=False) as conn:
             dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
             insert = dialect.insert(t).values(**row).on_conflict_do_nothing().returning(t.c.key)
             if conn.execute(insert).first() is not None:
@@ -80,7 +88,7 @@ class IdempotencyStore:
 
     def finish(self, identity_id: str, key: str, status: int, body: bytes) -> None:
         t = idempotency
-        with self.db.write() as conn:
+        with self.db.write(durable=False) as conn:
             conn.execute(
                 update(t)
                 .where(and_(t.c.identity_id == identity_id, t.c.key == key))
@@ -89,7 +97,7 @@ class IdempotencyStore:
 
     def release(self, identity_id: str, key: str) -> None:
         t = idempotency
-        with self.db.write() as conn:
+        with self.db.write(durable=False) as conn:
             conn.execute(
                 delete(t).where(
                     t.c.identity_id == identity_id, t.c.key == key, t.c.status.is_(None)

@@ -49,6 +49,30 @@ class ProposalIn(_In):
     rationale: str = Text
     evidence: list[str] = Field(default_factory=list, max_length=100)
     step: str | None = Field(default=None, max_length=64)
+    executor: Literal["caller"] | None = Field(
+        default=None,
+        description="caller: the proposer acts itself once authorized (a gateway) and "
+        "reports it; Affidavit's executor never runs it",
+    )
+    claim: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="with executor caller: when the policy allows it, claim the execution "
+        "for this connector at once (the answer's execution)",
+    )
+
+
+class ExecutionClaimIn(_In):
+    connector: str = Field(min_length=1, max_length=64, description="who acts, e.g. gateway:tools")
+
+
+class ExecutionReportIn(_In):
+    status: Literal["succeeded", "failed"]
+    detail: dict[str, Any] = Field(
+        default_factory=dict, description="plaintext in the ledger: references, never content"
+    )
+    external_ref: str | None = Field(default=None, min_length=1, max_length=200)
 
 
 class DecisionIn(_In):
@@ -97,8 +121,19 @@ class PrepareIn(_StepBase):
     pass
 
 
+class ExecutionEndIn(_In):
+    id: str = Field(min_length=1, max_length=64)
+    status: Literal["succeeded", "failed"]
+    detail: dict[str, Any] = Field(default_factory=dict)
+
+
 class CompleteIn(_In):
     output: str = StepText
+    execution: ExecutionEndIn | None = Field(
+        default=None,
+        description="the output is what the caller's own claimed execution answered: it "
+        "ends in the same write",
+    )
 
 
 class IdentityIn(_In):
@@ -163,6 +198,15 @@ class ProposalOut(_Out):
     expires_at: str | None
     created_at: str
     seq: int
+    executor: str | None = None
+    execution: str | None = None
+
+
+class ExecutionOut(_Out):
+    execution: str
+    proposal: str
+    status: str
+    proposal_status: str
 
 
 class IdentityOut(_Out):

@@ -64,6 +64,8 @@ _TABLE: dict[str, frozenset[str]] = {
     "proposals.breakglass": frozenset({BREAKGLASS}),
     "proposals.review": frozenset({APPROVER, ADMIN}),
     "proposals.execute": frozenset({INTEGRATION, ADMIN}),
+    "proposals.claim_execution": MACHINES,  # OWN: executor=caller proposals
+    "executions.report": MACHINES,  # OWN
     "proposals.dispose": frozenset({ANALYST}),
     "reviews.list": HUMAN_READERS,
     "executions.list": HUMAN_READERS,

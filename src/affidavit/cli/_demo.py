@@ -107,8 +107,13 @@ def _summary(console: Console, report: DemoReport) -> None:
     for refusal in kinds.values():
         console.print(f"  refused, as it should be: {refusal}", soft_wrap=True)
     console.print(
-        "simulated systems now: " + ", ".join(f"{k} {v}" for k, v in report.world.items())
+        "executed by: "
+        + (", ".join(f"{k} {v}" for k, v in sorted(report.executors.items())) or "nobody")
     )
+    if any(report.world.values()):  # the gateway's tool server acts on nothing real
+        console.print(
+            "simulated systems now: " + ", ".join(f"{k} {v}" for k, v in report.world.items())
+        )
     console.print(
         f"case replay from the ledger alone equals the state tables: {report.cases_replayed} cases"
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
@@ -65,6 +66,10 @@ _KEYS: Mapping[str, frozenset[str]] = MappingProxyType(
             "hostname",
             "sd_id",
             "max_message_bytes",
+            "ca_file",
+            "client_cert",
+            "client_key",
+            "server_name",
         },
         "otlp": _COMMON
         | {"endpoint", "token_env", "secrets_file", "service_name", "gen_ai_system", "models"},
@@ -85,6 +90,42 @@ class SinkConfig:
 
     def secrets(self, environ: Mapping[str, str] | None = None) -> dict[str, str]:
         return resolve_credentials(self.credentials, self.name, f"export sink {self.name}", environ)
+
+
+_TLS_KEYS = ("ca_file", "client_cert", "client_key", "server_name")
+
+
+def _tls_options(section: Mapping[str, Any], transport: str, where: str) -> dict[str, Any]:
+    """Syslog over TLS (RFC 5425): the receiver's certificate is always verified, against
+    ``ca_file`` or the system's CAs, for ``server_name`` (default: the host); a client
+    certificate (``client_cert``, with ``client_key`` unless the file holds both) is
+    optional, for receivers that authenticate their senders."""
+    given = [k for k in _TLS_KEYS if section.get(k) is not None]
+    if transport != "tls":
+        if given:
+            raise ConfigError(f"{where}: {', '.join(given)} apply to transport tls only.")
+        return {}
+    options: dict[str, Any] = {}
+    for key in ("ca_file", "client_cert", "client_key"):
+        value = section.get(key)
+        if value is None:
+            options[key] = None
+            continue
+        if not isinstance(value, str) or not value:
+            raise ConfigError(f"{where}: {key} is the path of a PEM file.")
+        path = Path(value).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"{where}: {key} {value} is not a readable file.")
+        options[key] = str(path)
+    if options["client_key"] is not None and options["client_cert"] is None:
+        raise ConfigError(f"{where}: client_key needs client_cert.")
+    server_name = section.get("server_name")
+    if server_name is not None and (
+        not isinstance(server_name, str) or _HOST.fullmatch(server_name) is None
+    ):
+        raise ConfigError(f"{where}: server_name must be a host name.")
+    options["server_name"] = server_name
+    return options
 
 
 def parse_sink(name: object, section: object, source: str) -> SinkConfig:
@@ -134,14 +175,16 @@ def parse_sink(name: object, section: object, source: str) -> SinkConfig:
             credentials = credential_sources(section, ("token",), where)
     else:
         transport = section.get("transport", "tcp")
-        if transport not in ("tcp", "udp"):
-            raise ConfigError(f"{where}: transport must be tcp or udp.")
+        if transport not in ("tcp", "tls", "udp"):
+            raise ConfigError(f"{where}: transport must be tcp, tls or udp.")
         options["transport"] = transport
         host = section.get("host")
         if not isinstance(host, str) or _HOST.fullmatch(host) is None:
             raise ConfigError(f"{where}: host must be a host name or an IP address.")
         options["host"] = host
-        options["port"] = whole_number(section, "port", 514, 1, 65535, where)
+        default_port = 6514 if transport == "tls" else 514  # RFC 5425 §4.1
+        options["port"] = whole_number(section, "port", default_port, 1, 65535, where)
+        options.update(_tls_options(section, transport, where))
         options["facility"] = whole_number(section, "facility", 13, 0, 23, where)
         options["app_name"] = ascii_text(section, "app_name", "affidavit", where)
         options["hostname"] = section.get("hostname")

@@ -1,4 +1,4 @@
-"""OCSF events as syslog messages (RFC 5424), over TCP with octet counting or over UDP.
+"""OCSF events as syslog messages (RFC 5424), over TCP or TLS with octet counting, or UDP.
 
 A message::
 
@@ -16,7 +16,11 @@ example enterprise number 32473 (RFC 5612); set your own.
 TCP frames each message as ``MSG-LEN SP MSG`` (RFC 6587 §3.4.1), keeps one
 connection open and reconnects after an error. A batch counts as delivered
 when the kernel accepted every byte — syslog has no acknowledgement — so a
-receiver that dies after reading can lose the last batch. UDP (RFC 5426) sends
+receiver that dies after reading can lose the last batch. TLS (RFC 5425) is TCP's
+framing inside a TLS connection (1.2 or later): the receiver's certificate is always
+verified, against ``ca_file`` or the system's CAs, for ``server_name`` or the host;
+``client_cert`` (and ``client_key``) authenticate the sender when the receiver asks.
+UDP (RFC 5426) sends
 one datagram per message and cannot notice a receiver that is down: use it
 only where loss is acceptable. A message larger than ``max_message_bytes``
 loses its ``unmapped`` details first, then everything but its essential fields.
@@ -28,16 +32,18 @@ import json
 import os
 import re
 import socket
-from collections.abc import Sequence
+import ssl
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from affidavit.errors import ConfigError
 from affidavit.export._redact import Redactor
 from affidavit.export.config import SinkConfig
 from affidavit.export.ocsf import to_ocsf
 from affidavit.export.sink import DeliveryError
 from affidavit.ledger.entry import StoredEntry
 
-__all__ = ["SyslogSink", "format_message", "frame"]
+__all__ = ["SyslogSink", "format_message", "frame", "tls_context"]
 
 _SEVERITY = {1: 6, 2: 5, 3: 4, 4: 3, 5: 2, 6: 1}
 _ESSENTIAL = (
@@ -119,6 +125,30 @@ def frame(message: bytes) -> bytes:
     return str(len(message)).encode() + b" " + message
 
 
+def tls_context(options: Mapping[str, Any], where: str) -> ssl.SSLContext:
+    """The client side of RFC 5425: TLS 1.2+, the receiver's certificate and name verified."""
+    try:
+        context = ssl.create_default_context(cafile=options.get("ca_file"))
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        if options.get("client_cert"):
+            context.load_cert_chain(options["client_cert"], options.get("client_key"))
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigError(f"{where}: the TLS files cannot be used: {exc}") from None
+    return context
+
+
+def _close_notify(sock: ssl.SSLSocket, timeout_s: float) -> None:
+    """End TLS cleanly before closing. A TLS 1.3 receiver sends session tickets the
+    sender never reads; closing with them unread makes the kernel send a reset, and a
+    receiver that has not read the last batch yet loses it. unwrap() reads them and
+    exchanges close_notify; a receiver that just hangs up is fine too."""
+    try:
+        sock.settimeout(timeout_s)
+        sock.unwrap()
+    except (OSError, ValueError):
+        pass
+
+
 class SyslogSink:
     def __init__(self, config: SinkConfig, origin: str, redactor: Redactor) -> None:
         self.name = config.name
@@ -131,9 +161,14 @@ class SyslogSink:
         self._address = (options["host"], options["port"])
         self._hostname: str = options["hostname"] or socket.gethostname()
         self._socket: socket.socket | None = None
+        self._tls: ssl.SSLContext | None = None
+        if self._transport == "tls":
+            self._tls = tls_context(options, f"export sink {self.name}")
 
     def close(self) -> None:
         if self._socket is not None:
+            if isinstance(self._socket, ssl.SSLSocket):
+                _close_notify(self._socket, min(self._config.timeout_s, 2.0))
             self._socket.close()
             self._socket = None
 
@@ -160,11 +195,9 @@ class SyslogSink:
         host, port = self._address
         where = f"export sink {self.name} (syslog {self._transport} {host}:{port})"
         try:
-            if self._transport == "tcp":
+            if self._transport in ("tcp", "tls"):
                 if self._socket is None:
-                    self._socket = socket.create_connection(
-                        self._address, timeout=self._config.timeout_s
-                    )
+                    self._socket = self._connect()
                 self._socket.sendall(b"".join(frame(m) for m in messages))
             else:
                 if self._socket is None:
@@ -181,7 +214,23 @@ class SyslogSink:
             raise DeliveryError(
                 f"{where} did not take the batch within {self._config.timeout_s:g} s."
             ) from None
+        except ssl.SSLError as exc:  # before OSError: it is one
+            self.close()
+            raise DeliveryError(
+                f"{where} failed TLS: {exc.reason or type(exc).__name__}."
+            ) from None
         except OSError as exc:
             self.close()
             raise DeliveryError(f"{where} failed: {exc.strerror or type(exc).__name__}.") from None
         return len(messages)
+
+    def _connect(self) -> socket.socket:
+        sock = socket.create_connection(self._address, timeout=self._config.timeout_s)
+        if self._tls is None:
+            return sock
+        server_name = self._config.options.get("server_name") or self._address[0]
+        try:
+            return self._tls.wrap_socket(sock, server_hostname=server_name)
+        except BaseException:
+            sock.close()
+            raise

@@ -8,6 +8,7 @@ import hashlib
 import json
 import logging
 from collections import OrderedDict
+from collections.abc import Mapping
 from typing import Any
 
 from affidavit.errors import AffidavitError
@@ -51,17 +52,26 @@ class AgentClients:
         self._evicted.clear()
 
 
-async def complete_treated(step: AsyncStep, output: str) -> str:
-    """Complete the step with ``output``; return the output as the data policy lets the
-    agent see it (unchanged unless a treatment applied, then read back from the server)."""
-    record = await step.complete(output)
+async def complete_treated(
+    step: AsyncStep, output: str, execution: Mapping[str, Any] | None = None
+) -> str:
+    """Complete the step with ``output`` (ending ``execution`` with it, when given);
+    return the output as the data policy lets the agent see it (unchanged unless a
+    treatment applied, then read back from the server)."""
+    record = await step.complete(output, execution=execution)
     if record.get("output_sha256") == hashlib.sha256(output.encode()).hexdigest():
         return output
     data = await step.client.payload(str(record["output_sha256"]))
     return base64.b64decode(data["data_base64"]).decode("utf-8")
 
 
-async def record_failure(step: AsyncStep, kind: str, message: str, detail: Any = None) -> None:
+async def record_failure(
+    step: AsyncStep,
+    kind: str,
+    message: str,
+    detail: Any = None,
+    execution: Mapping[str, Any] | None = None,
+) -> None:
     """Record a failed call as the step's output: the failure is in the ledger, not lost.
 
     If even that fails (the Affidavit server is unreachable), the prepared step in the
@@ -72,6 +82,6 @@ async def record_failure(step: AsyncStep, kind: str, message: str, detail: Any =
         text = detail if isinstance(detail, str) else json.dumps(detail, ensure_ascii=False)
         body["error"]["detail"] = text[:MAX_FAILURE_BODY]
     try:
-        await step.complete(json.dumps(body, ensure_ascii=False))
+        await step.complete(json.dumps(body, ensure_ascii=False), execution=execution)
     except AffidavitError as exc:
         log.error("could not record the failure of step %s: %s", step.id, exc.code)

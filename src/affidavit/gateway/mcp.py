@@ -7,7 +7,12 @@ and decided by policy through a proposal: an allowed call is forwarded, a gated
 one answers "awaiting approval" with the proposal id (or waits up to ``wait_s``)
 and runs when it is called again once approved, a denied one answers the reason.
 A failure of the upstream (it crashed, timed out, broke the protocol) is recorded
-as the step's output and answered as a tool error. See docs/gateways.md.
+as the step's output and answered as a tool error.
+
+The upstream acts, so the gateway proposes with ``executor="caller"`` (Affidavit's
+executor never runs these proposals), claims the single-use authorization before it
+forwards (a used one refuses the call: one authorization, one execution), and ends
+the execution in the write that records the tool's answer. See docs/gateways.md.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from mcp.server.lowlevel import Server
 from mcp.server.stdio import stdio_server
 
 from affidavit import canonical
-from affidavit.errors import AffidavitError, InputError
+from affidavit.errors import AffidavitError, Conflict, InputError
 from affidavit.gateway._agents import complete_treated, record_failure
 from affidavit.gateway._segments import join_segments, split_segments
 from affidavit.sdk import AsyncClient, AsyncProposal, AsyncStep
@@ -105,6 +110,11 @@ class McpGateway:
         # proposals of gated calls, by what they would do: calling again once approved runs it
         self._pending: dict[str, str] = {}
 
+    @property
+    def _connector(self) -> str:
+        """What the ledger's executions name as the one who acted."""
+        return f"gateway:{self.upstream_name}"[:64]
+
     async def list_tools(self) -> types.ListToolsResult:
         listed = await self.upstream.list_tools()
         # structured output cannot be treated by the data policy: tools answer text only
@@ -179,6 +189,9 @@ class McpGateway:
                         confidence=mapped.confidence,
                         rationale=mapped.rationale,
                         evidence=[f"step:{step.id}"],
+                        # the upstream acts, so Affidavit's executor must not act too
+                        executor="caller",
+                        claim=self._connector,
                     )
                 except InputError as exc:
                     return await self._refuse(step, f"denied: {exc.message}")
@@ -225,8 +238,21 @@ class McpGateway:
         proposal: AsyncProposal | None,
     ) -> types.CallToolResult:
         meta = {"step": str(step.id)}
+        execution: str | None = None
         if proposal is not None:
             meta.update(proposal=proposal.id, status=proposal.status)
+            # one authorization, one execution: consumed before the upstream acts, with
+            # the proposal when the policy allowed it, else (approved since) now
+            execution = proposal.data.get("execution")
+            if execution is None:
+                try:
+                    claimed = await self.sdk.claim_execution(proposal.id, connector=self._connector)
+                except Conflict as exc:
+                    return await self._refuse(
+                        step, f"refused: {exc.message}. The tool did not run again.", proposal
+                    )
+                execution = str(claimed["execution"])
+            meta.update(status="running", execution=execution)
         try:
             async with asyncio.timeout(self.settings.call_timeout_s):
                 result = await self.upstream.call_tool(name, dict(arguments))
@@ -234,11 +260,19 @@ class McpGateway:
             message = (
                 f"the upstream tool {name} did not answer within {self.settings.call_timeout_s:g} s"
             )
-            await record_failure(step, "upstream_timeout", message)
+            await record_failure(
+                step, "upstream_timeout", message, execution=_ended(execution, meta, "failed")
+            )
             return _result(f"{message} (recorded as step {step.id})", error=True, **meta)
         except Exception as exc:  # a crashed or broken upstream: anything it raises
             message = f"the upstream tool {name} failed: {type(exc).__name__}"
-            await record_failure(step, "upstream_failed", message, str(exc)[:2000])
+            await record_failure(
+                step,
+                "upstream_failed",
+                message,
+                str(exc)[:2000],
+                execution=_ended(execution, meta, "failed"),
+            )
             return _result(f"{message} (recorded as step {step.id})", error=True, **meta)
         texts: list[str] = []
         for block in result.content:
@@ -251,7 +285,9 @@ class McpGateway:
                 )
         labels = [f"content[{i}]" for i in range(len(texts))]
         joined = join_segments(labels, texts)
-        treated = await complete_treated(step, joined)
+        # the tool's answer is recorded and its execution ends, in one write
+        ended = _ended(execution, meta, "failed" if result.is_error else "succeeded")
+        treated = await complete_treated(step, joined, ended)
         if treated != joined:
             texts = split_segments(treated, len(texts))
         return types.CallToolResult(
@@ -259,6 +295,15 @@ class McpGateway:
             is_error=bool(result.is_error),
             _meta={f"affidavit/{k}": v for k, v in meta.items()},
         )
+
+
+def _ended(execution: str | None, meta: dict[str, str], status: str) -> dict[str, Any] | None:
+    """How the gateway's own execution ended, for the step's completion (None: there is
+    none, the call was unmapped); ``meta`` gets the proposal's status it leads to."""
+    if execution is None:
+        return None
+    meta["status"] = "executed" if status == "succeeded" else "failed"
+    return {"id": execution, "status": status}
 
 
 def _upstream_client(settings: McpGatewaySettings) -> Client:

@@ -121,6 +121,8 @@ proposals = Table(
     Column("expires_at", String(32), nullable=True),
     Column("created_at", String(32), nullable=False),
     Column("seq", BigInteger, nullable=False),
+    # NULL: Affidavit's executor acts; "caller": the proposer acts and reports (a gateway)
+    Column("executor", String(16), nullable=True),
 )
 Index("ix_proposals_case", proposals.c.case_id, proposals.c.seq)
 Index("ix_proposals_status", proposals.c.status, proposals.c.seq)

@@ -74,6 +74,8 @@ def consume(
     active_bundle_hash: str,
     connector: str,
     now: datetime,
+    actor: str = "system:executor",
+    redrive: bool = True,
 ) -> str:
     """Use the proposal's authorization for exactly (action, target, params); its id.
 
@@ -87,10 +89,14 @@ def consume(
     if auth is None:
         raise AuthError(f"proposal {proposal_id} has no authorization ({proposal.status})")
     execution = batch.conn.execute(
-        select(t.executions.c.status).where(t.executions.c.id == auth.id)
+        select(t.executions.c.status, t.executions.c.connector).where(t.executions.c.id == auth.id)
     ).first()
     if execution is not None and execution.status == "running":
-        return str(auth.id)  # re-drive an interrupted execution
+        if redrive and execution.connector == connector:
+            return str(auth.id)  # re-drive an interrupted execution, through the same connector
+        raise Conflict(
+            f"the authorization of {proposal_id} is being executed by {execution.connector}"
+        )
     if auth.consumed_at is not None:
         raise Conflict(f"the authorization of {proposal_id} was already used at {auth.consumed_at}")
     if auth.proposal_status != AUTHORIZED:  # withdrawn by a disposition since
@@ -109,7 +115,7 @@ def consume(
         )
     batch.emit(
         ExecutionStarted(
-            actor="system:executor",
+            actor=actor,
             case=proposal.case_id,
             proposal=proposal_id,
             execution=auth.id,

@@ -39,6 +39,7 @@ from affidavit.governance._common import (
     system_clock,
 )
 from affidavit.governance.admin import AdminCommands
+from affidavit.governance.caller_executions import CALLER, CallerExecutions, claim_at_once
 from affidavit.governance.events import TokenRevealed
 from affidavit.governance.evidence import EvidenceCommands
 from affidavit.governance.identities import Identity
@@ -62,7 +63,9 @@ __all__ = ["Governor"]
 T = TypeVar("T")
 
 
-class Governor(GovernorQueries, AdminCommands, EvidenceCommands, ServiceOps, OversightOps):
+class Governor(
+    GovernorQueries, AdminCommands, EvidenceCommands, ServiceOps, OversightOps, CallerExecutions
+):
     """Identities, policy, proposals, approvals, authority and dispositions over one ledger."""
 
     def __init__(
@@ -133,7 +136,17 @@ class Governor(GovernorQueries, AdminCommands, EvidenceCommands, ServiceOps, Ove
         rationale: str = "",
         evidence: Sequence[str] = (),
         step: str | None = None,
+        executor: str | None = None,
+        claim: str | None = None,
     ) -> p.Proposal:
+        """``executor="caller"``: the proposer acts itself once authorized and reports it
+        (claim_execution, report_execution); Affidavit's executor never runs it.
+        ``claim`` (a connector name, with ``executor="caller"``): when the policy allows
+        it, claim the execution in the same write (``Proposal.execution``)."""
+        if executor not in (None, CALLER):
+            raise InputError(f"executor is {CALLER!r} or absent (Affidavit's executor)")
+        if claim is not None and executor != CALLER:
+            raise InputError("only a proposal its proposer executes (executor caller) is claimed")
         if not token:
             raise AuthError("a token is required (AFFIDAVIT_TOKEN or --token)")
         with self.ledger.db.read() as conn:  # one snapshot for everything read up front
@@ -174,7 +187,7 @@ class Governor(GovernorQueries, AdminCommands, EvidenceCommands, ServiceOps, Ove
                 ).first()
                 if row is None or row[0] != case:
                     raise InputError(f"step {step} is not a step of case {case}")
-            return p.record(
+            proposal = p.record(
                 batch,
                 proposer_actor=proposer.actor,
                 proposer_id=proposer.id,
@@ -190,7 +203,12 @@ class Governor(GovernorQueries, AdminCommands, EvidenceCommands, ServiceOps, Ove
                 now=now,
                 authorization_ttl_s=self.settings.authorization_ttl_s,
                 ids=self.ids,
+                executor=executor,
             )
+            if claim is not None and proposal.status == "authorized":
+                execution = claim_at_once(batch, proposal, proposer.actor, claim, now)
+                proposal = dataclasses.replace(proposal, execution=execution)
+            return proposal
 
         proposal = self._write(command, now=now)
         return self._maybe_execute(proposal)
@@ -364,7 +382,12 @@ class Governor(GovernorQueries, AdminCommands, EvidenceCommands, ServiceOps, Ove
     # -- the executor ------------------------------------------------------
 
     def _maybe_execute(self, proposal: p.Proposal) -> p.Proposal:
-        if proposal.status == "authorized" and self.settings.auto_execute:
+        # a proposal its proposer executes (a gateway) is never also run here
+        if (
+            proposal.status == "authorized"
+            and self.settings.auto_execute
+            and proposal.executor != CALLER
+        ):
             return dataclasses.replace(proposal, status=self.execute(proposal.id, known=proposal))
         return proposal
 

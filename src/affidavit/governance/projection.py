@@ -147,6 +147,7 @@ def _proposal_created(conn: Connection, e: ev.ProposalCreated, seq: int, time: s
             "expires_at": e.expires_at,
             "created_at": time,
             "seq": seq,
+            "executor": e.executor,
         },
     )
 

@@ -52,10 +52,16 @@ class Proposal:
     expires_at: str | None
     created_at: str
     seq: int
+    executor: str | None = None
+    """``caller``: the proposer executes it and reports (a gateway); None: Affidavit's executor."""
+    execution: str | None = None
+    """The execution claimed with it: on the answer to ``propose(..., claim=...)`` only."""
 
     def to_dict(self) -> dict[str, Any]:
         d = dict(self.__dict__)
         d["approver_roles"] = list(self.approver_roles)
+        if d["execution"] is None:
+            del d["execution"]
         return d
 
 
@@ -88,6 +94,7 @@ def row_to_proposal(row: Any, now: datetime) -> Proposal:
         expires_at=row.expires_at,
         created_at=row.created_at,
         seq=row.seq,
+        executor=row.executor,
     )
 
 
@@ -131,6 +138,7 @@ def record(
     now: datetime,
     authorization_ttl_s: float,
     ids: IdSource,
+    executor: str | None = None,
 ) -> Proposal:
     decided = decision.to_dict()
     expires = (
@@ -154,6 +162,7 @@ def record(
         expires_at=expires,
         decision={k: v for k, v in decided.items() if k != "inputs"},
         decision_inputs=decided["inputs"],
+        executor=executor,
     )
     appended = batch.emit(event)
     proposal = Proposal(
@@ -177,6 +186,7 @@ def record(
         expires_at=expires,
         created_at=batch.time,
         seq=appended.seq,
+        executor=executor,
     )
     if decision.effect == "allow":
         authorization.issue(batch, proposal, "policy", now, authorization_ttl_s, ids)

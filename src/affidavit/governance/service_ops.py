@@ -31,6 +31,7 @@ from affidavit.governance import _tables as t
 from affidavit.governance import cases, steps
 from affidavit.governance._common import IdSource, check_case_id, check_text, from_json, json_text
 from affidavit.governance._service_tables import prepared_steps
+from affidavit.governance.caller_executions import check_report, finish_reported
 from affidavit.governance.events import StepPrepared, StepRecorded
 from affidavit.governance.identities import Identity
 from affidavit.governance.ingest import IngestResult
@@ -175,9 +176,32 @@ class ServiceOps(ServiceQueries):
 
         return self._write(command, now=now)
 
-    def complete_step(self, token: str | None, step_id: str, *, output: str) -> steps.StepRecord:
-        """Record the model's output of a prepared step (treated before it is stored)."""
+    def complete_step(
+        self,
+        token: str | None,
+        step_id: str,
+        *,
+        output: str,
+        execution: Mapping[str, Any] | None = None,
+    ) -> steps.StepRecord:
+        """Record the model's output of a prepared step (treated before it is stored).
+
+        ``execution`` (``id``, ``status``, optional ``detail``): the output is what the
+        agent's own claimed execution answered (a gateway's tool call); it ends in the
+        same write, its detail naming this step (governance.caller_executions)."""
         agent = self._agent(token)
+        ended = None
+        if execution is not None:
+            ended = (
+                str(execution.get("id")),
+                str(execution.get("status")),
+                check_report(
+                    str(execution.get("id")),
+                    str(execution.get("status")),
+                    {**dict(execution.get("detail") or {}), "step": step_id},
+                    None,
+                ),
+            )
         ps = prepared_steps
         with self.ledger.db.read() as conn:
             row = conn.execute(select(ps).where(ps.c.id == step_id)).first()
@@ -221,6 +245,8 @@ class ServiceOps(ServiceQueries):
             batch.conn.execute(
                 update(ps).where(ps.c.id == step_id).values(completed_seq=appended.seq)
             )
+            if ended is not None:
+                finish_reported(batch, agent, *ended, None, now)
             return steps.StepRecord(
                 step_id, appended.seq, tuple(labels), row.prompt_sha256, output_sha
             )

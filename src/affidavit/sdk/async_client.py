@@ -74,12 +74,17 @@ class AsyncStep:
         self.id = str(body["step_id"])
         return Prepared(self.id, body["prompt"], list(body["inputs"]), list(body["data_classes"]))
 
-    async def complete(self, output: str) -> dict[str, Any]:
+    async def complete(
+        self, output: str, *, execution: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Record the output; ``execution`` (``id``, ``status``, ``detail``): the output is
+        what your claimed execution answered, and it ends in the same write."""
         if self.id is None:
             raise InputError("prepare the step before completing it")
-        body: dict[str, Any] = await self.client._post(
-            f"/v1/steps/{self.id}/complete", {"output": output}
-        )
+        request: dict[str, Any] = {"output": output}
+        if execution is not None:
+            request["execution"] = dict(execution)
+        body: dict[str, Any] = await self.client._post(f"/v1/steps/{self.id}/complete", request)
         self.completed = True
         return body
 
@@ -190,7 +195,13 @@ class AsyncClient:
         rationale: str = "",
         evidence: Sequence[str] = (),
         step: str | None = None,
+        executor: str | None = None,
+        claim: str | None = None,
     ) -> AsyncProposal:
+        """``executor="caller"``: you act yourself once it is authorized, between
+        ``claim_execution`` and ``report_execution``; Affidavit's executor never runs it.
+        ``claim`` (a connector name): when the policy allows it, the execution is
+        claimed at once, in the same write (``data["execution"]``)."""
         body = {
             "case": case,
             "action": action,
@@ -201,7 +212,32 @@ class AsyncClient:
             "evidence": list(evidence),
             "step": step,
         }
+        if executor is not None:
+            body["executor"] = executor
+        if claim is not None:
+            body["claim"] = claim
         return AsyncProposal(self, await self._post("/v1/proposals", body))
+
+    async def claim_execution(self, proposal_id: str, *, connector: str) -> dict[str, Any]:
+        """Consume the authorization of your own ``executor="caller"`` proposal before
+        acting; ``{"execution": id, ...}``. A Conflict means it was used: do not act."""
+        body = {"connector": connector}
+        found: dict[str, Any] = await self._post(f"/v1/proposals/{proposal_id}/executions", body)
+        return found
+
+    async def report_execution(
+        self,
+        execution_id: str,
+        *,
+        status: str,
+        detail: Mapping[str, Any] | None = None,
+        external_ref: str | None = None,
+    ) -> dict[str, Any]:
+        """How your claimed execution ended: ``succeeded`` or ``failed``. ``detail`` is
+        plaintext in the ledger: references and hashes, never the tool's output."""
+        body = {"status": status, "detail": dict(detail or {}), "external_ref": external_ref}
+        found: dict[str, Any] = await self._post(f"/v1/executions/{execution_id}/report", body)
+        return found
 
     async def proposal(self, proposal_id: str) -> AsyncProposal:
         return AsyncProposal(self, await self._get(f"/v1/proposals/{proposal_id}"))

@@ -50,10 +50,31 @@ class Database:
         self.dialect = engine.dialect.name
 
     @contextmanager
-    def write(self) -> Iterator[Connection]:
-        """An exclusive write transaction; commits on success, rolls back on error."""
-        with self.engine.connect() as conn, self.transaction(conn):
-            yield conn
+    def write(self, *, durable: bool = True) -> Iterator[Connection]:
+        """An exclusive write transaction; commits on success, rolls back on error.
+
+        ``durable=False`` commits without waiting for the disk (SQLite
+        ``synchronous=NORMAL``, PostgreSQL ``synchronous_commit=off``). The commit
+        becomes durable with the next durable one, since the WAL is one sequential
+        file, and a crash loses only such commits made after the last durable one.
+        For bookkeeping that a lost tail cannot make wrong: the API's idempotency
+        records, written around a ledger write that is durable.
+        """
+        with self.engine.connect() as conn:
+            raw = None
+            if not durable and self.dialect == "sqlite":
+                # only outside a transaction: SQLite refuses to change it inside one
+                raw = conn.connection.dbapi_connection
+                assert raw is not None
+                raw.execute("PRAGMA synchronous=NORMAL")
+            try:
+                with self.transaction(conn) as tx:
+                    if not durable and self.dialect == "postgresql":
+                        tx.exec_driver_sql("SET LOCAL synchronous_commit = off")
+                    yield tx
+            finally:
+                if raw is not None:
+                    raw.execute("PRAGMA synchronous=FULL")
 
     @contextmanager
     def transaction(self, conn: Connection) -> Iterator[Connection]:

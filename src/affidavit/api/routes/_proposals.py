@@ -15,6 +15,9 @@ from affidavit.api.models import (
     BreakglassIn,
     DecisionIn,
     DispositionIn,
+    ExecutionClaimIn,
+    ExecutionOut,
+    ExecutionReportIn,
     ProposalIn,
     ProposalOut,
     ReviewIn,
@@ -25,6 +28,7 @@ from affidavit.errors import NotFound
 router = APIRouter(tags=["proposals"])
 
 ProposalId = Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+ExecutionId = Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
 _UNDECIDED = ("pending_approval",)
 
 
@@ -53,6 +57,8 @@ async def propose(
             rationale=body.rationale,
             evidence=body.evidence,
             step=body.step,
+            executor=body.executor,
+            claim=body.claim,
         ).to_dict()
 
     return await create(request, caller, fn)
@@ -211,6 +217,67 @@ async def execute(
     """The executor: run an authorized proposal's exact action (when auto-execute is off)."""
     gov = governor(request)
     return await _decide(request, caller, proposal_id, lambda: gov.execute(proposal_id))
+
+
+@router.post(
+    "/proposals/{proposal_id}/executions",
+    status_code=201,
+    response_model=ExecutionOut,
+    name="proposals.claim_execution",
+)
+async def claim_execution(
+    body: ExecutionClaimIn,
+    request: Request,
+    proposal_id: str = ProposalId,
+    caller: Caller = Depends(allow("proposals.claim_execution")),
+) -> Response:
+    """OWN. The proposer acts itself (``executor: caller``): consume the single-use
+    authorization before acting. 409 when it was already used: do not act."""
+    gov = governor(request)
+
+    def fn() -> dict[str, Any]:
+        execution = gov.claim_execution(caller.token, proposal_id, connector=body.connector)
+        status = gov.proposal_details(proposal_id)["status"]
+        return {
+            "execution": execution,
+            "proposal": proposal_id,
+            "status": "running",
+            "proposal_status": status,
+        }
+
+    return await create(request, caller, fn)
+
+
+@router.post(
+    "/executions/{execution_id}/report",
+    response_model=ExecutionOut,
+    name="executions.report",
+)
+async def report_execution(
+    body: ExecutionReportIn,
+    request: Request,
+    execution_id: str = ExecutionId,
+    caller: Caller = Depends(allow("executions.report")),
+) -> Response:
+    """OWN. How the proposer's own execution ended."""
+    gov = governor(request)
+
+    def fn() -> dict[str, Any]:
+        proposal, status = gov.report_execution(
+            caller.token,
+            execution_id,
+            status=body.status,
+            detail=body.detail,
+            external_ref=body.external_ref,
+        )
+        return {
+            "execution": execution_id,
+            "proposal": proposal,
+            "status": body.status,
+            "proposal_status": status,
+        }
+
+    return await create(request, caller, fn, status=200)
 
 
 @router.post(

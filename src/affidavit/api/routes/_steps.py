@@ -102,7 +102,14 @@ async def complete_step(
     return await create(
         request,
         caller,
-        lambda: _step_out(gov.complete_step(caller.token, step_id, output=body.output)),
+        lambda: _step_out(
+            gov.complete_step(
+                caller.token,
+                step_id,
+                output=body.output,
+                execution=None if body.execution is None else body.execution.model_dump(),
+            )
+        ),
     )
 
 

@@ -46,6 +46,8 @@ class ProposalCreated(Event):
     """Effect, approvals, approver roles, evidence view, bundle hash, reasons."""
     decision_inputs: Any
     """What the decision was computed from (principal, targets, context)."""
+    executor: str | None = None
+    """``caller`` when the proposer executes it itself (a gateway); absent otherwise."""
 
     def body(self) -> dict[str, Any]:
         proposal = {
@@ -61,6 +63,8 @@ class ProposalCreated(Event):
             "evidence": list(self.evidence),
             "expires_at": self.expires_at,
         }
+        if self.executor is not None:  # absent by default: older entries stay byte-identical
+            proposal["executor"] = self.executor
         return {
             "proposal": proposal,
             "decision": dict(self.decision),
@@ -84,6 +88,7 @@ class ProposalCreated(Event):
             "expires_at": p["expires_at"],
             "decision": body["decision"],
             "decision_inputs": body["decision_inputs"],
+            "executor": p.get("executor"),
         }
 
     @property
