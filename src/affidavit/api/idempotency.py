@@ -5,7 +5,9 @@ path and body) before it runs; a success stores its status and body. A retry
 with the same key and request gets the stored response (header
 ``Idempotent-Replayed: true``); with another request, or while the first still
 runs, 409. A request that fails wrote nothing (every Governor command is one
-transaction), so its reservation is released and the client may retry.
+transaction), so its reservation is released and the client may retry. Records are
+written without a disk sync of their own (see ``_writes.py``): the ledger's commit
+of the create makes its reservation durable.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from sqlalchemy import and_, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from affidavit.api._tables import idempotency
+from affidavit.api._writes import service_write
 from affidavit.clock import Clock, iso
 from affidavit.errors import Conflict, InputError
 from affidavit.store import Database
@@ -62,7 +65,7 @@ class IdempotencyStore:
             "response": None,
             "created_at": iso(self.clock()),
         }
-        with self.db.write() as conn:
+        with service_write(self.db) as conn:
             dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
             insert = dialect.insert(t).values(**row).on_conflict_do_nothing().returning(t.c.key)
             if conn.execute(insert).first() is not None:
@@ -80,7 +83,7 @@ class IdempotencyStore:
 
     def finish(self, identity_id: str, key: str, status: int, body: bytes) -> None:
         t = idempotency
-        with self.db.write() as conn:
+        with service_write(self.db) as conn:
             conn.execute(
                 update(t)
                 .where(and_(t.c.identity_id == identity_id, t.c.key == key))
@@ -89,7 +92,7 @@ class IdempotencyStore:
 
     def release(self, identity_id: str, key: str) -> None:
         t = idempotency
-        with self.db.write() as conn:
+        with service_write(self.db) as conn:
             conn.execute(
                 delete(t).where(
                     t.c.identity_id == identity_id, t.c.key == key, t.c.status.is_(None)

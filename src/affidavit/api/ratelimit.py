@@ -9,10 +9,11 @@ The count lives in the service table ``api_rate_windows`` (one row per identity:
 its current window and the requests granted in it; never ledgered, not governance
 state). Writing it on every request would put a write transaction on every
 request's path, so a process leases requests in blocks of ``burst // 20`` (at
-least 1), taken under the database's write lock (``Database.write``), and spends
-them locally. The sum granted never exceeds the limit; the cost is that requests
-a node leased but did not use before the window ended are lost, so an identity
-spread over N nodes may be refused up to N × (block - 1) requests early.
+least 1), taken under the database's write lock (without a disk sync of its own:
+see ``_writes.py``), and spends them locally. The sum granted never exceeds the
+limit; the cost is that requests a node leased but did not use before the window
+ended are lost, so an identity spread over N nodes may be refused up to
+N × (block - 1) requests early.
 
 Windows are numbered on the Governor's clock (the wall clock under ``serve``):
 nodes whose clocks disagree by more than a window share one window, the newer.
@@ -27,6 +28,7 @@ from collections.abc import Callable
 from sqlalchemy import insert, select, update
 
 from affidavit.api._tables import rate_windows
+from affidavit.api._writes import service_write
 from affidavit.errors import RateLimited
 from affidavit.store import Database
 
@@ -43,7 +45,7 @@ class RateWindows:
         """Grant up to ``want`` of ``limit`` requests in ``window`` (or a newer window
         another node already counts in): (the window, how many were granted)."""
         t = rate_windows
-        with self.db.write() as conn:
+        with service_write(self.db) as conn:
             row = conn.execute(
                 select(t.c.window, t.c.granted).where(t.c.identity_id == identity_id)
             ).first()

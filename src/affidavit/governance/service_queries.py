@@ -12,7 +12,7 @@ import logging
 import os
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, text, tuple_
+from sqlalchemy import and_, bindparam, func, or_, select, text, tuple_
 
 from affidavit.config import Settings
 from affidavit.errors import AuthError, InputError, NotFound
@@ -42,6 +42,10 @@ PROPOSAL_EVENT_TYPES = (
 )
 
 
+# On every request of an agent or integration: built once, only the status read.
+_OWNER_STATUS = select(t.identities.c.status).where(t.identities.c.id == bindparam("id"))
+
+
 class ServiceQueries:
     ledger: Ledger
     clock: Clock
@@ -62,9 +66,9 @@ class ServiceQueries:
         with self.ledger.db.read() as conn:
             who = identities.authenticate(conn, token, now, self.token_key)
             if who.owner is not None:
-                owner = identities.load(conn, who.owner)
-                if owner.status != "active":
-                    raise AuthError(f"the owner of {who.kind} {who.id} is {owner.status}")
+                status = conn.execute(_OWNER_STATUS, {"id": who.owner}).scalar()
+                if status != "active":
+                    raise AuthError(f"the owner of {who.kind} {who.id} is {status or 'gone'}")
         return who
 
     def identity(self, identity_id: str) -> Identity:
