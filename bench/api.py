@@ -1,9 +1,10 @@
 """API benchmark: governed proposals/s over real HTTP, beside the same server's /healthz.
 
-    python bench/api.py [--quick] [--json] [--profile] [--seconds S]
+    python bench/api.py [--quick] [--json] [--profile] [--seconds S] [--workers N]
+                        [--baseline-src DIR]
 
-Starts ``affidavit serve`` (one uvicorn worker, embedded SQLite, fresh
-AFFIDAVIT_HOME, rate limit off, auto-execute off so a proposal is exactly the
+Starts ``affidavit serve`` (one uvicorn worker unless ``--workers``, embedded
+SQLite, fresh AFFIDAVIT_HOME, rate limit off, auto-execute off so a proposal is exactly the
 governed decision: authenticate, catalog and schema checks, asset lookup,
 policy decision, ``proposal.created`` and ``authorization.issued`` durably
 ledgered). A load generator runs in a separate process (this script with
@@ -19,6 +20,11 @@ route wraps: ``Governor.propose`` from 16 threads on a fresh ledger of its own
 (same proposals, same settings), its proposals/s and process CPU per proposal,
 beside the server's CPU per request at concurrency 16 (read from
 ``/proc/<pid>/stat`` around the run; the load generator's CPU is not in it).
+
+``--baseline-src DIR`` serves another version of the code (a ``src/`` tree, e.g.
+``git archive`` of the previous commit) the same way, on a fresh home, and
+compares its concurrency-16 proposal rates (plain, and with an Idempotency-Key as
+the SDK sends on every create) with this code's in the same run.
 
 ``--profile`` then serves the same app in this process (uvicorn in a thread, every
 thread under its own cProfile: event loop, thread pool, ledger writer), runs the
@@ -58,6 +64,8 @@ async def _load(
     counter = 0
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     headers = {"Authorization": f"Bearer {token}"}
+    idempotent = path.startswith("idem:")  # as the SDK sends every create
+    path = path.removeprefix("idem:")
     async with httpx.AsyncClient(
         base_url=url, headers=headers, limits=limits, timeout=60
     ) as client:
@@ -78,7 +86,8 @@ async def _load(
                         "target": f"ip:10.{(n >> 16) & 255}.{(n >> 8) & 255}.{n & 255}",
                         "confidence": 0.9,
                     }
-                    r = await client.post(path, json=body)
+                    extra = {"Idempotency-Key": f"bench-{n}"} if idempotent else None
+                    r = await client.post(path, json=body, headers=extra)
                 latencies.append(time.perf_counter() - start)
                 if r.status_code >= 300:
                     errors += 1
@@ -123,9 +132,13 @@ def _setup(home: Path) -> tuple[dict[str, str], str]:
     return env, token
 
 
-def _serve(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    args = ["serve", "--port", str(port), "--log-level", "error"]
+def _serve(
+    env: dict[str, str], port: int, src: Path | None = None, workers: int = 1
+) -> subprocess.Popen[bytes]:
+    args = ["serve", "--port", str(port), "--log-level", "error", "--workers", str(workers)]
     cmd = [sys.executable, "-m", "affidavit", *args]
+    if src is not None:  # another version of the code (--baseline-src)
+        env = {**env, "PYTHONPATH": str(src)}
     process = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     import httpx
 
@@ -146,13 +159,39 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.stderr.close()
 
 
+def _setup_with(src: Path, home: Path) -> tuple[dict[str, str], str]:
+    """``_setup`` run by the code in ``src`` (its own schema revision)."""
+    script = (
+        "import sys; from pathlib import Path; sys.path[:0] = [sys.argv[1], sys.argv[2]]\n"
+        "import api; print(api._setup(Path(sys.argv[3]))[1])"
+    )
+    here = str(Path(__file__).resolve().parent)
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(src), here, str(home)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AFFIDAVIT_")}
+    env.update(
+        AFFIDAVIT_HOME=str(home),
+        AFFIDAVIT_API_RATE="0",
+        AFFIDAVIT_AUTO_EXECUTE="false",
+        AFFIDAVIT_CHECKPOINT_INTERVAL="0",
+    )
+    return env, out.stdout.strip().splitlines()[-1]
+
+
 def _cpu_s(pid: int) -> float | None:
-    """User + system CPU seconds of process ``pid`` so far (Linux), else None."""
+    """User + system CPU seconds of process ``pid`` and its children (uvicorn's
+    workers) so far (Linux), else None."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     except OSError:
         return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total + sum(_cpu_s(int(child)) or 0.0 for child in children)
 
 
 def _generate(
@@ -277,6 +316,13 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--seconds", type=float, default=None)
+    parser.add_argument("--workers", type=int, default=1, help="serve --workers")
+    parser.add_argument(
+        "--baseline-src",
+        type=Path,
+        default=None,
+        help="a src/ tree of other code (e.g. the previous commit) served the same way",
+    )
     parser.add_argument("--load", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.load:
@@ -289,14 +335,32 @@ def main() -> None:
         env, token = _setup(Path(tmp) / "home")
         port = _free_port()
         url = f"http://127.0.0.1:{port}"
-        server = _serve(env, port)
+        server = _serve(env, port, workers=args.workers)
+        figures["workers"] = args.workers
         try:
             for concurrency in CONCURRENCY:
                 health = _generate(url, "/healthz", token, concurrency, seconds, server.pid)
                 governed = _generate(url, "/v1/proposals", token, concurrency, seconds, server.pid)
                 figures["runs"][str(concurrency)] = {"healthz": health, "proposals": governed}
+            figures["idempotent_16"] = _generate(
+                url, "idem:/v1/proposals", token, 16, seconds, server.pid
+            )
         finally:
             _stop(server)
+        if args.baseline_src is not None:
+            env_b, token_b = _setup_with(args.baseline_src.resolve(), Path(tmp) / "baseline")
+            port = _free_port()
+            other = _serve(env_b, port, args.baseline_src.resolve(), args.workers)
+            try:
+                url_b = f"http://127.0.0.1:{port}"
+                figures["baseline_src"] = {
+                    "proposals": _generate(url_b, "/v1/proposals", token_b, 16, seconds, other.pid),
+                    "idempotent": _generate(
+                        url_b, "idem:/v1/proposals", token_b, 16, seconds, other.pid
+                    ),
+                }
+            finally:
+                _stop(other)
         figures["in_process"] = _in_process(Path(tmp) / "in-process", 16, seconds)
         if args.profile:
             _profile_server(env, token, seconds)
@@ -344,6 +408,30 @@ def main() -> None:
                 "",
             )
         )
+    idem = figures["idempotent_16"]
+    rows.append(
+        (
+            "c=16: proposals with Idempotency-Key/s",
+            f"{idem['rps']:,.0f} ({idem['p50_ms']:.1f} / {idem['p99_ms']:.1f})",
+            f"without the key: {g16['rps']:,.0f}",
+            f"{idem['rps'] / g16['rps']:.2f}",
+        )
+    )
+    if "baseline_src" in figures:
+        old = figures["baseline_src"]
+        for name, new, before in (
+            ("c=16: proposals/s", g16, old["proposals"]),
+            ("c=16: proposals with Idempotency-Key/s", idem, old["idempotent"]),
+        ):
+            rows.append(
+                (
+                    f"{name} (vs --baseline-src)",
+                    f"{new['rps']:,.0f} ({new['p50_ms']:.1f} / {new['p99_ms']:.1f})",
+                    f"baseline code: {before['rps']:,.0f} "
+                    f"({before['p50_ms']:.1f} / {before['p99_ms']:.1f})",
+                    f"{new['rps'] / before['rps']:.2f}",
+                )
+            )
     print_table("governed proposals over HTTP vs the same server's /healthz", rows)
 
 
