@@ -12,7 +12,7 @@ import logging
 import os
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_, select, text, tuple_
+from sqlalchemy import and_, func, or_, select, text, tuple_
 
 from affidavit.config import Settings
 from affidavit.errors import AuthError, InputError, NotFound
@@ -42,10 +42,6 @@ PROPOSAL_EVENT_TYPES = (
 )
 
 
-# On every request of an agent or integration: built once, only the status read.
-_OWNER_STATUS = select(t.identities.c.status).where(t.identities.c.id == bindparam("id"))
-
-
 class ServiceQueries:
     ledger: Ledger
     clock: Clock
@@ -66,9 +62,9 @@ class ServiceQueries:
         with self.ledger.db.read() as conn:
             who = identities.authenticate(conn, token, now, self.token_key)
             if who.owner is not None:
-                status = conn.execute(_OWNER_STATUS, {"id": who.owner}).scalar()
-                if status != "active":
-                    raise AuthError(f"the owner of {who.kind} {who.id} is {status or 'gone'}")
+                owner = identities.load(conn, who.owner)
+                if owner.status != "active":
+                    raise AuthError(f"the owner of {who.kind} {who.id} is {owner.status}")
         return who
 
     def identity(self, identity_id: str) -> Identity:
