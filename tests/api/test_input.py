@@ -171,19 +171,24 @@ def test_an_agent_cannot_create_identities_approve_or_read_others_payloads(live:
 
 
 def test_rate_limit_is_429_with_retry_after(live: Live) -> None:
-    from affidavit.api._limits import RateLimiter
+    from affidavit.api.ratelimit import RateLimiter, RateWindows
 
-    ticks = [0.0]
-    # The server's limiter, with a clock the test moves.
-    live.app.state.limiter = RateLimiter(rate=1.0, burst=2, clock=lambda: ticks[0])
+    # The server's limiter on the test's clock: 2 requests per 2-second window.
+    live.app.state.limiter = RateLimiter(
+        rate=1.0,
+        burst=2,
+        windows=RateWindows(live.gov.ledger.db),
+        clock=lambda: live.clock().timestamp(),
+    )
     with live.client("agent") as agent:
         assert agent.get("/v1/me").status_code == 200
+        live.clock.advance(seconds=1)
         assert agent.get("/v1/me").status_code == 200
         refused = agent.get("/v1/me")
         assert refused.status_code == 429
-        assert refused.headers["retry-after"] == "1"
+        assert refused.headers["retry-after"] == "1"  # the window ends in 1 s
         assert refused.json()["error"]["code"] == "rate_limited"
         with live.client("approver") as other:  # per identity
             assert other.get("/v1/me").status_code == 200
-        ticks[0] += 1.0
+        live.clock.advance(seconds=1)
         assert agent.get("/v1/me").status_code == 200

@@ -136,3 +136,23 @@ def test_two_serve_processes_on_one_postgres_serve_one_ledger(
     assert proposals == 40
     with Governor.open(load_settings(env)) as gov:
         gov.ledger.verify()
+
+
+@pytest.mark.slow
+def test_rate_limits_hold_across_two_serve_processes_on_one_postgres(
+    tmp_path: Path, postgres_schema: str
+) -> None:
+    assert POSTGRES_URL is not None
+    url = schema_url(POSTGRES_URL, postgres_schema)
+    env = _env(tmp_path / "home", url)
+    # 5 requests per window of 50,000 s: one window for the whole test.
+    env.update(AFFIDAVIT_API_RATE="0.0001", AFFIDAVIT_API_BURST="5")
+    token = _agent_token(env)
+    headers = {"Authorization": f"Bearer {token}"}
+    with serving(env) as first, serving(env) as second:
+        answers = [httpx.get(f"{(first, second)[i % 2]}/v1/me", headers=headers) for i in range(12)]
+    statuses = [r.status_code for r in answers]
+    # Per process, each node would have granted 5 (10 in all).
+    assert statuses.count(200) == 5, statuses
+    assert statuses.count(429) == 7
+    assert all(int(r.headers["retry-after"]) >= 1 for r in answers if r.status_code == 429)

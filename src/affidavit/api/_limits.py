@@ -1,17 +1,11 @@
-"""Request size limits (ASGI middleware) and per-identity rate limits (token buckets)."""
+"""Request size limits (ASGI middleware); per-identity rate limits are in ratelimit.py."""
 
 from __future__ import annotations
 
 import json
-import math
-import threading
-import time
-from collections.abc import Callable
 from typing import Any
 
-from affidavit.errors import RateLimited
-
-__all__ = ["BodyLimit", "RateLimiter"]
+__all__ = ["BodyLimit"]
 
 Scope = dict[str, Any]
 Message = dict[str, Any]
@@ -84,35 +78,3 @@ async def _refuse(send: Any, status: int, code: str, message: str) -> None:
         }
     )
     await send({"type": "http.response.body", "body": body})
-
-
-class RateLimiter:
-    """A token bucket per identity: ``burst`` requests at once, ``rate`` per second after.
-
-    Per process: with N ``serve`` workers or nodes an identity gets up to N times
-    the rate. ``clock`` is a monotonic seconds counter (injectable for tests).
-    """
-
-    def __init__(
-        self, rate: float, burst: int, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self.rate = rate
-        self.burst = burst
-        self.clock = clock
-        self._buckets: dict[str, tuple[float, float]] = {}
-        self._lock = threading.Lock()
-
-    def check(self, identity_id: str) -> None:
-        if self.rate <= 0:
-            return
-        now = self.clock()
-        with self._lock:
-            tokens, last = self._buckets.get(identity_id, (float(self.burst), now))
-            tokens = min(float(self.burst), tokens + (now - last) * self.rate)
-            if tokens < 1.0:
-                self._buckets[identity_id] = (tokens, now)
-                wait = max(1, math.ceil((1.0 - tokens) / self.rate))
-                raise RateLimited(
-                    f"too many requests from {identity_id}; retry in {wait} s", retry_after=wait
-                )
-            self._buckets[identity_id] = (tokens - 1.0, now)

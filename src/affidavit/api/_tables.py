@@ -1,4 +1,5 @@
-"""The service's own tables: idempotency records and webhook nonces (not governance state)."""
+"""The service's own tables: idempotency records, webhook nonces and rate-limit windows
+(not governance state: nothing here is ledgered, and a rebuild leaves them alone)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from sqlalchemy import Column, Index, Integer, LargeBinary, String, Table
 
 from affidavit.store.schema import metadata
 
-__all__ = ["idempotency", "webhook_nonces"]
+__all__ = ["idempotency", "rate_windows", "webhook_nonces"]
 
 idempotency = Table(
     "api_idempotency",
@@ -26,3 +27,11 @@ webhook_nonces = Table(
     Column("seen_at", String(32), nullable=False),
 )
 Index("ix_api_webhook_nonces_seen_at", webhook_nonces.c.seen_at)
+
+rate_windows = Table(
+    "api_rate_windows",
+    metadata,
+    Column("identity_id", String(128), primary_key=True),
+    Column("window", Integer, nullable=False),  # seconds since the epoch // window length
+    Column("granted", Integer, nullable=False),  # requests granted to all nodes in it
+)

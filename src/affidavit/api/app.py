@@ -15,10 +15,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
-from affidavit.api._limits import BodyLimit, RateLimiter
+from affidavit.api._limits import BodyLimit
 from affidavit.api.errors import ERROR_RESPONSES, install_error_handlers
 from affidavit.api.idempotency import IdempotencyStore
 from affidavit.api.permissions import PERMISSIONS
+from affidavit.api.ratelimit import RateLimiter, RateWindows
 from affidavit.api.routes import health, metrics, v1
 from affidavit.api.settings import ApiSettings, load_api_settings
 from affidavit.api.webhooks import NonceStore
@@ -61,7 +62,12 @@ def create_app(
     )
     app.state.governor = governor
     app.state.api_settings = settings
-    app.state.limiter = RateLimiter(settings.rate_per_s, settings.burst)
+    app.state.limiter = RateLimiter(
+        settings.rate_per_s,
+        settings.burst,
+        RateWindows(governor.ledger.db),  # shared by every process on the database
+        clock=lambda: governor.clock().timestamp(),
+    )
     app.state.idempotency = IdempotencyStore(governor.ledger.db, governor.clock)
     app.state.nonces = NonceStore(governor.ledger.db)
     install_error_handlers(app)

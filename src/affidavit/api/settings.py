@@ -21,9 +21,9 @@ class ApiSettings:
     max_body_bytes: int = 8 * 1024 * 1024
     """Larger request bodies are refused with 413 before they are read in full."""
     rate_per_s: float = 100.0
-    """Sustained requests per second per identity (token bucket); 0 disables the limit."""
+    """Sustained requests per second per identity, all nodes together; 0 disables the limit."""
     burst: int = 200
-    """Requests one identity may send at once before the rate applies."""
+    """Requests one identity may send per window of ``burst / rate`` seconds (ratelimit.py)."""
     max_wait_s: float = 60.0
     """Longest long-poll wait (``GET /v1/proposals/{id}?wait=``)."""
     webhook_secret: str | None = None

@@ -126,7 +126,7 @@ class Governor(
 
     def propose(
         self,
-        token: str | None,
+        token: str | Identity | None,
         *,
         case: str,
         action: str,
@@ -150,7 +150,13 @@ class Governor(
         if not token:
             raise AuthError("a token is required (AFFIDAVIT_TOKEN or --token)")
         with self.ledger.db.read() as conn:  # one snapshot for everything read up front
-            proposer = identities.authenticate(conn, token, self.clock(), self.token_key)
+            # An Identity: the caller (the API) authenticated this request's token already.
+            # Either way the command checks the proposer is still active when it writes.
+            proposer = (
+                token
+                if isinstance(token, Identity)
+                else identities.authenticate(conn, token, self.clock(), self.token_key)
+            )
             check_case_id(case)
             params = dict(params or {})
             if len(evidence) > p.MAX_EVIDENCE_REFS or not all(

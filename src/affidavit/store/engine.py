@@ -74,7 +74,11 @@ class Database:
                     yield tx
             finally:
                 if raw is not None:
-                    raw.execute("PRAGMA synchronous=FULL")
+                    try:
+                        raw.execute("PRAGMA synchronous=FULL")
+                    except Exception:
+                        conn.invalidate()  # never back into the pool relaxed
+                        raise
 
     @contextmanager
     def transaction(self, conn: Connection) -> Iterator[Connection]:

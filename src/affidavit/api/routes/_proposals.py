@@ -48,7 +48,7 @@ async def propose(
 
     def fn() -> dict[str, Any]:
         return gov.propose(
-            caller.token,
+            caller.identity,  # authenticated once per request, by allow()
             case=body.case,
             action=body.action,
             target=body.target,
