@@ -144,7 +144,7 @@ class Governor(GovernorQueries, AdminCommands, EvidenceCommands, ServiceOps, Ove
                 isinstance(e, str) and 0 < len(e) <= 200 for e in evidence
             ):
                 raise InputError(f"evidence is a list of at most {p.MAX_EVIDENCE_REFS} references")
-            parsed = parse_target(target)
+            parsed = assets.resolve(conn, parse_target(target))  # canonical, through aliases
             spec = self.catalog.get(action)
             self.catalog.check_target(spec.id, parsed)
             self.catalog.validate_params(spec.id, params)
