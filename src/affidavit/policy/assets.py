@@ -249,6 +249,8 @@ def _yaml_rows(text: str, source: str) -> list[tuple[int, dict[str, object]]]:
     try:
         data = yaml.safe_load(text)
         root = yaml.compose(text, Loader=yaml.SafeLoader)  # the same document, with line marks
+    except RecursionError:
+        raise InputError(f"{source}: nested too deeply to be an inventory.") from None
     except yaml.YAMLError as exc:
         raise InputError(f"{source}: not valid YAML: {' '.join(str(exc).split())}") from None
     items, nodes = _yaml_items(data, root)

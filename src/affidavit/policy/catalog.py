@@ -27,7 +27,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
 from affidavit import canonical
-from affidavit._text import preview, shorten
+from affidavit._text import check_json_value, preview, shorten
 from affidavit.errors import InputError
 from affidavit.policy.action_spec import ActionSpec
 from affidavit.policy.targets import Target
@@ -131,6 +131,7 @@ class Catalog:
             )
         if not params and self._accepts_no_params[action.id]:
             return
+        check_json_value(params, f"parameters of action '{action.id}'")
         try:
             size = len(canonical.encode(dict(params)))
         except InputError as exc:
@@ -206,6 +207,8 @@ def _parse_catalog_text(text: str, source: str) -> list[ActionSpec]:
         raise InputError(f"{source}: the catalog is larger than {MAX_CATALOG_BYTES} characters.")
     try:
         document = yaml.safe_load(text)
+    except RecursionError:
+        raise InputError(f"{source}: nested too deeply to be a catalog.") from None
     except yaml.YAMLError as exc:
         raise InputError(f"{source}: not valid YAML: {_one_line(str(exc))}") from None
     if not isinstance(document, dict) or not isinstance(document.get("actions"), list):
