@@ -153,6 +153,10 @@ class Governor(GovernorQueries, AdminCommands, EvidenceCommands, ServiceOps, Ove
         rationale = self.minimiser.for_ledger_text(
             check_text(rationale, "rationale", required=False)
         )
+        # No secret in an entry (issue 9, item 5): parameters and evidence references
+        # are treated as the ledger may see them before they are decided, recorded and run.
+        params, evidence = self.minimiser.for_ledger_params(params, evidence)
+        self.catalog.validate_params(spec.id, params)  # still valid once treated
         decision = engine.decide(
             DecisionRequest(
                 principal=proposer.principal(),
