@@ -88,3 +88,40 @@ def test_no_planted_value_in_database_files_or_logs(
         for name, blob in blobs.items():
             assert value.encode() not in blob, f"{value!r} is in plaintext in {name}"
         assert value not in logs, f"{value!r} was logged"
+
+
+AWS_KEY = "AKIAZ3Q4LMN2PR7STYVW"
+AWS_SECRET = "aws_secret_access_key = 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"
+
+
+def test_no_secret_in_proposal_params_or_evidence(
+    sqlite_settings: Settings, home: Path, clock: Clock
+) -> None:
+    """Issue 9, item 5: a planted AWS key in a 20 KB add_case_note text (and in an
+    evidence reference) appeared three times in the database file."""
+    ledger = Ledger.open(sqlite_settings, clock=clock)
+    case = InMemoryConnector("case")
+    gov = Governor(ledger, sqlite_settings, connectors={"case": case}, clock=clock)
+    _, alice = gov.add_identity(Identity(id="alice", kind="human", roles=("analyst",)))
+    filler = "The analyst reviewed the host timeline and found nothing else of note. " * 280
+    text = f"{filler[:9000]} Found {AWS_KEY} and {AWS_SECRET} in a script. {filler[:10000]}"
+    assert len(text) > 19_000
+    proposal = gov.propose(
+        alice,
+        case="CASE-N",
+        action="add_case_note",
+        target="case:CASE-N",
+        params={"text": text},
+        evidence=[f"s3://bucket/dump?key={AWS_KEY}"],
+    )
+    assert proposal.status == "executed"
+    [request] = case.executed
+    assert AWS_KEY not in request.params["text"]  # what runs is what was recorded
+    assert request.params["text"].startswith(filler[:100])  # the note itself is kept
+    ledger.verify()
+    ledger.close()
+    files = [p for p in home.iterdir() if p.name.startswith("affidavit.db")]
+    for p in files:
+        blob = p.read_bytes()
+        assert AWS_KEY.encode() not in blob, f"the AWS key is in plaintext in {p.name}"
+        assert b"Zp7Qe2Lm9Xr4Tb8Wn3Kv6Hs1Jd5Fg0Ac2Yu7Io4P" not in blob, p.name

@@ -14,7 +14,11 @@ import re
 from affidavit.errors import InputError
 
 __all__ = [
+    "BIDI_CONTROLS",
     "KIND_PATTERN",
+    "MAX_JSON_DEPTH",
+    "check_json_value",
+    "check_no_bidi",
     "check_pattern",
     "check_printable",
     "check_string_set",
@@ -24,6 +28,46 @@ __all__ = [
 
 # Target kinds, environments, connectors: short lowercase words, open vocabulary.
 KIND_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,31}")
+
+
+# Bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069):
+# they make text display in another order than it is stored ("Trojan Source"), so a
+# rationale could read differently to an approver than in the ledger.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+# How deeply JSON values that people or agents send may nest: far beyond any action's
+# parameters, far below Python's recursion limit (deeper values raised RecursionError).
+MAX_JSON_DEPTH = 32
+
+
+def check_no_bidi(text: str, what: str) -> str:
+    """Return ``text``; raise InputError (not quoting it) when it holds a bidi control."""
+    if not BIDI_CONTROLS.isdisjoint(text):
+        raise InputError(
+            f"{what} contains bidirectional override characters (U+202A-U+202E, "
+            "U+2066-U+2069), which make text display differently from what is stored."
+        )
+    return text
+
+
+def check_json_value(value: object, what: str, *, max_depth: int = MAX_JSON_DEPTH) -> None:
+    """Raise InputError when ``value`` nests deeper than ``max_depth`` or holds a string
+    (or key) with a bidi control. Iterative: any depth is checked without recursion."""
+    stack: list[tuple[object, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, str):
+            check_no_bidi(node, what)
+        elif isinstance(node, dict | list | tuple):
+            if depth > max_depth:
+                raise InputError(f"{what} nests deeper than {max_depth} levels.")
+            if isinstance(node, dict):
+                for key, item in node.items():
+                    if isinstance(key, str):
+                        check_no_bidi(key, what)
+                    stack.append((item, depth + 1))
+            else:
+                stack.extend((item, depth + 1) for item in node)
 
 
 def preview(value: object, limit: int = 60) -> str:

@@ -346,3 +346,23 @@ def test_target_kind_must_fit_the_action() -> None:
         catalog.check_target("isolate_host", Target("ip", "203.0.113.7"))
     with pytest.raises(InputError, match="unknown action"):
         catalog.check_target("nope", Target("host", "pc-1"))
+
+
+SECRET = "AKIAZ3Q4LMN2PR7STYVW"
+
+
+@pytest.mark.parametrize(
+    ("action_id", "params"),
+    [
+        ("block_ip", {"ttl_seconds": SECRET}),
+        ("block_ip", {"direction": SECRET}),
+        ("isolate_host", {"allow_ips": ["10.0.0.1", SECRET]}),
+        ("add_case_note", {"text": SECRET * 1001}),
+    ],
+)
+def test_a_rejected_parameter_value_is_never_echoed(action_id: str, params: dict[str, Any]) -> None:
+    """Issue 9, item 5: jsonschema's messages quoted the rejected value."""
+    with pytest.raises(InputError) as raised:
+        Catalog.default().validate_params(action_id, params)
+    assert SECRET not in str(raised.value)
+    assert "the value is not shown" in str(raised.value)

@@ -7,7 +7,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from affidavit.errors import InputError
-from affidavit.policy.targets import MAX_TARGET_ID_LENGTH, Target, parse_target
+from affidavit.policy.targets import (
+    MAX_TARGET_ID_LENGTH,
+    Target,
+    canonical_id,
+    canonical_target,
+    parse_target,
+)
 
 KINDS = st.from_regex(r"[a-z][a-z0-9_]{0,31}", fullmatch=True)
 IDS = st.text(
@@ -91,3 +97,58 @@ def test_arbitrary_text_parses_or_raises_input_error(text: str) -> None:
         return
     assert str(target) == text
     assert target.id.isprintable()
+
+
+# -- the canonical spelling (issue 9, item 10) ------------------------------------
+
+_LABEL = st.text(
+    alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-",
+    min_size=1,
+    max_size=12,
+)
+_DNS = st.lists(_LABEL, min_size=1, max_size=4).map(".".join)
+_ANY_ID = st.text(
+    alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=40
+)
+_KINDS = st.sampled_from(
+    ["host", "domain", "user", "mailbox", "email", "ip", "file", "url", "case"]
+)
+
+
+@given(kind=_KINDS, ident=_ANY_ID)
+def test_canonical_spelling_is_idempotent_and_a_valid_target(kind: str, ident: str) -> None:
+    once = canonical_id(kind, ident)
+    assert canonical_id(kind, once) == once
+    Target(kind, once)  # still a valid target id
+
+
+@given(kind=st.sampled_from(["host", "domain"]), name=_DNS, dot=st.booleans())
+def test_dns_names_ignore_case_and_a_trailing_dot(kind: str, name: str, dot: bool) -> None:
+    spelled = name.upper() + ("." if dot else "")
+    assert canonical_id(kind, spelled) == canonical_id(kind, name.lower()) == name.lower()
+
+
+@given(kind=st.sampled_from(["user", "mailbox", "email"]), local=_LABEL, domain=_DNS)
+def test_accounts_ignore_case(kind: str, local: str, domain: str) -> None:
+    address = f"{local}@{domain}"
+    assert canonical_id(kind, address.swapcase()) == canonical_id(kind, address) == address.lower()
+
+
+@given(st.ip_addresses())
+def test_every_spelling_of_an_address_is_one_id(address: object) -> None:
+    import ipaddress
+
+    text = str(address)
+    mapped = getattr(address, "ipv4_mapped", None)
+    expected = str(mapped) if mapped is not None else text
+    assert canonical_id("ip", text.upper()) == canonical_id("ip", text) == expected
+    if isinstance(address, ipaddress.IPv6Address):
+        assert canonical_id("ip", address.exploded) == expected
+    else:
+        assert canonical_id("ip", f"::ffff:{text}") == text
+
+
+@given(ident=_ANY_ID)
+def test_case_ids_are_kept_exactly(ident: str) -> None:
+    assert canonical_id("case", ident) == ident
+    assert canonical_target(Target("case", ident)) == Target("case", ident)

@@ -9,6 +9,7 @@ from typing import Any
 
 import typer
 
+from affidavit._text import MAX_JSON_DEPTH, check_json_value
 from affidavit.clock import Clock, system_clock
 from affidavit.config import load_settings
 from affidavit.errors import InputError
@@ -61,6 +62,9 @@ def parse_json_object(text: str | None, what: str) -> dict[str, Any]:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{what} is not valid JSON: {exc.msg} at position {exc.pos}") from None
+    except RecursionError:
+        raise InputError(f"{what} nests deeper than {MAX_JSON_DEPTH} levels.") from None
     if not isinstance(value, dict):
         raise InputError(f"{what} must be a JSON object")
+    check_json_value(value, what)
     return value

@@ -9,6 +9,7 @@ auditor runs them on a copy of the database. ``checkpoint`` and
 from __future__ import annotations
 
 import base64
+import dataclasses
 from pathlib import Path
 
 import typer
@@ -17,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 
 from affidavit.cli._common import JSON_OPTION, open_ledger, print_json
 from affidavit.config import load_settings
+from affidavit.governance.meaning import check_state
 from affidavit.ledger.audit import open_reader, verify_home
 from affidavit.ledger.verify import VerifyReport
 
@@ -42,9 +44,15 @@ def verify(
     quorum: int = typer.Option(
         None, "--witness-quorum", help="How many of the --witness keys must cosign (default: all)."
     ),
+    skip_state: bool = typer.Option(
+        False,
+        "--skip-state",
+        help="Do not check that the state tables equal the projection of the ledger.",
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Recompute every hash, the tree and every checkpoint; exit 1 on any discrepancy."""
+    """Recompute every hash, the tree and every checkpoint, and check that the state
+    tables are the projection of the ledger; exit 1 on any discrepancy."""
     console = Console(stderr=True)
     with Progress(
         "verifying",
@@ -68,10 +76,21 @@ def verify(
             witness_quorum=quorum,
             progress=progress,
         )
+    state = None
+    if not skip_state:  # meaning: the tables decisions read are what the ledger says
+        with open_reader(load_settings()) as reader:
+            state = check_state(reader.db)
     if as_json:
-        print_json(_report_json(report))
+        print_json(
+            _report_json(report) | {"state": None if state is None else dataclasses.asdict(state)}
+        )
     else:
         _print_report(report)
+        if state is not None:
+            typer.echo(
+                f"state: {state.tables} tables ({state.rows} rows) equal the projection "
+                f"of {state.entries} entries"
+            )
 
 
 def _report_json(report: VerifyReport) -> dict[str, object]:

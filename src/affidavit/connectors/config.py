@@ -80,6 +80,10 @@ def load_connector_config(path: Path) -> dict[str, dict[str, Any]]:
         ) from None
     try:
         parsed = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except RecursionError:  # the parser recurses per level: deep nesting is not settings
+        raise ConfigError(
+            f"connector settings {path} is nested too deeply to be settings."
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

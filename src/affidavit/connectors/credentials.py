@@ -70,7 +70,7 @@ def read_secrets_file(path: Path) -> dict[str, dict[str, str]]:
         raise ConfigError(f"secrets file {path} is not UTF-8 text.") from None
     try:
         parsed = yaml.safe_load(text)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError):
         # The parser's message quotes the offending line, which may hold a secret.
         raise ConfigError(f"secrets file {path} is not valid YAML.") from None
     if parsed is None:

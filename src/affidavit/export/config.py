@@ -151,6 +151,8 @@ def load_export_config(path: Path) -> ExportConfig:
         raise ConfigError(f"{path} is not UTF-8 text.") from None
     try:
         data = yaml.safe_load(text)
+    except RecursionError:
+        raise ConfigError(f"{path} is nested too deeply to be settings.") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""

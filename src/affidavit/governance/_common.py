@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from affidavit import canonical
+from affidavit._text import check_no_bidi
 from affidavit.clock import Clock, iso, parse_iso, system_clock
 from affidavit.errors import InputError
 
@@ -102,4 +103,4 @@ def check_text(value: object, what: str, *, required: bool) -> str:
         raise InputError(f"{what} is longer than {MAX_TEXT} characters")
     if any(ord(c) < 32 and c not in "\n\t" for c in text):
         raise InputError(f"{what} contains control characters")
-    return text
+    return check_no_bidi(text, what)

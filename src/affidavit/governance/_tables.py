@@ -17,6 +17,7 @@ from affidavit.store.schema import metadata
 __all__ = [
     "alerts",
     "approvals",
+    "asset_aliases",
     "assets",
     "authorizations",
     "breakglass_reviews",
@@ -65,6 +66,18 @@ assets = Table(
     Column("environment", String(64), nullable=False),
     Column("owner", String(256), nullable=False),
     Column("tags", Text, nullable=False),
+)
+
+asset_aliases = Table(
+    "asset_aliases",
+    metadata,
+    # Other names of an asset (its FQDN, short name, EDR id): a target written with
+    # one gets the asset's policy. Explicit ones from the inventory, and the short
+    # name of a host known by its FQDN. Not unique: two assets claiming one alias
+    # make a target written with it ambiguous (refused).
+    Column("kind", String(32), primary_key=True),
+    Column("alias", String(256), primary_key=True),
+    Column("asset_id", String(256), primary_key=True),
 )
 
 policy_bundles = Table(

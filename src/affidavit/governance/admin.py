@@ -86,7 +86,8 @@ class AdminCommands:
 
     def import_inventory(self, loaded: Sequence[Asset], *, source: str) -> int:
         """Insert or replace assets; ``source`` names where they came from in the ledger."""
-        return self._write(lambda b: assets.import_assets(b, loaded, source), now=self.clock())
+        canonical = [asset.canonical() for asset in loaded]  # the ids targets resolve to
+        return self._write(lambda b: assets.import_assets(b, canonical, source), now=self.clock())
 
     def publish_policy(self, text: str, actor: str = "system:admin") -> str:
         bundle = PolicyBundle.publish(text, self.catalog)

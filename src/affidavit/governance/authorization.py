@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 
 from affidavit import canonical
 from affidavit.errors import AuthError, Conflict, PolicyError
@@ -58,7 +58,11 @@ def issue(
 
 # The authorization and, in the same read, the proposal's current status.
 _AUTHORIZATION = (
-    select(t.authorizations, t.proposals.c.status.label("proposal_status"))
+    select(
+        t.authorizations,
+        t.proposals.c.status.label("proposal_status"),
+        t.proposals.c.seq.label("decided_seq"),
+    )
     .join(t.proposals, t.proposals.c.id == t.authorizations.c.proposal_id)
     .where(t.authorizations.c.proposal_id == bindparam("pid"))
 )
@@ -80,9 +84,10 @@ def consume(
     """Use the proposal's authorization for exactly (action, target, params); its id.
 
     Refused when there is none, it was used, it expired, the proposal was
-    withdrawn, the action, target or parameters differ, or another policy bundle
-    is active. An execution that started and never finished (a crash) is
-    re-driven under the same id: connectors run an id at most once.
+    withdrawn, the action, target or parameters differ, or a policy bundle was
+    published since the proposal was decided (even one with the same text). An
+    execution that started and never finished (a crash) is re-driven under the
+    same id: connectors run an id at most once.
     """
     proposal_id = proposal.id
     auth = batch.conn.execute(_AUTHORIZATION, {"pid": proposal_id}).first()
@@ -112,6 +117,14 @@ def consume(
         raise PolicyError(
             f"the policy changed since {proposal_id} was authorized "
             f"(bundle {auth.bundle_hash[:12]}, now {active_bundle_hash[:12]}); propose again"
+        )
+    # Bound to the publication, not only the text: a bundle published after the
+    # decision voids it even when its text is the one decided under (A -> B -> A).
+    published = batch.conn.execute(select(func.max(t.policy_bundles.c.published_seq))).scalar()
+    if published is not None and published > auth.decided_seq:
+        raise PolicyError(
+            f"a policy bundle was published (entry {published}) after {proposal_id} was decided "
+            f"(entry {auth.decided_seq}); its authorization is void: propose again"
         )
     batch.emit(
         ExecutionStarted(

@@ -6,6 +6,12 @@ connector call: ``execution.started`` (consuming the authorization, in the
 write transaction) and ``execution.finished``. The execution id is the
 authorization id, and connectors are idempotent by it, so re-driving an
 execution interrupted by a crash never runs the action twice.
+
+A connector that answers ``Conflict`` did not act: the execution id is claimed
+by a call still in flight (another thread or process) or left without a result
+by a crash. That is not the execution's outcome, so nothing is recorded: the
+attempt is refused and the running execution's record is left to the caller
+that holds the claim (a contradicting ``failed`` would invite a second run).
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from typing import Any
 from sqlalchemy import select
 
 from affidavit.connectors import ActionRequest, ActionResult, Connector
-from affidavit.errors import NotFound
+from affidavit.errors import Conflict, NotFound
 from affidavit.governance import _tables as t
 from affidavit.governance import authorization, lifecycle
 from affidavit.governance import proposals as p
@@ -84,6 +90,11 @@ def run_connector(
         )
     try:
         return found.execute(request)
+    except Conflict as exc:  # claimed elsewhere: nothing happened here, nothing is recorded
+        raise Conflict(
+            f"execution {request.execution_id} is already running (or was interrupted) in "
+            f"another call; this attempt was refused and changed nothing. ({exc})"
+        ) from exc
     except Exception as exc:  # a connector bug is a failed execution, recorded
         return ActionResult(status="failed", detail={"error": f"{type(exc).__name__}: {exc}"[:500]})
 

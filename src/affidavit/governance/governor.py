@@ -163,7 +163,7 @@ class Governor(
                 isinstance(e, str) and 0 < len(e) <= 200 for e in evidence
             ):
                 raise InputError(f"evidence is a list of at most {p.MAX_EVIDENCE_REFS} references")
-            parsed = parse_target(target)
+            parsed = assets.resolve(conn, parse_target(target))  # canonical, through aliases
             spec = self.catalog.get(action)
             self.catalog.check_target(spec.id, parsed)
             self.catalog.validate_params(spec.id, params)
@@ -172,6 +172,10 @@ class Governor(
         rationale = self.minimiser.for_ledger_text(
             check_text(rationale, "rationale", required=False)
         )
+        # No secret in an entry (issue 9, item 5): parameters and evidence references
+        # are treated as the ledger may see them before they are decided, recorded and run.
+        params, evidence = self.minimiser.for_ledger_params(params, evidence)
+        self.catalog.validate_params(spec.id, params)  # still valid once treated
         decision = engine.decide(
             DecisionRequest(
                 principal=proposer.principal(),

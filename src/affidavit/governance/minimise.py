@@ -11,7 +11,7 @@ encrypted evidence vault.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from affidavit.clock import Clock, system_clock
@@ -71,6 +71,21 @@ class Minimiser:
             model=_LEDGER_MODEL,
             tokenizer=self.tokenizer,
         ).text
+
+    def for_ledger_params(
+        self, params: Mapping[str, Any], evidence: Sequence[str]
+    ) -> tuple[dict[str, Any], list[str]]:
+        """A proposal's parameters and evidence references as the ledger may see them:
+        every string treated (secrets masked, personal data tokenized); numbers,
+        booleans and the structure unchanged. What is treated is also what runs."""
+        treated = protect_json(
+            {"params": dict(params), "evidence": list(evidence)},
+            policy=self.policy,
+            principal=LEDGER_PRINCIPAL,
+            model=_LEDGER_MODEL,
+            tokenizer=self.tokenizer,
+        ).value
+        return dict(treated["params"]), [str(e) for e in treated["evidence"]]
 
     def alert_summary(self, summary: Mapping[str, Any], raw_text: str) -> dict[str, Any]:
         """An alert's ledger body: minimised summary plus the classes its raw form holds."""

@@ -24,9 +24,11 @@ from affidavit.governance import _tables as t
 from affidavit.governance import events as ev
 from affidavit.governance import lifecycle
 from affidavit.governance._common import json_text
+from affidavit.governance.assets import aliases_of
 from affidavit.governance.events import actor_id
 from affidavit.ledger.entry import StoredEntry
 from affidavit.ledger.events import Event, Payload, event_class, parse_event
+from affidavit.policy import Asset
 
 __all__ = ["PROJECTED_TABLES", "apply", "clear", "replay_into"]
 
@@ -34,6 +36,7 @@ PROJECTED_TABLES: tuple[Table, ...] = (
     t.alerts,
     t.identities,
     t.assets,
+    t.asset_aliases,
     t.policy_bundles,
     t.cases,
     t.steps,
@@ -75,7 +78,7 @@ def _identity_status(conn: Connection, e: ev.IdentityStatusChanged, seq: int, ti
 
 def _assets_imported(conn: Connection, e: ev.AssetsImported, seq: int, time: str) -> None:
     a = t.assets
-    for asset in e.assets:
+    for asset in (listed.canonical() for listed in e.assets):
         conn.execute(delete(a).where(a.c.kind == asset.kind, a.c.id == asset.id))
         conn.execute(
             a.insert(),
@@ -88,6 +91,15 @@ def _assets_imported(conn: Connection, e: ev.AssetsImported, seq: int, time: str
                 "tags": json_text(list(asset.tags)),
             },
         )
+        _asset_aliases(conn, asset)
+
+
+def _asset_aliases(conn: Connection, asset: Asset) -> None:
+    """The asset's aliases replace those it had (see governance.assets.aliases_of)."""
+    x = t.asset_aliases
+    conn.execute(delete(x).where(x.c.kind == asset.kind, x.c.asset_id == asset.id))
+    for alias in aliases_of(asset):
+        conn.execute(x.insert(), {"kind": asset.kind, "alias": alias, "asset_id": asset.id})
 
 
 def _policy_published(conn: Connection, e: ev.PolicyPublished, seq: int, time: str) -> None:

@@ -89,8 +89,8 @@ def load_witnesses(path: Path) -> tuple[Witness, ...]:
         raise ConfigError(f"cannot read {path}: {exc}") from None
     try:
         document = yaml.safe_load(text)
-    except yaml.YAMLError:
-        raise ConfigError(f"{path} is not valid YAML") from None
+    except (yaml.YAMLError, RecursionError):
+        raise ConfigError(f"{path} is not valid YAML (or nested too deeply)") from None
     items = document.get("witnesses") if isinstance(document, dict) else None
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
         raise ConfigError(f"{path} must hold `witnesses:`, a list of {{url, key}} entries")

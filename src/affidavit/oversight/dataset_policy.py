@@ -65,7 +65,7 @@ class TrainingPolicy:
     def load(cls, path: Path) -> TrainingPolicy:
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
             raise InputError(f"cannot read training policy {path.name}: not a YAML file") from None
         if not isinstance(data, dict) or set(data) - {"purposes", "classes", "default"}:
             raise InputError("a training policy is a mapping of purposes, classes and default")

@@ -65,8 +65,8 @@ class Control:
 def _parse(text: str, source: str) -> list[Control]:
     try:
         data = yaml.safe_load(text)
-    except yaml.YAMLError:
-        raise InputError(f"{source} is not valid YAML") from None
+    except (yaml.YAMLError, RecursionError):
+        raise InputError(f"{source} is not valid YAML (or nested too deeply)") from None
     items = data.get("controls") if isinstance(data, dict) else None
     if not isinstance(items, list) or len(items) > MAX_CONTROLS:
         raise InputError(f"{source} must hold `controls:`, a list of at most {MAX_CONTROLS}")

@@ -53,7 +53,7 @@ class HealthThresholds:
         """Thresholds from a YAML mapping of the names above (others keep their defaults)."""
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
             raise InputError(f"cannot read thresholds from {path.name}: not a YAML file") from None
         if data is None:
             return cls()

@@ -19,7 +19,7 @@ from affidavit.policy.decision import EFFECTS, Decision, Effect
 from affidavit.policy.engine import DEFAULT_EXPIRES_AFTER_S, PolicyEngine
 from affidavit.policy.request import DecisionRequest, Principal, PrincipalKind
 from affidavit.policy.schema import cedar_schema_text
-from affidavit.policy.targets import Target, parse_target
+from affidavit.policy.targets import Target, canonical_id, canonical_target, parse_target
 from affidavit.policy.testing import CaseResult, run_policy_tests
 
 __all__ = [
@@ -43,6 +43,8 @@ __all__ = [
     "PrincipalKind",
     "Requirements",
     "Target",
+    "canonical_id",
+    "canonical_target",
     "cedar_schema_text",
     "default_policy_text",
     "load_assets",

@@ -1,11 +1,17 @@
 """Asset context: what policy knows about a target (criticality, environment, owner, tags).
 
 ``load_assets`` reads CSV (header ``id,kind,criticality,environment,owner,tags``,
-tags separated by ``;``; owner and tags columns optional) or YAML (a list of
+tags separated by ``;``; owner, tags and aliases columns optional) or YAML (a list of
 mappings, or ``{assets: [...]}``), UTF-8, at most ``MAX_ASSETS_FILE_BYTES``
 bytes and ``MAX_ASSETS`` assets. Kind, criticality and environment are folded
 to lowercase so that ``Prod`` in a spreadsheet still matches ``"prod"`` in a
 policy. Every error names the file and the line.
+
+The inventory stores ids in the canonical spelling of their kind (``Asset.canonical``,
+``policy.targets``).
+``aliases`` (``;``-separated in CSV) are the other names of the same asset: an
+FQDN, a short name, an EDR or directory id; a target written with one of them
+gets this asset's policy (``governance.assets.resolve``).
 
 A target that is not in the inventory is ``Asset.unknown(kind, id)``: criticality
 ``critical``, environment ``unknown``, ``known=False``, so policy treats it as the
@@ -18,7 +24,7 @@ import csv
 import io
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, cast
 
@@ -32,7 +38,7 @@ from affidavit._text import (
     preview,
 )
 from affidavit.errors import InputError
-from affidavit.policy.targets import MAX_TARGET_ID_LENGTH, Target
+from affidavit.policy.targets import MAX_TARGET_ID_LENGTH, Target, canonical_id
 
 __all__ = [
     "CRITICALITIES",
@@ -52,7 +58,8 @@ _MAX_TAGS = 64
 _ENVIRONMENT = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
 _ENVIRONMENT_RULE = "an environment is a lowercase label such as prod, staging or lab"
 _CSV_REQUIRED = ("id", "kind", "criticality", "environment")
-_COLUMNS = frozenset((*_CSV_REQUIRED, "owner", "tags"))
+_COLUMNS = frozenset((*_CSV_REQUIRED, "owner", "tags", "aliases"))
+_MAX_ALIASES = 16
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,7 @@ class Asset:
     owner: str = ""
     tags: tuple[str, ...] = ()
     known: bool = True
+    aliases: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         check_printable(self.id, "asset id", max_len=MAX_TARGET_ID_LENGTH)
@@ -81,6 +89,10 @@ class Asset:
         if any(";" in tag for tag in tags):
             raise InputError("a tag must not contain ';' (it separates tags in CSV files).")
         object.__setattr__(self, "tags", tags)
+        aliases = check_string_set(self.aliases, "aliases", max_items=_MAX_ALIASES, max_len=256)
+        canonical = {canonical_id(self.kind, alias) for alias in aliases}
+        canonical.discard(canonical_id(self.kind, self.id))
+        object.__setattr__(self, "aliases", tuple(sorted(canonical)))
         if not isinstance(self.known, bool):
             raise InputError("known must be true or false.")
 
@@ -88,6 +100,11 @@ class Asset:
     def unknown(cls, kind: str, id: str) -> Asset:
         """A target missing from the inventory, treated as critical."""
         return cls(id=id, kind=kind, criticality="critical", environment="unknown", known=False)
+
+    def canonical(self) -> Asset:
+        """This asset under the canonical spelling of its id (``policy.targets``)."""
+        ident = canonical_id(self.kind, self.id)
+        return self if ident == self.id else replace(self, id=ident)
 
     @property
     def target(self) -> Target:
@@ -99,7 +116,7 @@ class Asset:
         return CRITICALITIES.index(self.criticality)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        found = {
             "id": self.id,
             "kind": self.kind,
             "criticality": self.criticality,
@@ -108,6 +125,9 @@ class Asset:
             "tags": list(self.tags),
             "known": self.known,
         }
+        if self.aliases:  # absent when empty: entries written before aliases stay the same
+            found["aliases"] = list(self.aliases)
+        return found
 
 
 def load_assets(path: str | Path) -> list[Asset]:
@@ -161,6 +181,11 @@ def _asset_from_fields(fields: Mapping[str, object]) -> Asset:
         tags = tuple(tag.strip() for tag in tags.split(";") if tag.strip())
     elif isinstance(tags, list):
         tags = tuple(tags)
+    aliases = fields.get("aliases", ())
+    if isinstance(aliases, str):
+        aliases = tuple(alias.strip() for alias in aliases.split(";") if alias.strip())
+    elif isinstance(aliases, list):
+        aliases = tuple(aliases)
     ident = fields["id"]
     if isinstance(ident, int) and not isinstance(ident, bool):
         ident = str(ident)  # YAML reads numeric ids (e.g. employee numbers) as integers
@@ -171,6 +196,7 @@ def _asset_from_fields(fields: Mapping[str, object]) -> Asset:
         environment=_lower(fields["environment"]),
         owner=cast(str, fields.get("owner", "")),
         tags=cast(tuple[str, ...], tags),
+        aliases=cast(tuple[str, ...], aliases),
     )
 
 
@@ -223,6 +249,8 @@ def _yaml_rows(text: str, source: str) -> list[tuple[int, dict[str, object]]]:
     try:
         data = yaml.safe_load(text)
         root = yaml.compose(text, Loader=yaml.SafeLoader)  # the same document, with line marks
+    except RecursionError:
+        raise InputError(f"{source}: nested too deeply to be an inventory.") from None
     except yaml.YAMLError as exc:
         raise InputError(f"{source}: not valid YAML: {' '.join(str(exc).split())}") from None
     items, nodes = _yaml_items(data, root)

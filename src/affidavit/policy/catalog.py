@@ -27,7 +27,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
 from affidavit import canonical
-from affidavit._text import preview, shorten
+from affidavit._text import check_json_value, preview, shorten
 from affidavit.errors import InputError
 from affidavit.policy.action_spec import ActionSpec
 from affidavit.policy.targets import Target
@@ -131,6 +131,7 @@ class Catalog:
             )
         if not params and self._accepts_no_params[action.id]:
             return
+        check_json_value(params, f"parameters of action '{action.id}'")
         try:
             size = len(canonical.encode(dict(params)))
         except InputError as exc:
@@ -144,7 +145,7 @@ class Catalog:
         if error is not None:
             raise InputError(
                 f"parameter {error.json_path} of action '{action.id}' is invalid: "
-                f"{shorten(error.message)}"
+                f"{_rule_broken(error)} (the value is not shown)"
             )
 
     def check_target(self, action_id: str, target: Target) -> None:
@@ -206,6 +207,8 @@ def _parse_catalog_text(text: str, source: str) -> list[ActionSpec]:
         raise InputError(f"{source}: the catalog is larger than {MAX_CATALOG_BYTES} characters.")
     try:
         document = yaml.safe_load(text)
+    except RecursionError:
+        raise InputError(f"{source}: nested too deeply to be a catalog.") from None
     except yaml.YAMLError as exc:
         raise InputError(f"{source}: not valid YAML: {_one_line(str(exc))}") from None
     if not isinstance(document, dict) or not isinstance(document.get("actions"), list):
@@ -256,3 +259,35 @@ def _action_from_mapping(entry: object) -> ActionSpec:
 
 def _one_line(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
+
+
+def _rule_broken(error: Any) -> str:
+    """What a parameter got wrong, in the schema's words only: jsonschema's own
+    messages quote the rejected value, which may be a secret pasted by mistake."""
+    rule, limit = error.validator, error.validator_value
+    if rule == "required":  # names the schema's properties, not values
+        return shorten(str(error.message))
+    if rule == "additionalProperties":  # names the unexpected keys: names, not values
+        allowed = sorted((error.schema or {}).get("properties", {}))
+        extra = (
+            sorted(set(error.instance) - set(allowed)) if isinstance(error.instance, dict) else []
+        )
+        takes = f"it takes only {', '.join(allowed)}" if allowed else "it takes no parameters"
+        return shorten(f"unknown {', '.join(map(str, extra))}; {takes}", 300)
+    words = {
+        "type": f"must be of type {limit}",
+        "maxLength": f"is longer than {limit} characters",
+        "minLength": f"is shorter than {limit} characters",
+        "maximum": f"is above {limit}",
+        "minimum": f"is below {limit}",
+        "exclusiveMaximum": f"is not below {limit}",
+        "exclusiveMinimum": f"is not above {limit}",
+        "maxItems": f"has more than {limit} items",
+        "minItems": f"has fewer than {limit} items",
+        "uniqueItems": "has repeated items",
+        "enum": f"is not one of {shorten(str(limit), 200)}",
+        "const": "is not the allowed value",
+        "pattern": f"does not match {shorten(str(limit), 100)}",
+        "format": f"is not a valid {limit}",
+    }
+    return words.get(str(rule), f"breaks the schema's {rule} rule")

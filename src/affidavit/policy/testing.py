@@ -78,6 +78,8 @@ def run_policy_tests(engine: PolicyEngine, cases: str | Path) -> list[CaseResult
         raise InputError(f"the cases file is larger than {MAX_CASES_BYTES} characters.")
     try:
         document = yaml.safe_load(text)
+    except RecursionError:
+        raise InputError("the cases file is nested too deeply to be test cases.") from None
     except yaml.YAMLError as exc:
         raise InputError(
             f"the cases file is not valid YAML: {' '.join(str(exc).split())}"

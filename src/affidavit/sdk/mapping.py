@@ -168,8 +168,8 @@ class ToolMapping:
     def parse(cls, text: str, source: str = "<mapping>") -> ToolMapping:
         try:
             data = yaml.safe_load(text)
-        except yaml.YAMLError:
-            raise InputError(f"{source} is not valid YAML") from None
+        except (yaml.YAMLError, RecursionError):
+            raise InputError(f"{source} is not valid YAML (or nested too deeply)") from None
         if data is None:
             data = {}
         if not isinstance(data, dict):
