@@ -15,6 +15,7 @@ __all__ = [
     "DecisionIn",
     "DetokenizeIn",
     "DispositionIn",
+    "EvidenceItemOut",
     "IdentityIn",
     "IdentityOut",
     "PolicyIn",
@@ -163,6 +164,12 @@ class ProposalOut(_Out):
     expires_at: str | None
     created_at: str
     seq: int
+
+
+class EvidenceItemOut(_Out):
+    proposal: str
+    item: int
+    reference: str
 
 
 class IdentityOut(_Out):

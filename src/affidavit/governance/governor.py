@@ -41,6 +41,8 @@ from affidavit.governance._common import (
 from affidavit.governance.admin import AdminCommands
 from affidavit.governance.events import TokenRevealed
 from affidavit.governance.evidence import EvidenceCommands
+from affidavit.governance.friction import FrictionRules
+from affidavit.governance.friction_ops import FrictionOps
 from affidavit.governance.identities import Identity
 from affidavit.governance.minimise import Minimiser
 from affidavit.governance.oversight_ops import OversightOps
@@ -62,7 +64,9 @@ __all__ = ["Governor"]
 T = TypeVar("T")
 
 
-class Governor(GovernorQueries, AdminCommands, EvidenceCommands, ServiceOps, OversightOps):
+class Governor(
+    GovernorQueries, AdminCommands, EvidenceCommands, ServiceOps, OversightOps, FrictionOps
+):
     """Identities, policy, proposals, approvals, authority and dispositions over one ledger."""
 
     def __init__(
@@ -74,8 +78,10 @@ class Governor(GovernorQueries, AdminCommands, EvidenceCommands, ServiceOps, Ove
         connectors: Mapping[str, Connector] | None = None,
         clock: Clock = system_clock,
         ids: IdSource = random_ids,
+        friction: FrictionRules | None = None,
     ) -> None:
         self.ledger = ledger
+        self._friction = friction or FrictionRules()
         self.ids = ids
         self.settings = settings
         self.catalog = catalog or (
@@ -208,6 +214,7 @@ class Governor(GovernorQueries, AdminCommands, EvidenceCommands, ServiceOps, Ove
         rationale = self.minimiser.for_ledger_text(
             check_text(rationale, "a rationale", required=False)
         )
+        tier = self.tier(self.proposal(proposal_id).action)
         proposal = self._write(
             lambda b: approvals.decide(
                 b,
@@ -219,6 +226,8 @@ class Governor(GovernorQueries, AdminCommands, EvidenceCommands, ServiceOps, Ove
                 owner_may_approve=self.settings.owner_may_approve,
                 authorization_ttl_s=self.settings.authorization_ttl_s,
                 ids=self.ids,
+                tier=tier,
+                rules=self.friction_rules(),
             ),
             now=now,
         )
