@@ -57,7 +57,6 @@ def build_history(gov: Governor, cast: Cast, clock: Clock) -> History:
         pid = _isolate(gov, cast, "triage", f"C-T{i}")
         clock.advance(seconds=10)
         if i < 20:
-            gov.open_evidence(cast.bob, pid, 0)
             gov.approve(cast.bob, pid, rationale="ok")
             clock.advance(seconds=5)
             gov.dispose(cast.alice, pid, outcome="accepted", reason="true_positive")
