@@ -19,9 +19,13 @@ def _samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
 
 def _decide(live: Live, approver: str, *, deny: bool) -> str:
     proposal = live.gov.propose(
-        live.tokens["agent"], case="C-metrics", action="isolate_host", target="host:pc-sales-0215"
+        live.tokens["agent"],
+        case="C-metrics",
+        action="isolate_host",
+        target="host:pc-sales-0215",
+        evidence=["alert:edr-1"],
     )
-    live.gov.view_evidence(live.tokens[approver], proposal.id)
+    live.gov.open_evidence(live.tokens[approver], proposal.id, 0)
     live.clock.advance(minutes=5)
     live.gov.approve(live.tokens[approver], proposal.id, rationale="checked in EDR", deny=deny)
     return proposal.id

@@ -53,7 +53,9 @@ def _machine(who: str) -> bool:
 
 def _proposal(live: Live, who: str = "agent", action: str = "isolate_host") -> str:
     target = "host:pc-sales-0215" if action == "isolate_host" else "ip:203.0.113.7"
-    return live.gov.propose(live.tokens[who], case="C-base", action=action, target=target).id
+    return live.gov.propose(
+        live.tokens[who], case="C-base", action=action, target=target, evidence=["alert:p-1"]
+    ).id
 
 
 def _caller_proposal(live: Live, who: str) -> str:
@@ -160,6 +162,11 @@ REQUESTS: dict[str, Factory] = {
         f"/v1/proposals/{_proposal(live)}/evidence",
         {},
     ),
+    "proposals.evidence_item": lambda live, who: (
+        "GET",
+        f"/v1/proposals/{_proposal(live)}/evidence/0",
+        {},
+    ),
     "proposals.approve": lambda live, who: (
         "POST",
         f"/v1/proposals/{_viewed(live, who)}/approve",
@@ -262,6 +269,7 @@ REQUESTS: dict[str, Factory] = {
 def _viewed(live: Live, who: str) -> str:
     proposal = _proposal(live)
     live.gov.view_evidence(live.tokens[who], proposal)
+    live.gov.open_evidence(live.tokens[who], proposal, 0)
     return proposal
 
 

@@ -17,7 +17,12 @@ from affidavit.ledger import merkle
 from tests.api.conftest import Live
 from tests.conftest import TEST_DATA
 
-PROPOSAL = {"case": "C-1", "action": "isolate_host", "target": "host:pc-sales-0215"}
+PROPOSAL = {
+    "case": "C-1",
+    "action": "isolate_host",
+    "target": "host:pc-sales-0215",
+    "evidence": ["alert:svc-1"],
+}
 FALCON = (TEST_DATA / "alerts" / "vendor" / "crowdstrike_falcon.json").read_bytes()
 
 
@@ -100,6 +105,7 @@ def test_pages_cover_everything_once(live: Live) -> None:
             case=f"P-{i}",
             action="enrich_ip_reputation",
             target="ip:203.0.113.7",
+            evidence=["alert:t-1"],
         )
     seen: list[str] = []
     cursor = None
@@ -163,6 +169,7 @@ def test_long_poll_returns_when_decided(live: Live) -> None:
     def decide() -> None:
         time.sleep(0.2)
         live.gov.view_evidence(alice, proposal.id)
+        live.gov.open_evidence(alice, proposal.id, 0)
         live.gov.approve(alice, proposal.id, rationale="ok")
 
     threading.Thread(target=decide).start()

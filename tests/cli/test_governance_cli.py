@@ -55,6 +55,8 @@ def test_propose_approve_dispose_replay(cli: Invoke, people: dict[str, str]) -> 
         "0.9",
         "--rationale",
         "beaconing",
+        "--evidence",
+        "alert:cli-1",
         "--token",
         people["triage"],
     )
@@ -69,10 +71,14 @@ def test_propose_approve_dispose_replay(cli: Invoke, people: dict[str, str]) -> 
     pid = result["proposal_id"]
 
     owner = cli("approve", pid, "--rationale", "my agent", "--token", people["alice"])
-    assert owner.code == 6 and "owns agent triage" in owner.err
+    assert owner.code == 6 and "accountable owner of agent triage" in owner.err
     agent = cli("approve", pid, "--rationale", "self", "--token", people["triage"])
     assert agent.code == 5 and "only people" in agent.err
     assert cli("approve", pid, "--rationale", "ok").code == 5  # no token at all
+    unread = cli("approve", pid, "--rationale", "C2 confirmed", "--token", people["bob"])
+    assert unread.code == 6 and "open at least one evidence item" in unread.err
+    opened = cli("proposal", "evidence", pid, "0", "--token", people["bob"])
+    assert opened.code == 0 and opened.out.strip() == "alert:cli-1", opened.err
     approved = cli(
         "approve", pid, "--rationale", "C2 confirmed", "--token", people["bob"], "--json"
     )

@@ -80,7 +80,12 @@ def record_activity(ledger: Ledger, settings: Settings) -> Activity:
         output=b"Likely true positive on pc-sales-0215; contain.",
     )
     gov.propose(
-        agent, case="CASE-1", action="enrich_ip_reputation", target="ip:203.0.113.7", step=step.id
+        agent,
+        case="CASE-1",
+        action="enrich_ip_reputation",
+        target="ip:203.0.113.7",
+        step=step.id,
+        evidence=["alert:t-1"],
     )
     pending = gov.propose(
         agent,
@@ -91,8 +96,11 @@ def record_activity(ledger: Ledger, settings: Settings) -> Activity:
         confidence=0.9,
         rationale=f"beaconing; key {AWS_KEY} found in a script",
         step=step.id,
+        evidence=["alert:t-1"],
     )
+    gov.open_evidence(alice, pending.id, 0)
     gov.approve(alice, pending.id, rationale=f"confirmed; rotate {AWS_KEY}")
+    gov.open_evidence(bob, pending.id, 0)
     gov.approve(bob, pending.id, rationale="agreed")
     block = gov.propose(
         agent,
@@ -101,12 +109,25 @@ def record_activity(ledger: Ledger, settings: Settings) -> Activity:
         target="ip:198.51.100.23",
         confidence=0.95,
         rationale="C2 address",
+        evidence=["alert:t-1"],
     )
     gov.breakglass(bob, block.id, justification="exfiltration in progress")
     gov.review_breakglass(alice, block.id, upheld=True, rationale="justified")
-    refused = gov.propose(agent, case="CASE-1", action="isolate_host", target="host:pc-hr-0007")
+    refused = gov.propose(
+        agent,
+        case="CASE-1",
+        action="isolate_host",
+        target="host:pc-hr-0007",
+        evidence=["alert:t-1"],
+    )
     gov.approve(alice, refused.id, deny=True, rationale="that host is the CFO's; call first")
-    gov.propose(agent, case="CASE-1", action="wipe_host", target="host:pc-sales-0215")
+    gov.propose(
+        agent,
+        case="CASE-1",
+        action="wipe_host",
+        target="host:pc-sales-0215",
+        evidence=["alert:t-1"],
+    )
     return Activity(gov, agent, alice, bob)
 
 

@@ -168,7 +168,7 @@ def test_gated_call_runs_once_approved(live: Live, tmp_path: Path) -> None:
         proposal = first.meta["affidavit/proposal"]
         # an approver decides while the agent waits
         with live.client("approver") as approver:
-            assert approver.get(f"/v1/proposals/{proposal}/evidence").status_code == 200
+            assert approver.get(f"/v1/proposals/{proposal}/evidence/0").status_code == 200
             answer = approver.post(f"/v1/proposals/{proposal}/approve", json={"rationale": "ok"})
             assert answer.status_code == 200, answer.text
         second = await session.call_tool("isolate_host", args)

@@ -63,7 +63,7 @@ def test_an_approved_call_runs_once_and_its_replay_is_refused(live: Live, tmp_pa
         first = await session.call_tool("isolate_host", ISOLATE)
         proposal = first.meta["affidavit/proposal"]
         with live.client("approver") as approver:
-            assert approver.get(f"/v1/proposals/{proposal}/evidence").status_code == 200
+            assert approver.get(f"/v1/proposals/{proposal}/evidence/0").status_code == 200
             answer = approver.post(f"/v1/proposals/{proposal}/approve", json={"rationale": "ok"})
             assert answer.status_code == 200, answer.text
             # approved with auto-execution on: Affidavit's executor leaves it to the gateway
@@ -101,7 +101,7 @@ def test_executed_by_affidavit_first_the_gateway_does_not_call_the_tool(
         first = await session.call_tool("isolate_host", ISOLATE)
         proposal = first.meta["affidavit/proposal"]
         with live.client("approver") as approver:
-            approver.get(f"/v1/proposals/{proposal}/evidence")
+            approver.get(f"/v1/proposals/{proposal}/evidence/0")
             approver.post(f"/v1/proposals/{proposal}/approve", json={"rationale": "ok"})
         with live.client("admin") as admin:  # the other path runs it first
             ran = admin.post(f"/v1/proposals/{proposal}/execute")

@@ -31,6 +31,7 @@ from affidavit.config import Settings, load_settings
 from affidavit.connectors import ActionResult, InMemoryConnector
 from affidavit.demo import run_demo
 from affidavit.governance._common import SequentialIds
+from affidavit.governance.friction import FrictionRules, StampRules
 from affidavit.governance.governor import Governor
 from affidavit.governance.identities import Identity
 from affidavit.governance.retention import RetentionPolicy
@@ -71,6 +72,8 @@ def golden_governor(settings: Settings, clock: Clock) -> Governor:
         connectors=connectors,
         clock=clock,
         ids=SequentialIds(),
+        # A rubber-stamp signal after two quick approvals, so the script can show one.
+        friction=FrictionRules(stamp=StampRules(min_decisions=2)),
     )
 
 
@@ -100,14 +103,22 @@ def run_script(gov: Governor, clock: Clock) -> None:
     )
     denied = gov.propose(tok["triage"], case=case, action="block_ip", target="ip:198.51.100.9")
     gov.view_evidence(tok["alice"], denied.id)
+    assert gov.rubber_stamp(tok["alice"], denied.id) is not None  # her demo approvals: quick
     gov.approve(tok["alice"], denied.id, rationale="internal scanner", deny=True)
     gov.dispose(
         tok["alice"], denied.id, outcome="rejected", reason="false_positive", rationale="scanner"
     )
     failing = gov.propose(
-        tok["alice"], case=case, action="revoke_sessions", target="user:bob@corp.example"
+        tok["alice"],
+        case=case,
+        action="revoke_sessions",
+        target="user:bob@corp.example",
+        evidence=[f"step:{step.id}"],  # approving tier 2 and above needs an item opened
     )
     gov.view_evidence(tok["bob"], failing.id)
+    clock.advance(seconds=42)
+    gov.open_evidence(tok["bob"], failing.id, 0)
+    clock.advance(seconds=75)
     gov.approve(tok["bob"], failing.id, rationale="sessions look hijacked")
     late = gov.propose(tok["triage"], case=case, action="isolate_host", target="host:pc-golden-1")
     clock.advance(hours=3)  # expires unapproved: no entry, but the state changes

@@ -70,10 +70,11 @@ def test_an_approved_caller_proposal_is_not_auto_executed(
         action="isolate_host",
         target="host:pc-sales-0215",
         confidence=0.9,
+        evidence=["alert:edr-1"],
         executor="caller",
     )
     assert proposal.status == "pending_approval"
-    gov.view_evidence(cast.alice, proposal.id)
+    gov.open_evidence(cast.alice, proposal.id, 0)
     assert gov.approve(cast.alice, proposal.id, rationale="confirmed").status == "authorized"
     assert all(not c.executed for c in connectors.values())
     execution = gov.claim_execution(cast.triage, proposal.id, connector="gateway:edr-tools")

@@ -24,9 +24,19 @@ def test_every_entry_carries_the_time_of_its_command(
         cast.triage, case="CASE-T", model="m", model_version="1", prompt=b"p", output=b"o"
     )
     enrich = gov.propose(
-        cast.triage, case="CASE-T", action="enrich_ip_reputation", target="ip:203.0.113.5"
+        cast.triage,
+        case="CASE-T",
+        action="enrich_ip_reputation",
+        target="ip:203.0.113.5",
+        evidence=["alert:t-1"],
     )
-    block = gov.propose(cast.triage, case="CASE-T", action="block_ip", target="ip:203.0.113.6")
+    block = gov.propose(
+        cast.triage,
+        case="CASE-T",
+        action="block_ip",
+        target="ip:203.0.113.6",
+        evidence=["alert:t-1"],
+    )
     gov.view_evidence(cast.alice, block.id)
     gov.breakglass(cast.bob, block.id, justification="spreading")
     gov.review_breakglass(cast.carol, block.id, upheld=True, rationale="justified")

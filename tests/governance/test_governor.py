@@ -31,7 +31,11 @@ def test_enrichment_runs_without_approval_and_executes(
     gov: Governor, cast: Cast, connectors: dict
 ) -> None:
     proposal = gov.propose(
-        cast.triage, case="CASE-1", action="enrich_ip_reputation", target="ip:203.0.113.7"
+        cast.triage,
+        case="CASE-1",
+        action="enrich_ip_reputation",
+        target="ip:203.0.113.7",
+        evidence=["alert:t-1"],
     )
     assert proposal.effect == "allow"
     assert proposal.status == "executed"
@@ -50,6 +54,7 @@ def test_containment_needs_one_approver(
         target="host:pc-sales-0215",
         confidence=0.9,
         rationale="beaconing to known C2",
+        evidence=["alert:t-1"],
     )
     assert (proposal.effect, proposal.approvals_required, proposal.status) == (
         "require_approval",
@@ -57,6 +62,7 @@ def test_containment_needs_one_approver(
         "pending_approval",
     )
     assert connectors["edr"].executed == []
+    gov.open_evidence(cast.alice, proposal.id, 0)
     done = gov.approve(cast.alice, proposal.id, rationale="C2 confirmed in proxy logs")
     assert done.status == "executed"
     [request] = connectors["edr"].executed
@@ -72,15 +78,29 @@ def test_separation_of_duties_matrix(
 ) -> None:
     _assets(gov, tmp_path)
     by_agent = gov.propose(
-        cast.triage, case="C", action="isolate_host", target="host:pc-sales-0215"
+        cast.triage,
+        case="C",
+        action="isolate_host",
+        target="host:pc-sales-0215",
+        evidence=["alert:t-1"],
     )
-    by_alice = gov.propose(cast.alice, case="C", action="isolate_host", target="host:pc-sales-0215")
+    by_alice = gov.propose(
+        cast.alice,
+        case="C",
+        action="isolate_host",
+        target="host:pc-sales-0215",
+        evidence=["alert:t-1"],
+    )
     user_impact = gov.propose(
-        cast.triage, case="C", action="disable_account", target="user:alice@corp.example"
+        cast.triage,
+        case="C",
+        action="disable_account",
+        target="user:alice@corp.example",
+        evidence=["alert:t-1"],
     )
     with pytest.raises(PolicyError, match="proposed"):
         gov.approve(cast.alice, by_alice.id, rationale="mine")  # requester
-    with pytest.raises(PolicyError, match="owns agent"):
+    with pytest.raises(PolicyError, match="accountable owner"):
         gov.approve(cast.olivia, by_agent.id, rationale="my agent")  # agent owner
     with pytest.raises(AuthError, match="only people"):
         gov.approve(cast.triage, by_alice.id, rationale="agent approving")  # agent token
@@ -99,28 +119,44 @@ def test_separation_of_duties_matrix(
 def test_quorum_counts_distinct_people(gov: Governor, cast: Cast, tmp_path: object) -> None:
     _assets(gov, tmp_path)
     proposal = gov.propose(
-        cast.triage, case="C", action="isolate_host", target="host:srv-db-01", confidence=0.9
+        cast.triage,
+        case="C",
+        action="isolate_host",
+        target="host:srv-db-01",
+        confidence=0.9,
+        evidence=["alert:t-1"],
     )
     assert proposal.approvals_required == 2
+    gov.open_evidence(cast.alice, proposal.id, 0)
     assert gov.approve(cast.alice, proposal.id, rationale="yes").status == "pending_approval"
     with pytest.raises(Conflict, match="distinct people"):
         gov.approve(cast.alice, proposal.id, rationale="yes again")
+    gov.open_evidence(cast.carol, proposal.id, 0)
     assert gov.approve(cast.carol, proposal.id, rationale="agreed").status == "executed"
 
 
 def test_low_confidence_agent_proposal_needs_evidence_view(gov: Governor, cast: Cast) -> None:
     proposal = gov.propose(
-        cast.triage, case="C", action="block_ip", target="ip:198.51.100.4", confidence=0.4
+        cast.triage,
+        case="C",
+        action="block_ip",
+        target="ip:198.51.100.4",
+        confidence=0.4,
+        evidence=["alert:t-1"],
     )
     assert proposal.require_evidence_view
-    with pytest.raises(PolicyError, match="viewing the evidence"):
+    with pytest.raises(PolicyError, match="open at least one evidence item"):
         gov.approve(cast.alice, proposal.id, rationale="ok")
-    gov.view_evidence(cast.alice, proposal.id)
+    gov.view_evidence(cast.alice, proposal.id)  # the list as a whole is not an item read
+    with pytest.raises(PolicyError, match="open at least one evidence item"):
+        gov.approve(cast.alice, proposal.id, rationale="ok")
+    gov.open_evidence(cast.alice, proposal.id, 0)
     assert gov.approve(cast.alice, proposal.id, rationale="ok").status == "pending_approval"
     assert proposal.approvals_required == 2  # an IP missing from the inventory counts as critical
-    with pytest.raises(PolicyError, match="viewing the evidence"):
+    with pytest.raises(PolicyError, match="open at least one evidence item"):
         gov.approve(cast.carol, proposal.id, rationale="ok")
     gov.view_evidence(cast.carol, proposal.id)
+    gov.open_evidence(cast.carol, proposal.id, 0)
     assert gov.approve(cast.carol, proposal.id, rationale="ok").status == "executed"
 
 
@@ -129,17 +165,24 @@ def test_user_impact_needs_role_and_evidence_view(
 ) -> None:
     _assets(gov, tmp_path)
     proposal = gov.propose(
-        cast.triage, case="C", action="disable_account", target="user:alice@corp.example"
+        cast.triage,
+        case="C",
+        action="disable_account",
+        target="user:alice@corp.example",
+        evidence=["alert:t-1"],
     )
     assert proposal.approver_roles == ("approver:ir_lead",)
-    with pytest.raises(PolicyError, match="viewing the evidence"):
+    with pytest.raises(PolicyError, match="open at least one evidence item"):
         gov.approve(cast.bob, proposal.id, rationale="ok")
     gov.view_evidence(cast.bob, proposal.id)
+    gov.open_evidence(cast.bob, proposal.id, 0)
     assert gov.approve(cast.bob, proposal.id, rationale="ok").status in ("authorized", "executed")
 
 
 def test_denial_needs_rationale_and_closes_the_request(gov: Governor, cast: Cast) -> None:
-    proposal = gov.propose(cast.triage, case="C", action="block_ip", target="ip:198.51.100.9")
+    proposal = gov.propose(
+        cast.triage, case="C", action="block_ip", target="ip:198.51.100.9", evidence=["alert:t-1"]
+    )
     with pytest.raises(InputError, match="rationale"):
         gov.approve(cast.alice, proposal.id, rationale="  ", deny=True)
     assert (
@@ -151,13 +194,21 @@ def test_denial_needs_rationale_and_closes_the_request(gov: Governor, cast: Cast
 
 
 def test_forbid_overrides_permit_and_scope(gov: Governor, cast: Cast) -> None:
-    wipe = gov.propose(cast.triage, case="C", action="wipe_host", target="host:pc-1")
+    wipe = gov.propose(
+        cast.triage, case="C", action="wipe_host", target="host:pc-1", evidence=["alert:t-1"]
+    )
     assert (wipe.effect, wipe.status) == ("deny", "denied")
     out_of_scope = gov.propose(
-        cast.triage, case="C", action="quarantine_file", target="file:" + "a" * 64
+        cast.triage,
+        case="C",
+        action="quarantine_file",
+        target="file:" + "a" * 64,
+        evidence=["alert:t-1"],
     )
     assert out_of_scope.effect == "deny"
-    by_person = gov.propose(cast.alice, case="C", action="wipe_host", target="host:pc-1")
+    by_person = gov.propose(
+        cast.alice, case="C", action="wipe_host", target="host:pc-1", evidence=["alert:t-1"]
+    )
     assert (by_person.effect, by_person.approvals_required) == ("require_approval", 2)
 
 
@@ -166,12 +217,22 @@ def test_no_matching_permit_fails_closed(gov: Governor, cast: Cast) -> None:
         '@id("only-enrichment")\n@approvals("0")\npermit (principal, action in Action::"tier_0", resource);\n'
     )
     assert (
-        gov.propose(cast.alice, case="C", action="block_ip", target="ip:198.51.100.1").effect
+        gov.propose(
+            cast.alice,
+            case="C",
+            action="block_ip",
+            target="ip:198.51.100.1",
+            evidence=["alert:t-1"],
+        ).effect
         == "deny"
     )
     assert (
         gov.propose(
-            cast.alice, case="C", action="enrich_ip_reputation", target="ip:198.51.100.1"
+            cast.alice,
+            case="C",
+            action="enrich_ip_reputation",
+            target="ip:198.51.100.1",
+            evidence=["alert:t-1"],
         ).effect
         == "allow"
     )
@@ -186,7 +247,9 @@ def test_publish_rejects_typos(gov: Governor) -> None:
 
 def test_unknown_action_and_bad_params_are_refused(gov: Governor, cast: Cast) -> None:
     with pytest.raises((InputError, PolicyError, NotFound)):
-        gov.propose(cast.alice, case="C", action="launch_missiles", target="host:x")
+        gov.propose(
+            cast.alice, case="C", action="launch_missiles", target="host:x", evidence=["alert:t-1"]
+        )
     with pytest.raises(InputError):
         gov.propose(
             cast.alice,
@@ -194,15 +257,30 @@ def test_unknown_action_and_bad_params_are_refused(gov: Governor, cast: Cast) ->
             action="block_domain",
             target="domain:evil.example",
             params={"ttl_seconds": "forever"},
+            evidence=["alert:t-1"],
         )
     with pytest.raises(InputError):
-        gov.propose(cast.alice, case="C", action="isolate_host", target="no-colon")
+        gov.propose(
+            cast.alice, case="C", action="isolate_host", target="no-colon", evidence=["alert:t-1"]
+        )
     with pytest.raises(InputError):
-        gov.propose(cast.alice, case="bad case id!", action="isolate_host", target="host:x")
+        gov.propose(
+            cast.alice,
+            case="bad case id!",
+            action="isolate_host",
+            target="host:x",
+            evidence=["alert:t-1"],
+        )
     with pytest.raises(AuthError):
-        gov.propose("afd_not-a-real-token", case="C", action="isolate_host", target="host:x")
+        gov.propose(
+            "afd_not-a-real-token",
+            case="C",
+            action="isolate_host",
+            target="host:x",
+            evidence=["alert:t-1"],
+        )
     with pytest.raises(AuthError):
-        gov.propose(None, case="C", action="isolate_host", target="host:x")
+        gov.propose(None, case="C", action="isolate_host", target="host:x", evidence=["alert:t-1"])
     _verify(gov)
 
 
@@ -213,8 +291,12 @@ def test_authorization_is_single_use_bound_and_expiring(
 
     gov = make_governor(ledger, settings, clock, connectors, auto_execute=False)  # type: ignore[arg-type]
     cast = add_cast(gov)
-    first = gov.propose(cast.alice, case="C", action="block_ip", target="ip:198.51.100.7")
+    first = gov.propose(
+        cast.alice, case="C", action="block_ip", target="ip:198.51.100.7", evidence=["alert:t-1"]
+    )
+    gov.open_evidence(cast.bob, first.id, 0)
     gov.approve(cast.bob, first.id, rationale="ok")
+    gov.open_evidence(cast.carol, first.id, 0)
     gov.approve(cast.carol, first.id, rationale="ok")
     with pytest.raises(PolicyError, match="differ"):
         gov.execute(first.id, params={"ttl_seconds": 60})  # changed parameters
@@ -225,28 +307,40 @@ def test_authorization_is_single_use_bound_and_expiring(
         gov.execute(first.id)  # replayed
     assert len(connectors["firewall"].executed) == 1
 
-    second = gov.propose(cast.alice, case="C", action="block_ip", target="ip:198.51.100.9")
+    second = gov.propose(
+        cast.alice, case="C", action="block_ip", target="ip:198.51.100.9", evidence=["alert:t-1"]
+    )
+    gov.open_evidence(cast.bob, second.id, 0)
     gov.approve(cast.bob, second.id, rationale="ok")
+    gov.open_evidence(cast.carol, second.id, 0)
     gov.approve(cast.carol, second.id, rationale="ok")
     clock.advance(seconds=settings.authorization_ttl_s + 1)  # type: ignore[attr-defined]
     with pytest.raises(AuthError, match="expired"):
         gov.execute(second.id)
 
-    third = gov.propose(cast.alice, case="C", action="block_ip", target="ip:198.51.100.10")
+    third = gov.propose(
+        cast.alice, case="C", action="block_ip", target="ip:198.51.100.10", evidence=["alert:t-1"]
+    )
+    gov.open_evidence(cast.bob, third.id, 0)
     gov.approve(cast.bob, third.id, rationale="ok")
+    gov.open_evidence(cast.carol, third.id, 0)
     gov.approve(cast.carol, third.id, rationale="ok")
     gov.publish_policy(gov.active_policy()[1] + "\n// a new version\n")
     with pytest.raises(PolicyError, match="policy changed"):
         gov.execute(third.id)
 
-    pending = gov.propose(cast.alice, case="C", action="block_ip", target="ip:198.51.100.11")
+    pending = gov.propose(
+        cast.alice, case="C", action="block_ip", target="ip:198.51.100.11", evidence=["alert:t-1"]
+    )
     with pytest.raises(AuthError, match="no authorization"):
         gov.execute(pending.id)
     _verify(gov)
 
 
 def test_breakglass_opens_a_review(gov: Governor, cast: Cast, clock: Clock) -> None:
-    proposal = gov.propose(cast.triage, case="C", action="block_ip", target="ip:198.51.100.20")
+    proposal = gov.propose(
+        cast.triage, case="C", action="block_ip", target="ip:198.51.100.20", evidence=["alert:t-1"]
+    )
     with pytest.raises(PolicyError, match="breakglass right"):
         gov.breakglass(cast.alice, proposal.id, justification="hurry")
     with pytest.raises(AuthError):
@@ -273,10 +367,18 @@ def test_breakglass_opens_a_review(gov: Governor, cast: Cast, clock: Clock) -> N
 
 def test_dispositions(gov: Governor, cast: Cast) -> None:
     rec = gov.propose(
-        cast.triage, case="C", action="disable_account", target="user:bob@corp.example"
+        cast.triage,
+        case="C",
+        action="disable_account",
+        target="user:bob@corp.example",
+        evidence=["alert:t-1"],
     )
     alt = gov.propose(
-        cast.alice, case="C", action="revoke_sessions", target="user:bob@corp.example"
+        cast.alice,
+        case="C",
+        action="revoke_sessions",
+        target="user:bob@corp.example",
+        evidence=["alert:t-1"],
     )
     with pytest.raises(InputError, match="rationale"):
         gov.dispose(cast.alice, rec.id, outcome="rejected", reason="false_positive")
@@ -363,6 +465,7 @@ def test_steps_and_handoffs_respect_data_classes(gov: Governor, cast: Cast) -> N
         target="case:C",
         step=second.id,
         params={"text": "mimikatz seen"},
+        evidence=["alert:t-1"],
     )
     assert proposal.step_id == second.id
 
@@ -408,18 +511,47 @@ def test_case_replay_equals_the_tables(
 ) -> None:
     _assets(gov, tmp_path)
     a = gov.propose(
-        cast.triage, case="CASE-R", action="isolate_host", target="host:srv-db-01", confidence=0.95
+        cast.triage,
+        case="CASE-R",
+        action="isolate_host",
+        target="host:srv-db-01",
+        confidence=0.95,
+        evidence=["alert:t-1"],
     )
+    gov.open_evidence(cast.alice, a.id, 0)
     gov.approve(cast.alice, a.id, rationale="yes")
+    gov.open_evidence(cast.carol, a.id, 0)
     gov.approve(cast.carol, a.id, rationale="yes")
-    b = gov.propose(cast.triage, case="CASE-R", action="block_ip", target="ip:198.51.100.30")
+    b = gov.propose(
+        cast.triage,
+        case="CASE-R",
+        action="block_ip",
+        target="ip:198.51.100.30",
+        evidence=["alert:t-1"],
+    )
     gov.approve(cast.bob, b.id, rationale="no", deny=True)
     c = gov.propose(
-        cast.triage, case="CASE-R", action="enrich_ip_reputation", target="ip:198.51.100.30"
+        cast.triage,
+        case="CASE-R",
+        action="enrich_ip_reputation",
+        target="ip:198.51.100.30",
+        evidence=["alert:t-1"],
     )
-    d = gov.propose(cast.triage, case="CASE-R", action="block_ip", target="ip:198.51.100.31")
+    d = gov.propose(
+        cast.triage,
+        case="CASE-R",
+        action="block_ip",
+        target="ip:198.51.100.31",
+        evidence=["alert:t-1"],
+    )
     gov.breakglass(cast.bob, d.id, justification="spreading")
-    e = gov.propose(cast.triage, case="CASE-R", action="block_ip", target="ip:198.51.100.32")
+    e = gov.propose(
+        cast.triage,
+        case="CASE-R",
+        action="block_ip",
+        target="ip:198.51.100.32",
+        evidence=["alert:t-1"],
+    )
     gov.dispose(cast.alice, c.id, outcome="accepted", reason="true_positive")
     gov.dispose(cast.alice, b.id, outcome="rejected", reason="false_positive", rationale="scanner")
     clock.advance(hours=3)  # e expires unapproved
@@ -485,11 +617,19 @@ def test_a_bundle_published_elsewhere_voids_authorizations_decided_on_the_old_on
     elsewhere = make_governor(ledger, settings, clock, connectors)  # type: ignore[arg-type]
     cast = add_cast(here)
     here.propose(
-        cast.alice, case="C", action="enrich_ip_reputation", target="ip:203.0.113.1"
+        cast.alice,
+        case="C",
+        action="enrich_ip_reputation",
+        target="ip:203.0.113.1",
+        evidence=["alert:t-1"],
     )  # warm
     elsewhere.publish_policy(elsewhere.active_policy()[1] + "\n// v2 from another node\n")
     stale = here.propose(
-        cast.alice, case="C", action="enrich_ip_reputation", target="ip:203.0.113.2"
+        cast.alice,
+        case="C",
+        action="enrich_ip_reputation",
+        target="ip:203.0.113.2",
+        evidence=["alert:t-1"],
     )
     assert stale.status == "authorized"
     assert stale.bundle_hash != elsewhere.active_policy()[0]  # decided under the old bundle

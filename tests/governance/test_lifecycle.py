@@ -18,7 +18,9 @@ from affidavit.ledger.log import Ledger
 
 
 def test_rejecting_a_pending_recommendation_withdraws_it(gov: Governor, cast: Cast) -> None:
-    pending = gov.propose(cast.triage, case="C", action="block_ip", target="ip:198.51.100.1")
+    pending = gov.propose(
+        cast.triage, case="C", action="block_ip", target="ip:198.51.100.1", evidence=["alert:t-1"]
+    )
     assert pending.status == "pending_approval"
     seq = gov.dispose(
         cast.alice, pending.id, outcome="rejected", reason="false_positive", rationale="scanner"
@@ -42,7 +44,11 @@ def test_an_authorized_recommendation_withdrawn_is_never_executed(
     gov = make_governor(ledger, settings, clock, connectors, auto_execute=False)
     cast = add_cast(gov)
     enrich = gov.propose(
-        cast.triage, case="C", action="enrich_ip_reputation", target="ip:198.51.100.2"
+        cast.triage,
+        case="C",
+        action="enrich_ip_reputation",
+        target="ip:198.51.100.2",
+        evidence=["alert:t-1"],
     )
     assert enrich.status == "authorized"
     gov.dispose(
@@ -58,7 +64,13 @@ def test_an_authorized_recommendation_withdrawn_is_never_executed(
 
 
 def test_an_executed_action_cannot_be_said_to_be_rejected(gov: Governor, cast: Cast) -> None:
-    done = gov.propose(cast.triage, case="C", action="enrich_ip_reputation", target="ip:192.0.2.1")
+    done = gov.propose(
+        cast.triage,
+        case="C",
+        action="enrich_ip_reputation",
+        target="ip:192.0.2.1",
+        evidence=["alert:t-1"],
+    )
     assert done.status == "executed"
     for outcome in ("rejected", "overridden", "modified"):
         with pytest.raises(Conflict, match=f"cannot say it was {outcome}"):
@@ -80,8 +92,14 @@ def test_a_failed_action_cannot_be_rejected_but_can_be_overridden(
     connectors["intel"].set_outcome(
         "enrich_ip_reputation", ActionResult("failed", {"error": "feed down"})
     )
-    failed = gov.propose(cast.alice, case="C", action="enrich_ip_reputation", target="ip:192.0.2.2")
-    other = gov.propose(cast.alice, case="C", action="add_case_note", target="case:C", params={"text": "x"})  # fmt: skip
+    failed = gov.propose(
+        cast.alice,
+        case="C",
+        action="enrich_ip_reputation",
+        target="ip:192.0.2.2",
+        evidence=["alert:t-1"],
+    )
+    other = gov.propose(cast.alice, case="C", action="add_case_note", target="case:C", params={"text": "x"}, evidence=["alert:t-1"])  # fmt: skip
     assert failed.status == "failed"
     with pytest.raises(Conflict, match="cannot say it was rejected"):
         gov.dispose(cast.bob, failed.id, outcome="rejected", reason="other", rationale="x")
@@ -97,7 +115,9 @@ def test_a_failed_action_cannot_be_rejected_but_can_be_overridden(
 
 
 def test_a_second_disposition_supersedes_the_first_explicitly(gov: Governor, cast: Cast) -> None:
-    denied = gov.propose(cast.triage, case="C", action="wipe_host", target="host:pc-1")
+    denied = gov.propose(
+        cast.triage, case="C", action="wipe_host", target="host:pc-1", evidence=["alert:t-1"]
+    )
     first = gov.dispose(cast.alice, denied.id, outcome="accepted", reason="policy")
     with pytest.raises(Conflict, match=f"supersedes it explicitly \\(--supersedes {first}\\)"):
         gov.dispose(cast.bob, denied.id, outcome="rejected", reason="model_error", rationale="x")
@@ -136,7 +156,9 @@ def test_a_second_disposition_supersedes_the_first_explicitly(gov: Governor, cas
         first,
         "wiping was never warranted",
     )
-    fresh = gov.propose(cast.triage, case="C", action="wipe_host", target="host:pc-2")
+    fresh = gov.propose(
+        cast.triage, case="C", action="wipe_host", target="host:pc-2", evidence=["alert:t-1"]
+    )
     with pytest.raises(Conflict, match="no disposition to supersede"):
         gov.dispose(
             cast.bob, fresh.id, outcome="accepted", reason="policy", rationale="x", supersedes=1
@@ -146,7 +168,13 @@ def test_a_second_disposition_supersedes_the_first_explicitly(gov: Governor, cas
 def test_the_projector_refuses_a_transition_the_machine_does_not_allow(
     gov: Governor, cast: Cast
 ) -> None:
-    done = gov.propose(cast.triage, case="C", action="enrich_ip_reputation", target="ip:192.0.2.9")
+    done = gov.propose(
+        cast.triage,
+        case="C",
+        action="enrich_ip_reputation",
+        target="ip:192.0.2.9",
+        evidence=["alert:t-1"],
+    )
     size = gov.ledger.size()
     denial = ev.ApprovalDenied(actor="human:bob", case="C", proposal=done.id, rationale="no")
     with pytest.raises(Conflict, match=r"approval\.denied is not allowed"):

@@ -20,9 +20,14 @@ def _work(gov: Governor, cast: Cast) -> str:
     gov.publish_policy(gov.active_policy()[1] + "\n// v2\n")
     gov.propose(cast.triage, case="C-1", action="enrich_ip_reputation", target="ip:203.0.113.7")
     pending = gov.propose(
-        cast.triage, case="C-1", action="isolate_host", target="host:pc-1", rationale="c2"
+        cast.triage,
+        case="C-1",
+        action="isolate_host",
+        target="host:pc-1",
+        rationale="c2",
+        evidence=["alert:edr-1"],
     )
-    gov.view_evidence(cast.alice, pending.id)
+    gov.open_evidence(cast.alice, pending.id, 0)
     gov.approve(cast.alice, pending.id, rationale="seen it")
     waiting = gov.propose(cast.triage, case="C-1", action="wipe_host", target="host:pc-2")
     return waiting.id

@@ -34,16 +34,26 @@ def _work(gov: Governor, cast: Cast, clock: Clock, tmp_path: Path) -> None:
         cast.triage, case="C-1", model="m", model_version="1", prompt=b"p", output=b"o"
     )
     isolate = gov.propose(
-        cast.triage, case="C-1", action="isolate_host", target="host:srv-db-01", step=step.id
+        cast.triage,
+        case="C-1",
+        action="isolate_host",
+        target="host:srv-db-01",
+        step=step.id,
+        evidence=["alert:t-1"],
     )
     for person in (cast.alice, cast.carol):
         gov.view_evidence(person, isolate.id)
+        gov.open_evidence(person, isolate.id, 0)
         gov.approve(person, isolate.id, rationale="confirmed")
-    block = gov.propose(cast.triage, case="C-1", action="block_ip", target="ip:198.51.100.3")
+    block = gov.propose(
+        cast.triage, case="C-1", action="block_ip", target="ip:198.51.100.3", evidence=["alert:t-1"]
+    )
     gov.view_evidence(cast.bob, block.id)
     gov.breakglass(cast.bob, block.id, justification="spreading")
     gov.review_breakglass(cast.carol, block.id, upheld=False, rationale="not justified")
-    denied = gov.propose(cast.triage, case="C-1", action="block_ip", target="ip:198.51.100.4")
+    denied = gov.propose(
+        cast.triage, case="C-1", action="block_ip", target="ip:198.51.100.4", evidence=["alert:t-1"]
+    )
     gov.approve(cast.alice, denied.id, rationale="scanner", deny=True)
     gov.dispose(cast.alice, isolate.id, outcome="accepted", reason="true_positive")
     gov.set_identity_status("dave", "suspended")

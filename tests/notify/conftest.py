@@ -135,6 +135,7 @@ def propose_isolation(gov: Governor, cast: Cast, host: str = "pc-sales-0215") ->
         params={"comment": f"token {PLANTED}"},
         confidence=0.9,
         rationale=f"{MARKER} beaconing; found {PLANTED} in the script",
+        evidence=["alert:n-1"],
     ).id
 
 
@@ -148,4 +149,5 @@ def propose_disable(gov: Governor, cast: Cast, user: str = "secret.person@corp.e
         params={"comment": f"password={PLANTED}"},
         confidence=0.95,
         rationale=f"{MARKER} impossible travel; session token {PLANTED}",
+        evidence=["alert:n-2"],
     ).id

@@ -48,6 +48,7 @@ def test_a_receiver_that_is_down_gets_the_message_once_it_is_up(
 
     # approvals go on while the receiver is down
     second = propose_isolation(gov, cast, "pc-2")
+    gov.open_evidence(cast.alice, second, 0)
     gov.approve(cast.alice, second, rationale="ok")  # one of the two approvals it needs
 
     clock.advance(seconds=29)  # the channel waits out its backoff: no attempt now
@@ -112,7 +113,9 @@ def test_a_hung_receiver_never_holds_up_proposals_or_approvals(
         second = propose_disable(gov, cast)
         gov.view_evidence(cast.alice, second)
         gov.view_evidence(cast.carol, second)
+        gov.open_evidence(cast.alice, second, 0)
         assert gov.approve(cast.alice, second, rationale="confirmed").status == "pending_approval"
+        gov.open_evidence(cast.carol, second, 0)
         assert gov.approve(cast.carol, second, rationale="confirmed").status == "executed"
         assert gov.breakglass(cast.bob, first, justification="spreading").status == "executed"
         # ... and all of that finished while the delivery was still in flight.

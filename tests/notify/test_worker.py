@@ -103,7 +103,9 @@ def test_requests_decided_or_expired_before_sending_are_not_announced(
     gov: Governor, cast: Cast, notifier: Notifier, http: HttpReceiver, clock: Clock
 ) -> None:
     decided = propose_isolation(gov, cast, "pc-1")
+    gov.open_evidence(cast.alice, decided, 0)
     gov.approve(cast.alice, decided, rationale="ok")
+    gov.open_evidence(cast.bob, decided, 0)
     gov.approve(cast.bob, decided, rationale="ok")
     summary = notifier.run_once()
     assert (summary.sent, summary.dropped) == (0, 1)
@@ -127,7 +129,9 @@ def test_a_request_nearing_expiry_escalates_to_the_second_group(
     notifier.run_once()
     gov.view_evidence(cast.alice, decided)
     gov.view_evidence(cast.carol, decided)
+    gov.open_evidence(cast.alice, decided, 0)
     gov.approve(cast.alice, decided, rationale="confirmed")
+    gov.open_evidence(cast.carol, decided, 0)
     gov.approve(cast.carol, decided, rationale="confirmed")
 
     clock.advance(minutes=44)

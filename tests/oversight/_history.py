@@ -41,7 +41,13 @@ def _isolate(gov: Governor, cast: Cast, agent: str, case: str, host: str = "pc-1
         token, case=case, model=MODELS[agent], model_version="1", prompt=b"look", output=b"isolate"
     )
     proposal = gov.propose(
-        token, case=case, action="isolate_host", target=f"host:{host}", confidence=0.9, step=step.id
+        token,
+        case=case,
+        action="isolate_host",
+        target=f"host:{host}",
+        confidence=0.9,
+        step=step.id,
+        evidence=["alert:t-1"],
     )
     assert proposal.status == "pending_approval", proposal
     return proposal.id
@@ -71,6 +77,7 @@ def build_history(gov: Governor, cast: Cast, clock: Clock) -> History:
                 )
                 clock.advance(seconds=30)
                 continue
+            gov.open_evidence(cast.carol, pid, 0)
             gov.approve(cast.carol, pid, rationale="confirmed in EDR telemetry")
             clock.advance(seconds=30)
             gov.dispose(cast.alice, pid, outcome="accepted", reason="true_positive")

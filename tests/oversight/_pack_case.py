@@ -63,7 +63,12 @@ def build_case(gov: Governor, cast: Cast, *, publish: bool = True, erase: bool =
         parents=[step.id],
     )
     gov.propose(
-        cast.triage, case=CASE, action="enrich_ip_reputation", target="ip:203.0.113.7", step=step.id
+        cast.triage,
+        case=CASE,
+        action="enrich_ip_reputation",
+        target="ip:203.0.113.7",
+        step=step.id,
+        evidence=["alert:t-1"],
     )
     isolate = gov.propose(
         cast.responder,
@@ -73,13 +78,21 @@ def build_case(gov: Governor, cast: Cast, *, publish: bool = True, erase: bool =
         confidence=0.91,
         rationale="beaconing to <script>alert(1)</script>",
         step=handoff.id,
+        evidence=["alert:t-1"],
     )
     for approver in (cast.alice, cast.carol)[: isolate.approvals_required]:
         gov.view_evidence(approver, isolate.id)
+        gov.open_evidence(approver, isolate.id, 0)
         gov.approve(approver, isolate.id, rationale="confirmed in EDR telemetry")
     assert gov.proposal(isolate.id).status == "executed"
     gov.dispose(cast.alice, isolate.id, outcome="accepted", reason="true_positive")
-    wipe = gov.propose(cast.triage, case=CASE, action="wipe_host", target="host:pc-sales-0215")
+    wipe = gov.propose(
+        cast.triage,
+        case=CASE,
+        action="wipe_host",
+        target="host:pc-sales-0215",
+        evidence=["alert:t-1"],
+    )
     gov.dispose(
         cast.alice,
         wipe.id,

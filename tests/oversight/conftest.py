@@ -9,6 +9,7 @@ import pytest
 
 from affidavit.config import Settings
 from affidavit.connectors import InMemoryConnector
+from affidavit.governance.friction import NEVER, FrictionRules
 from affidavit.governance.governor import Governor
 from affidavit.ledger.log import Ledger
 from tests.cli.conftest import cli  # noqa: F401 - the CLI fixture, for the CLI tests here
@@ -36,9 +37,19 @@ ASSETS = """assets:
 
 
 def governor(ledger: Ledger, settings: Settings, clock: Clock, **changes: object) -> Governor:
-    """A Governor on ``ledger`` whose hosts pc-1..3 are medium criticality (one approval)."""
+    """A Governor on ``ledger`` whose hosts pc-1..3 are medium criticality (one approval).
+
+    The evidence-item rule is off (``evidence_tier`` never): oversight must read ledgers
+    where people approved unread (older ones, or a deployment that switched it off), and
+    the scripted history has such an approver."""
     connectors = {name: InMemoryConnector(name) for name in CONNECTORS}
-    gov = Governor(ledger, replace(settings, **changes), connectors=connectors, clock=clock)  # type: ignore[arg-type]
+    gov = Governor(
+        ledger,
+        replace(settings, **changes),
+        connectors=connectors,  # type: ignore[arg-type]
+        clock=clock,
+        friction=FrictionRules(evidence_tier=NEVER),
+    )
     path = settings.home / "assets.yaml"
     if not path.exists():
         settings.ensure_home()

@@ -34,7 +34,11 @@ def test_agent_approver_executor_disposition(live: Live) -> None:
         assert prepared.step_id and prepared.inputs[0]
         step.complete("isolate pc-sales-0215: confirmed C2 beaconing")
     proposal = step.propose(
-        "isolate_host", target="host:pc-sales-0215", confidence=0.91, rationale="C2 beacon"
+        "isolate_host",
+        target="host:pc-sales-0215",
+        confidence=0.91,
+        rationale="C2 beacon",
+        evidence=[f"step:{prepared.step_id}"],
     )
     assert proposal.status == "pending_approval"
     assert proposal.data["step_id"] == prepared.step_id
@@ -42,6 +46,7 @@ def test_agent_approver_executor_disposition(live: Live) -> None:
     waiter = threading.Thread(target=lambda: decided.append(proposal.wait(timeout=30)))
     waiter.start()
     alice.view_evidence(proposal.id)
+    assert alice.open_evidence(proposal.id, 0)["reference"] == f"step:{prepared.step_id}"
     assert alice.approve(proposal.id, rationale="C2 confirmed").status == "authorized"
     waiter.join()
     assert decided == ["authorized"]

@@ -15,9 +15,10 @@ import pytest
 from affidavit.api import ApiSettings, create_app
 from affidavit.config import Settings
 from affidavit.connectors import InMemoryConnector
+from affidavit.governance.friction import FrictionRules, StampRules
 from affidavit.governance.governor import Governor
 from affidavit.ledger.log import Ledger
-from affidavit.web import StampSettings, WebSettings
+from affidavit.web import WebSettings
 from tests.api.conftest import ASSETS, CONNECTORS, Clock, add_cast, serve_in_thread
 from tests.conftest import TEST_DATA
 
@@ -28,9 +29,13 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 def console_settings() -> WebSettings:
     # Plain http on loopback: cookies without Secure (docs/console.md).
-    return WebSettings(
-        secure_cookies="false",
-        stamp=StampSettings(fast_s=30, min_decisions=5, approval_rate=0.9, window_s=3600),
+    return WebSettings(secure_cookies="false")
+
+
+def friction_rules() -> FrictionRules:
+    """Today's tiers; a rubber-stamp signal after five decisions in an hour (a short burst)."""
+    return FrictionRules(
+        stamp=StampRules(fast_s=30, min_decisions=5, approval_rate=0.9, window_s=3600)
     )
 
 
@@ -142,7 +147,13 @@ def clock() -> Clock:
 @pytest.fixture
 def site(ledger: Ledger, settings: Settings, clock: Clock) -> Iterator[Site]:
     connectors = {name: InMemoryConnector(name) for name in CONNECTORS}
-    gov = Governor(ledger, settings, connectors=connectors, clock=clock)  # type: ignore[arg-type]
+    gov = Governor(
+        ledger,
+        settings,
+        connectors=connectors,  # type: ignore[arg-type]
+        clock=clock,
+        friction=friction_rules(),
+    )
     tokens = add_cast(gov)
     gov.import_assets_text(json.dumps(ASSETS), "yaml", "test")
     scenario = build_scenario(gov, tokens)

@@ -26,7 +26,13 @@ from affidavit.governance.governor import Governor
 from affidavit.ledger.log import Ledger
 from tests.api.conftest import ASSETS, CONNECTORS, Clock, add_cast, serve_in_thread
 from tests.web.browser import ARGS, axe_script, require_chromium, serious_violations
-from tests.web.conftest import CASE, Scenario, build_scenario, console_settings
+from tests.web.conftest import (
+    CASE,
+    Scenario,
+    build_scenario,
+    console_settings,
+    friction_rules,
+)
 
 
 @dataclass
@@ -77,7 +83,13 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     clock = Clock()
     with Ledger.open(settings) as ledger:
         connectors = {name: InMemoryConnector(name) for name in CONNECTORS}
-        gov = Governor(ledger, settings, connectors=connectors, clock=clock)  # type: ignore[arg-type]
+        gov = Governor(
+            ledger,
+            settings,
+            connectors=connectors,  # type: ignore[arg-type]
+            clock=clock,
+            friction=friction_rules(),
+        )
         tokens = add_cast(gov)
         gov.import_assets_text(json.dumps(ASSETS), "yaml", "test")
         scenario = build_scenario(gov, tokens)

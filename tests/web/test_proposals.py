@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from affidavit.web.stamp import DecisionRecord, rubber_stamp
-from tests.web.conftest import Site, console_settings
+from affidavit.governance.friction import DecisionRecord, rubber_stamp
+from tests.web.conftest import Site, friction_rules
 
 
 def _decide(site: Site, c: object, pid: str, verdict: str, rationale: str) -> object:
@@ -90,10 +90,14 @@ def test_opening_evidence_records_the_view_once(site: Site) -> None:
     assert alert.status_code == 200 and "alert" in alert.text.lower()
     assert site.gov.ledger.size() == size + 1
     entry = site.gov.ledger.entry(size)
-    assert entry.type == "evidence.viewed" and entry.actor == "human:alice"
+    assert entry.type == "evidence.item_opened" and entry.actor == "human:alice"
+    assert entry.body["item"] == 0 and entry.body["reference"].startswith("alert:")
+    assert c.get(f"/console/proposals/{pid}/evidence/0").status_code == 200
+    assert site.gov.ledger.size() == size + 1  # once per person and item
     step = c.get(f"/console/proposals/{pid}/evidence/1")
     assert "gpt-test" in step.text
-    assert site.gov.ledger.size() == size + 1
+    assert site.gov.ledger.size() == size + 2
+    assert site.gov.evidence_opened("alice", pid) == {0, 1}
     assert c.get(f"/console/proposals/{pid}/evidence/7").status_code == 400
     assert "opened" in c.get(f"/console/proposals/{pid}").text
 
@@ -134,7 +138,7 @@ def test_the_requester_and_the_owner_see_why_they_cannot_decide(site: Site) -> N
     owner.get(f"/console/proposals/{pid}/evidence/0")
     r = _decide(site, owner, pid, "approve", "mine")
     assert r.status_code == 403  # type: ignore[attr-defined]
-    assert "owns agent triage" in r.text  # type: ignore[attr-defined]
+    assert "accountable owner of agent triage" in r.text  # type: ignore[attr-defined]
 
 
 def test_quorum_of_two_distinct_people(site: Site) -> None:
@@ -279,7 +283,7 @@ def test_rubber_stamp_rule(
         DecisionRecord(f"p{i}", now - timedelta(minutes=i), v, s, o)
         for i, (v, s, o) in enumerate(zip(verdicts, seconds, opened, strict=True))
     ]
-    signal = rubber_stamp(records, now, console_settings().stamp)
+    signal = rubber_stamp(records, now, friction_rules().stamp)
     if expected is None:
         assert signal is None
     else:

@@ -15,6 +15,7 @@ __all__ = [
     "DecisionIn",
     "DetokenizeIn",
     "DispositionIn",
+    "EvidenceItemOut",
     "IdentityIn",
     "IdentityOut",
     "PolicyIn",
@@ -207,6 +208,12 @@ class ExecutionOut(_Out):
     proposal: str
     status: str
     proposal_status: str
+
+
+class EvidenceItemOut(_Out):
+    proposal: str
+    item: int
+    reference: str
 
 
 class IdentityOut(_Out):

@@ -59,6 +59,7 @@ _TABLE: dict[str, frozenset[str]] = {
     "proposals.show": EVERYONE,  # OWN
     "proposals.decision": EVERYONE,  # OWN
     "proposals.evidence": HUMAN_READERS,  # records the view
+    "proposals.evidence_item": HUMAN_READERS,  # records the item opened (friction)
     "proposals.approve": frozenset({APPROVER}),
     "proposals.deny": frozenset({APPROVER}),
     "proposals.breakglass": frozenset({BREAKGLASS}),

@@ -107,6 +107,19 @@ def proposal_list(
         typer.echo(f"{p.id}\t{p.case_id}\t{p.action}\t{p.target}\t{p.status}")
 
 
+@proposal_app.command("evidence")
+def proposal_evidence(
+    proposal_id: str,
+    item: int = typer.Argument(0, help="The item's index in the proposal's evidence list."),
+    token: str = TOKEN_OPTION,
+) -> None:
+    """Open one evidence item of a proposal: records that you opened it (approving an
+    action of tier 2 or above needs one opened) and prints its reference."""
+    with open_governor() as gov:
+        reference = gov.open_evidence(token, proposal_id, item)
+    typer.echo(reference)
+
+
 @proposal_app.command("show")
 def proposal_show(proposal_id: str, token: str = TOKEN_OPTION) -> None:
     """Show a proposal with approvals, executions, dispositions. With a person's token,

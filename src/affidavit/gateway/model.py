@@ -287,6 +287,7 @@ class ModelGateway:
                     params=mapped.params,
                     confidence=mapped.confidence,
                     rationale=mapped.rationale,
+                    evidence=[f"step:{step.id}"],  # what approvers open (tier 2 and above)
                 )
                 made.append(f"{call_id}={proposal.id}:{proposal.status}")
             except (ValueError, AffidavitError):

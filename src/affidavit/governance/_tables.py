@@ -23,11 +23,13 @@ __all__ = [
     "breakglass_reviews",
     "cases",
     "dispositions",
+    "evidence_items_opened",
     "evidence_views",
     "executions",
     "identities",
     "policy_bundles",
     "proposals",
+    "stamp_signals",
     "steps",
     "tokens",
 ]
@@ -217,3 +219,22 @@ alerts = Table(
     Column("seq", BigInteger, nullable=False),
     Column("case_id", String(128), nullable=False),
 )
+
+evidence_items_opened = Table(
+    "evidence_items_opened",
+    metadata,
+    Column("proposal_id", String(64), primary_key=True),
+    Column("identity_id", String(128), primary_key=True),
+    Column("item", Integer, primary_key=True, autoincrement=False),
+    Column("seq", BigInteger, nullable=False),
+)
+"""Each evidence item a person opened (once per person, proposal and item)."""
+
+stamp_signals = Table(
+    "stamp_signals",
+    metadata,
+    Column("identity_id", String(128), primary_key=True),
+    Column("proposal_id", String(64), primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+)
+"""The rubber-stamp signal shown to a person on a proposal (ledgered once per pair)."""

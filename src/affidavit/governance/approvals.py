@@ -3,7 +3,10 @@
 Only active people decide. An approver is not the requester, not the
 accountable owner of the proposing agent (unless that rule is switched off),
 holds one of the required roles, has viewed the evidence when policy asks for
-it, and counts once: quorum is distinct people. One denial denies. An expired
+it, and counts once: quorum is distinct people. Friction (governance.friction):
+from the rules' tiers (2 by default), deciding needs a rationale and approving needs
+an evidence item opened by the approver; each decision records the seconds from the
+approver's first view of the evidence. One denial denies. An expired
 request cannot be approved. Break-glass authorizes without approvals, with a
 justification, and opens a review that another person must close in time.
 """
@@ -14,7 +17,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from affidavit.errors import AuthError, Conflict, PolicyError
+from affidavit.errors import AuthError, Conflict, InputError, PolicyError
 from affidavit.governance import _tables as t
 from affidavit.governance import authorization
 from affidavit.governance import proposals as p
@@ -26,9 +29,12 @@ from affidavit.governance.events import (
     BreakglassReviewed,
     EvidenceViewed,
 )
+from affidavit.governance.friction import FrictionRules
+from affidavit.governance.friction_ops import opened_items, seconds_from_first_view
 from affidavit.governance.identities import Identity
 from affidavit.governance.identities import load as load_identity
 from affidavit.governance.lifecycle import EXPIRED, PENDING
+from affidavit.governance.separation import separation_reason
 from affidavit.ledger.batch import Batch
 
 __all__ = ["decide", "invoke_breakglass", "review_breakglass", "view_evidence"]
@@ -74,18 +80,33 @@ def view_evidence(batch: Batch, proposal_id: str, viewer: Identity, now: datetim
 def _check_separation(
     batch: Batch, proposal: p.Proposal, approver: Identity, owner_may_approve: bool
 ) -> None:
-    if approver.id == proposal.proposer_id:
-        raise PolicyError(f"{approver.id} proposed {proposal.id} and cannot also approve it")
     proposer = load_identity(batch.conn, proposal.proposer_id)
-    if not proposer.is_human and proposer.owner == approver.id and not owner_may_approve:
+    reason = separation_reason(proposal, approver, proposer, owner_may_approve=owner_may_approve)
+    if reason is not None:
+        raise PolicyError(reason)
+
+
+def _check_friction(
+    batch: Batch,
+    proposal: p.Proposal,
+    approver: Identity,
+    approve: bool,
+    tier: int,
+    rules: FrictionRules,
+) -> None:
+    if not approve or not rules.needs_evidence(tier):
+        return
+    if not proposal.evidence:
         raise PolicyError(
-            f"{approver.id} owns agent {proposer.id}, which proposed {proposal.id}; "
-            "an owner cannot approve their own agent's proposal"
+            f"proposal {proposal.id} cites no evidence, and approving a tier {tier} action "
+            "needs an evidence item opened first: deny it, or have it proposed again with "
+            "its evidence"
         )
-    if proposal.approver_roles and not set(proposal.approver_roles) & set(approver.roles):
+    if not opened_items(batch.conn, proposal.id, approver.id):
         raise PolicyError(
-            f"approving {proposal.id} needs one of the roles {', '.join(proposal.approver_roles)}; "
-            f"{approver.id} has {', '.join(approver.roles) or 'none'}"
+            f"open at least one evidence item of {proposal.id} before approving a tier {tier} "
+            f"action (affidavit proposal evidence {proposal.id} 0; "
+            f"GET /v1/proposals/{proposal.id}/evidence/0)"
         )
 
 
@@ -100,11 +121,18 @@ def decide(
     owner_may_approve: bool,
     authorization_ttl_s: float,
     ids: IdSource,
+    tier: int,
+    rules: FrictionRules,
 ) -> p.Proposal:
     _require_human(approver, "approve or deny")
     proposal = _open_request(batch, proposal_id, now)
     _check_separation(batch, proposal, approver, owner_may_approve)
     rationale = check_text(rationale, "a rationale", required=not approve)
+    if not rationale and rules.needs_rationale(tier):
+        raise InputError(
+            f"a rationale is required to decide a tier {tier} action ({proposal_id}): "
+            "say what you checked"
+        )
     a = t.approvals
     earlier = batch.conn.execute(
         select(a.c.verdict).where(a.c.proposal_id == proposal_id, a.c.approver_id == approver.id)
@@ -113,6 +141,7 @@ def decide(
         raise Conflict(
             f"{approver.id} already decided on {proposal_id}; quorum counts distinct people"
         )
+    _check_friction(batch, proposal, approver, approve, tier, rules)
     if approve and proposal.require_evidence_view:
         viewed = batch.conn.execute(
             select(t.evidence_views.c.seq).where(
@@ -120,7 +149,7 @@ def decide(
                 t.evidence_views.c.identity_id == approver.id,
             )
         ).first()
-        if not viewed:
+        if not viewed and not opened_items(batch.conn, proposal_id, approver.id):
             raise PolicyError(
                 f"policy requires viewing the evidence of {proposal_id} before approving it "
                 f"(affidavit proposal show {proposal_id})"
@@ -128,7 +157,13 @@ def decide(
     verdict = ApprovalGranted if approve else ApprovalDenied
     batch.emit(
         verdict(
-            actor=approver.actor, case=proposal.case_id, proposal=proposal_id, rationale=rationale
+            actor=approver.actor,
+            case=proposal.case_id,
+            proposal=proposal_id,
+            rationale=rationale,
+            seconds_from_first_view=seconds_from_first_view(
+                batch.conn, proposal_id, approver.id, now
+            ),
         )
     )
     if approve:

@@ -23,6 +23,7 @@ from affidavit.governance import lifecycle
 from affidavit.governance import proposals as p
 from affidavit.governance._common import check_text
 from affidavit.governance.events import DispositionRecorded, ProposalWithdrawn
+from affidavit.governance.friction_ops import opened_items
 from affidavit.governance.identities import Identity
 from affidavit.ledger.batch import Batch
 
@@ -89,7 +90,8 @@ def record(
             t.evidence_views.c.identity_id == actor.id,
         )
     ).first()
-    viewed = list(dict.fromkeys([*(proposal.evidence if views else []), *evidence_viewed]))
+    opened = [proposal.evidence[i] for i in sorted(opened_items(batch.conn, proposal_id, actor.id))]
+    viewed = list(dict.fromkeys([*(proposal.evidence if views else []), *opened, *evidence_viewed]))
     appended = batch.emit(
         DispositionRecorded(
             actor=actor.actor,

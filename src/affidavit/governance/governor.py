@@ -42,6 +42,8 @@ from affidavit.governance.admin import AdminCommands
 from affidavit.governance.caller_executions import CALLER, CallerExecutions, claim_at_once
 from affidavit.governance.events import TokenRevealed
 from affidavit.governance.evidence import EvidenceCommands
+from affidavit.governance.friction import FrictionRules
+from affidavit.governance.friction_ops import FrictionOps
 from affidavit.governance.identities import Identity
 from affidavit.governance.minimise import Minimiser
 from affidavit.governance.oversight_ops import OversightOps
@@ -64,7 +66,13 @@ T = TypeVar("T")
 
 
 class Governor(
-    GovernorQueries, AdminCommands, EvidenceCommands, ServiceOps, OversightOps, CallerExecutions
+    GovernorQueries,
+    AdminCommands,
+    EvidenceCommands,
+    ServiceOps,
+    OversightOps,
+    CallerExecutions,
+    FrictionOps,
 ):
     """Identities, policy, proposals, approvals, authority and dispositions over one ledger."""
 
@@ -77,8 +85,10 @@ class Governor(
         connectors: Mapping[str, Connector] | None = None,
         clock: Clock = system_clock,
         ids: IdSource = random_ids,
+        friction: FrictionRules | None = None,
     ) -> None:
         self.ledger = ledger
+        self._friction = friction or FrictionRules()
         self.ids = ids
         self.settings = settings
         self.catalog = catalog or (
@@ -236,6 +246,7 @@ class Governor(
         rationale = self.minimiser.for_ledger_text(
             check_text(rationale, "a rationale", required=False)
         )
+        tier = self.tier(self.proposal(proposal_id).action)
         proposal = self._write(
             lambda b: approvals.decide(
                 b,
@@ -247,6 +258,8 @@ class Governor(
                 owner_may_approve=self.settings.owner_may_approve,
                 authorization_ttl_s=self.settings.authorization_ttl_s,
                 ids=self.ids,
+                tier=tier,
+                rules=self.friction_rules(),
             ),
             now=now,
         )

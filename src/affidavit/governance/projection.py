@@ -43,6 +43,8 @@ PROJECTED_TABLES: tuple[Table, ...] = (
     t.proposals,
     t.approvals,
     t.evidence_views,
+    t.evidence_items_opened,
+    t.stamp_signals,
     t.authorizations,
     t.executions,
     t.breakglass_reviews,
@@ -205,6 +207,20 @@ def _evidence_viewed(conn: Connection, e: ev.EvidenceViewed, seq: int, time: str
     )
 
 
+def _evidence_item_opened(conn: Connection, e: ev.EvidenceItemOpened, seq: int, time: str) -> None:
+    conn.execute(
+        t.evidence_items_opened.insert(),
+        {"proposal_id": e.proposal, "identity_id": actor_id(e.actor), "item": e.item, "seq": seq},
+    )
+
+
+def _stamp_signalled(conn: Connection, e: ev.RubberStampSignalled, seq: int, time: str) -> None:
+    conn.execute(
+        t.stamp_signals.insert(),
+        {"identity_id": actor_id(e.actor), "proposal_id": e.proposal, "seq": seq},
+    )
+
+
 def _approval(conn: Connection, e: ev.ApprovalRecorded, seq: int, time: str) -> None:
     conn.execute(
         t.approvals.insert(),
@@ -345,6 +361,8 @@ _HANDLERS: dict[type[Event], Handler] = {
     ev.ExecutionFinished: _execution_finished,
     ev.DispositionRecorded: _disposition,
     ev.ProposalWithdrawn: _withdrawn,
+    ev.EvidenceItemOpened: _evidence_item_opened,
+    ev.RubberStampSignalled: _stamp_signalled,
 }
 
 

@@ -21,6 +21,7 @@ __all__ = [
     "CASE_OPENED",
     "DATASET_EXPORTED",
     "DISPOSITION_RECORDED",
+    "EVIDENCE_ITEM_OPENED",
     "EVIDENCE_VIEWED",
     "EXECUTION_FINISHED",
     "EXECUTION_STARTED",
@@ -46,6 +47,7 @@ BREAKGLASS_REVIEWED = ev.BreakglassReviewed.type
 CASE_OPENED = ev.CaseOpened.type
 DATASET_EXPORTED = DatasetExported.type
 DISPOSITION_RECORDED = ev.DispositionRecorded.type
+EVIDENCE_ITEM_OPENED = ev.EvidenceItemOpened.type
 EVIDENCE_VIEWED = ev.EvidenceViewed.type
 EXECUTION_FINISHED = ev.ExecutionFinished.type
 EXECUTION_STARTED = ev.ExecutionStarted.type

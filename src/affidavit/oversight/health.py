@@ -112,6 +112,7 @@ class HealthState:
             et.PROPOSAL_CREATED: self._proposal,
             et.STEP_RECORDED: self._step,
             et.EVIDENCE_VIEWED: self._viewed,
+            et.EVIDENCE_ITEM_OPENED: self._viewed,  # one item opened is a view too
             et.APPROVAL_GRANTED: self._approved,
             et.APPROVAL_DENIED: self._denied,
             et.AUTHORIZATION_ISSUED: self._authorized,
@@ -226,7 +227,7 @@ class HealthState:
     def _viewed(self, entry: StoredEntry, body: dict[str, Any], day: str) -> None:
         pid = body["proposal"]
         self.views[pid] = (*self.views.get(pid, ()), entry.actor)
-        self._mark(et.EVIDENCE_VIEWED, day, entry.seq)
+        self._mark(entry.type, day, entry.seq)
 
     def _approved(self, entry: StoredEntry, body: dict[str, Any], day: str) -> None:
         pid = body["proposal"]

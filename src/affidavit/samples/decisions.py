@@ -1,7 +1,7 @@
 """What the demo's people decide, through the API with their own tokens: approvals
-(after opening the evidence), a denial, one break-glass and its review; an owner's
-attempt to approve its own agent's proposal is refused (separation of duties).
-The last cases are left pending, for the console."""
+(after opening an evidence item: tier 2 and above need one), a denial, one
+break-glass and its review; an owner's attempt to approve its own agent's proposal
+is refused (separation of duties). The last cases are left pending, for the console."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def _approve(people: dict[str, Client], proposal: str, done: Decisions, *, first
         found = people[name].proposal(proposal)
         if found.status != "pending_approval":
             return
-        people[name].view_evidence(proposal)
+        people[name].open_evidence(proposal, 0)
         if done.attempt("approve", people[name].approve, proposal, rationale="confirmed in EDR"):
             done.approvals += 1
 
@@ -58,7 +58,7 @@ def decide(url: str, tokens: dict[str, str], runs: Sequence[CaseRun]) -> Decisio
             if index == 2:
                 for outcome in waiting.values():
                     assert outcome.proposal is not None
-                    people["carol"].view_evidence(outcome.proposal)
+                    people["carol"].open_evidence(outcome.proposal, 0)
                     if done.attempt(
                         "deny",
                         people["carol"].deny,

@@ -255,6 +255,12 @@ class AsyncClient:
     async def view_evidence(self, proposal_id: str) -> AsyncProposal:
         return AsyncProposal(self, await self._get(f"/v1/proposals/{proposal_id}/evidence"))
 
+    async def open_evidence(self, proposal_id: str, item: int = 0) -> dict[str, Any]:
+        """Open one evidence item (recorded: approving tier 2 and above needs one opened);
+        returns ``{"proposal", "item", "reference"}``."""
+        found: dict[str, Any] = await self._get(f"/v1/proposals/{proposal_id}/evidence/{item}")
+        return found
+
     async def approve(self, proposal_id: str, *, rationale: str = "") -> AsyncProposal:
         body = {"rationale": rationale}
         return AsyncProposal(self, await self._post(f"/v1/proposals/{proposal_id}/approve", body))

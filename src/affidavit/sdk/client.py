@@ -314,6 +314,12 @@ class Client:
         """Open the proposal's evidence (recorded: some approvals require it)."""
         return Proposal(self, self._get(f"/v1/proposals/{proposal_id}/evidence"))
 
+    def open_evidence(self, proposal_id: str, item: int = 0) -> dict[str, Any]:
+        """Open one evidence item (recorded: approving tier 2 and above needs one opened);
+        returns ``{"proposal", "item", "reference"}``."""
+        found: dict[str, Any] = self._get(f"/v1/proposals/{proposal_id}/evidence/{item}")
+        return found
+
     def approve(self, proposal_id: str, *, rationale: str = "") -> Proposal:
         return Proposal(
             self, self._post(f"/v1/proposals/{proposal_id}/approve", {"rationale": rationale})

@@ -14,12 +14,12 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 # Settings first: affidavit.api imports this package while it is itself being imported.
-from affidavit.web.settings import StampSettings, WebSettings, load_web_settings
+from affidavit.web.settings import WebSettings, load_web_settings
 
 if TYPE_CHECKING:
     from affidavit.web.console import Console
 
-__all__ = ["StampSettings", "WebSettings", "load_web_settings", "mount_console"]
+__all__ = ["WebSettings", "load_web_settings", "mount_console"]
 
 
 def mount_console(app: FastAPI, settings: WebSettings | None = None) -> Console:

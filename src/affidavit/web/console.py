@@ -17,7 +17,6 @@ from affidavit.api.permissions import PERMISSIONS, api_roles
 from affidavit.errors import AuthError
 from affidavit.governance.governor import Governor
 from affidavit.governance.identities import Identity
-from affidavit.web.activity import Activity
 from affidavit.web.queue_index import QueueIndex
 from affidavit.web.sessions import Session, SessionStore
 from affidavit.web.settings import WebSettings
@@ -56,15 +55,10 @@ class Console:
             idle_s=settings.idle_s,
             max_sessions=settings.max_sessions,
         )
-        self.activity = Activity()
         self.queue = QueueIndex(governor)
 
     def now(self) -> datetime:
         return self.gov.clock()
-
-    def tier(self, action: str) -> int:
-        catalog = self.gov.catalog
-        return catalog.get(action).tier if action in catalog else 0
 
 
 @dataclass(frozen=True)

@@ -93,8 +93,9 @@ def test_gated_call_interrupts_until_approved(
     assert "awaiting approval" in pause.value["message"]
     assert RAN == []  # the tool did not run
     with live.client("approver") as approver:
-        approver.get(f"/v1/proposals/{proposal_id}/evidence")
-        assert approver.post(f"/v1/proposals/{proposal_id}/approve", json={}).status_code == 200
+        approver.get(f"/v1/proposals/{proposal_id}/evidence/0")
+        body = {"rationale": "the call matches the alert"}
+        assert approver.post(f"/v1/proposals/{proposal_id}/approve", json=body).status_code == 200
 
     done = graph.invoke(Command(resume=True), config)
     assert done["messages"][-1].content == "contained"

@@ -102,7 +102,7 @@ def test_gated_tool_waits_for_people(
                 time.sleep(0.02)
             proposal = found[0].id
             with rig.live.client("approver") as approver:
-                approver.get(f"/v1/proposals/{proposal}/evidence")
+                approver.get(f"/v1/proposals/{proposal}/evidence/0")
                 body = {"rationale": "checked"}
                 approver.post(f"/v1/proposals/{proposal}/{decision}", json=body)
 

@@ -15,6 +15,7 @@ from affidavit.api.models import (
     BreakglassIn,
     DecisionIn,
     DispositionIn,
+    EvidenceItemOut,
     ExecutionClaimIn,
     ExecutionOut,
     ExecutionReportIn,
@@ -122,6 +123,23 @@ async def open_evidence(
     gov = governor(request)
     await run(gov.view_evidence, caller.token, proposal_id)
     return await run(gov.proposal_details, proposal_id)
+
+
+@router.get(
+    "/proposals/{proposal_id}/evidence/{item}",
+    response_model=EvidenceItemOut,
+    name="proposals.evidence_item",
+)
+async def open_evidence_item(
+    request: Request,
+    proposal_id: str = ProposalId,
+    item: int = Path(ge=0, lt=100, description="The item's index in the proposal's evidence"),
+    caller: Caller = Depends(allow("proposals.evidence_item")),
+) -> dict[str, Any]:
+    """Open one evidence item: records that this person opened it (ledgered once per
+    item). Approving an action of tier 2 or above needs at least one item opened."""
+    reference = await run(governor(request).open_evidence, caller.token, proposal_id, item)
+    return {"proposal": proposal_id, "item": item, "reference": reference}
 
 
 async def _decide(request: Request, caller: Caller, proposal_id: str, fn: Any) -> Response:

@@ -25,6 +25,7 @@ from affidavit.governance.events.evidence import (
     StepRecorded,
     TokenRevealed,
 )
+from affidavit.governance.events.friction import EvidenceItemOpened, RubberStampSignalled
 from affidavit.governance.events.work import (
     ApprovalDenied,
     ApprovalGranted,
@@ -53,6 +54,7 @@ __all__ = [
     "BreakglassReviewed",
     "CaseOpened",
     "DispositionRecorded",
+    "EvidenceItemOpened",
     "EvidenceViewed",
     "ExecutionFinished",
     "ExecutionStarted",
@@ -64,6 +66,7 @@ __all__ = [
     "PolicyPublished",
     "ProposalCreated",
     "ProposalWithdrawn",
+    "RubberStampSignalled",
     "StepPrepared",
     "StepRecorded",
     "TokenRevealed",
@@ -95,6 +98,8 @@ EVENTS: tuple[type[Event], ...] = (
     ExecutionFinished,
     DispositionRecorded,
     ProposalWithdrawn,
+    EvidenceItemOpened,
+    RubberStampSignalled,
 )
 """Every governance entry type (the ``affidavit.events`` entry point ``governance``)."""
 

@@ -121,13 +121,24 @@ class ApprovalRecorded(Event):
 
     proposal: str
     rationale: str
+    seconds_from_first_view: float | None = None
+    """Seconds from the approver's first ledgered view of the proposal's evidence to this
+    decision; absent from the body when they never opened it (and in entries written
+    before the field existed)."""
 
     def body(self) -> dict[str, Any]:
-        return {"proposal": self.proposal, "rationale": self.rationale}
+        found: dict[str, Any] = {"proposal": self.proposal, "rationale": self.rationale}
+        if self.seconds_from_first_view is not None:
+            found["seconds_from_first_view"] = self.seconds_from_first_view
+        return found
 
     @classmethod
     def _fields(cls, body: Mapping[str, Any], payloads: Sequence[Payload]) -> dict[str, Any]:
-        return {"proposal": body["proposal"], "rationale": body["rationale"]}
+        return {
+            "proposal": body["proposal"],
+            "rationale": body["rationale"],
+            "seconds_from_first_view": body.get("seconds_from_first_view"),
+        }
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -8,17 +8,16 @@ from typing import Any
 from fastapi import APIRouter, Depends, Path, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from affidavit.errors import AffidavitError, Forbidden, InputError, PolicyError
+from affidavit.errors import AffidavitError, Forbidden, InputError
 from affidavit.governance.dispositions import OUTCOMES, REASONS
 from affidavit.governance.identities import Identity
+from affidavit.governance.separation import decision_blocker, eligible_approvers
 from affidavit.protect import find_tokens
 from affidavit.web import _format
 from affidavit.web._http import ConsoleRoute, check_csrf, form, page, redirect
 from affidavit.web.console import Console, Viewer, console, current_viewer
 from affidavit.web.evidence import resolve, step_texts
 from affidavit.web.routes._queue import TIER_NAMES
-from affidavit.web.separation import decision_blocker, eligible_approvers
-from affidavit.web.stamp import rubber_stamp
 
 router = APIRouter(route_class=ConsoleRoute)
 
@@ -43,11 +42,12 @@ def proposal_context(state: Console, viewer: Viewer, proposal_id: str) -> dict[s
     now = state.now()
     details = gov.proposal_details(proposal_id)
     proposal = gov.proposal(proposal_id)
-    first_view = state.activity.viewed(viewer.id, proposal_id, now)
+    first_view = gov.first_view(viewer.id, proposal_id)
     body = gov.ledger.entry(proposal.seq).json()["body"]
     decision = body["decision"]
     targets = body.get("decision_inputs", {}).get("targets", [])
-    tier = state.tier(proposal.action)
+    tier = gov.tier(proposal.action)
+    rules = gov.friction_rules()
     spec = gov.catalog.get(proposal.action) if proposal.action in gov.catalog else None
     proposer = _proposer(state, proposal.proposer_id)
     owner_may = gov.settings.owner_may_approve
@@ -69,10 +69,12 @@ def proposal_context(state: Console, viewer: Viewer, proposal_id: str) -> dict[s
         step = gov.step(proposal.step_id)
         texts = step_texts(gov, step, viewer.identity) if sees_payloads else []
     tokens = sorted({t for _, text in texts for t in find_tokens(text)})
-    opened = state.activity.opened_items(viewer.id, proposal_id)
+    opened = gov.evidence_opened(viewer.id, proposal_id)
+    may_decide = viewer.may("proposals.approve")
+    # Showing the signal is ledgered (governance), so ask only when this person may decide.
     signal = (
-        rubber_stamp(state.activity.decisions(viewer.id), now, state.settings.stamp)
-        if blocker is None
+        gov.rubber_stamp(viewer.session.token, proposal_id)
+        if blocker is None and may_decide
         else None
     )
     case_proposals = [p.id for p in gov.proposals(case=proposal.case_id) if p.id != proposal.id]
@@ -94,16 +96,18 @@ def proposal_context(state: Console, viewer: Viewer, proposal_id: str) -> dict[s
         "sees_payloads": sees_payloads,
         "tokens": tokens,
         "opened": opened,
-        "needs_evidence": tier >= state.settings.evidence_tier and not opened,
-        "evidence_tier": state.settings.evidence_tier,
-        "needs_rationale": tier >= state.settings.rationale_tier,
+        "needs_evidence": rules.needs_evidence(tier) and not opened,
+        "evidence_tier": rules.evidence_tier,
+        "needs_rationale": rules.needs_rationale(tier),
         "signal": signal,
         "time_left": _format.time_left(proposal.expires_at, now),
-        "viewed_for": _format.duration((now - first_view).total_seconds()),
+        "viewed_for": None
+        if first_view is None
+        else _format.duration((now - first_view).total_seconds()),
         "outcomes": OUTCOMES,
         "reasons": REASONS,
         "case_proposals": case_proposals,
-        "may_decide": viewer.may("proposals.approve"),
+        "may_decide": may_decide,
         "may_dispose": viewer.may("proposals.dispose"),
         "may_detokenize": "detokenize" in viewer.roles,
     }
@@ -137,7 +141,7 @@ async def evidence(
     index: int = Path(ge=0, lt=100),
     viewer: Viewer = Depends(current_viewer),
 ) -> Response:
-    """Opening an item is what records the view (ledgered once per person and proposal)."""
+    """Opening an item is what records the view (ledgered once per person and item)."""
     if not viewer.may("proposals.evidence"):
         raise Forbidden("your roles do not include reading evidence")
     state = console(request)
@@ -145,8 +149,7 @@ async def evidence(
     proposal = await run_in_threadpool(gov.proposal, proposal_id)
     if index >= len(proposal.evidence):
         raise InputError(f"proposal {proposal_id} has {len(proposal.evidence)} evidence items")
-    await run_in_threadpool(gov.view_evidence, viewer.session.token, proposal_id)
-    state.activity.opened(viewer.id, proposal_id, index)
+    await run_in_threadpool(gov.open_evidence, viewer.session.token, proposal_id, index)
     item = await run_in_threadpool(
         resolve,
         gov,
@@ -178,19 +181,7 @@ async def decide(
             raise InputError("choose approve or deny")
         if not viewer.may("proposals.approve"):
             raise Forbidden("you hold no approver role")
-        proposal = await run_in_threadpool(state.gov.proposal, proposal_id)
-        tier = state.tier(proposal.action)
-        # Web-layer friction (the lead moves both into governance): see docs/console.md.
-        if tier >= state.settings.rationale_tier and not rationale:
-            raise InputError(f"a rationale is required to decide a tier {tier} action")
-        if (
-            verdict == "approve"
-            and tier >= state.settings.evidence_tier
-            and not state.activity.opened_items(viewer.id, proposal_id)
-        ):
-            raise PolicyError(
-                f"open at least one evidence item before approving a tier {tier} action"
-            )
+        # The friction (rationale, evidence opened) is the Governor's: every path obeys it.
         await run_in_threadpool(
             state.gov.approve,
             viewer.session.token,
@@ -209,7 +200,6 @@ async def decide(
             error=exc.message,
             rationale=rationale,
         )
-    state.activity.decided(viewer.id, proposal_id, verdict, state.now())
     return redirect(f"/console/proposals/{proposal_id}?done={verdict}")
 
 

@@ -1,8 +1,10 @@
 """Why this person may not decide a proposal, in plain words (None: they may).
 
-Mirrors the Governor's checks at decision time (approvals.decide and its
-separation of duties) so the page can say so before anyone tries; the Governor
-still decides, and its refusal is what the page shows when the two disagree.
+Pure functions (no I/O). :func:`separation_reason` is the separation-of-duties rule
+itself: :func:`affidavit.governance.approvals.decide` refuses with its words, and
+the console shows the same words before anyone tries. :func:`decision_blocker`
+adds what else stops a person (the proposal's state, no approver role, a decision
+already given) for pages that say so up front.
 """
 
 from __future__ import annotations
@@ -13,7 +15,38 @@ from typing import Any
 from affidavit.governance.identities import Identity
 from affidavit.governance.proposals import Proposal
 
-__all__ = ["decision_blocker", "eligible_approvers"]
+__all__ = ["decision_blocker", "eligible_approvers", "separation_reason"]
+
+
+def separation_reason(
+    proposal: Proposal,
+    viewer: Identity,
+    proposer: Identity | None,
+    *,
+    owner_may_approve: bool,
+) -> str | None:
+    """Why separation of duties keeps ``viewer`` from deciding, or None."""
+    if viewer.id == proposal.proposer_id:
+        return (
+            f"You requested this action (you proposed {proposal.id}), so you cannot also "
+            "approve it: separation of duties needs a second person to decide."
+        )
+    if (
+        proposer is not None
+        and not proposer.is_human
+        and proposer.owner == viewer.id
+        and not owner_may_approve
+    ):
+        return (
+            f"You are the accountable owner of {proposer.kind} {proposer.id}, which requested "
+            "this action; an owner cannot approve their own agent's proposals."
+        )
+    if proposal.approver_roles and not set(proposal.approver_roles) & set(viewer.roles):
+        return (
+            f"Deciding this needs one of the roles {', '.join(proposal.approver_roles)}; "
+            f"you have {', '.join(viewer.roles) or 'none'}."
+        )
+    return None
 
 
 def decision_blocker(
@@ -27,30 +60,13 @@ def decision_blocker(
     if proposal.status != "pending_approval":
         status = proposal.status.replace("_", " ")
         return f"This proposal is {status}: there is nothing left to decide."
-    if viewer.id == proposal.proposer_id:
-        return (
-            "You requested this action, so you cannot also approve it: separation of duties "
-            "needs a second person to decide."
-        )
-    if (
-        proposer is not None
-        and not proposer.is_human
-        and proposer.owner == viewer.id
-        and not owner_may_approve
-    ):
-        return (
-            f"You are the accountable owner of {proposer.kind} {proposer.id}, which requested "
-            "this action; an owner cannot approve their own agent's proposals."
-        )
+    reason = separation_reason(proposal, viewer, proposer, owner_may_approve=owner_may_approve)
+    if reason is not None:
+        return reason
     if not any(r.startswith("approver:") for r in viewer.roles):
         return (
             "You hold no approver role, so you cannot approve or deny proposals. "
             "Ask an approver to decide this one."
-        )
-    if proposal.approver_roles and not set(proposal.approver_roles) & set(viewer.roles):
-        return (
-            f"Deciding this needs one of the roles {', '.join(proposal.approver_roles)}; "
-            f"you have {', '.join(viewer.roles) or 'none'}."
         )
     for a in approvals:
         if a["approver"] == viewer.id:
