@@ -1,11 +1,13 @@
 """Approvals under separation of duties and quorum; break-glass with review.
 
-Only active people decide. An approver is not the requester, not the
-accountable owner of the proposing agent (unless that rule is switched off),
-holds one of the required roles, has viewed the evidence when policy asks for
-it, and counts once: quorum is distinct people. One denial denies. An expired
-request cannot be approved. Break-glass authorizes without approvals, with a
-justification, and opens a review that another person must close in time.
+Only active people decide, checked inside the write. Who may approve, break glass
+or review follows one rule set (governance.duties): not the requester, not the
+accountable owner of the proposing agent, the right role. An approver has viewed
+the evidence when policy asks for it, and counts once: quorum is distinct people.
+One denial denies. An expired request cannot be approved. Break-glass authorizes
+without approvals, with a justification, and opens a review that another person
+must close in time; a rejected review opens an incident (``incident.opened``),
+which the notifier reports.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from sqlalchemy import func, select
 
 from affidavit.errors import AuthError, Conflict, PolicyError
 from affidavit.governance import _tables as t
-from affidavit.governance import authorization
+from affidavit.governance import authorization, duties
 from affidavit.governance import proposals as p
 from affidavit.governance._common import IdSource, check_text, later
 from affidavit.governance.events import (
@@ -25,9 +27,9 @@ from affidavit.governance.events import (
     BreakglassInvoked,
     BreakglassReviewed,
     EvidenceViewed,
+    IncidentOpened,
 )
 from affidavit.governance.identities import Identity
-from affidavit.governance.identities import load as load_identity
 from affidavit.governance.lifecycle import EXPIRED, PENDING
 from affidavit.ledger.batch import Batch
 
@@ -74,19 +76,7 @@ def view_evidence(batch: Batch, proposal_id: str, viewer: Identity, now: datetim
 def _check_separation(
     batch: Batch, proposal: p.Proposal, approver: Identity, owner_may_approve: bool
 ) -> None:
-    if approver.id == proposal.proposer_id:
-        raise PolicyError(f"{approver.id} proposed {proposal.id} and cannot also approve it")
-    proposer = load_identity(batch.conn, proposal.proposer_id)
-    if not proposer.is_human and proposer.owner == approver.id and not owner_may_approve:
-        raise PolicyError(
-            f"{approver.id} owns agent {proposer.id}, which proposed {proposal.id}; "
-            "an owner cannot approve their own agent's proposal"
-        )
-    if proposal.approver_roles and not set(proposal.approver_roles) & set(approver.roles):
-        raise PolicyError(
-            f"approving {proposal.id} needs one of the roles {', '.join(proposal.approver_roles)}; "
-            f"{approver.id} has {', '.join(approver.roles) or 'none'}"
-        )
+    duties.check_approver(batch.conn, proposal, approver, owner_may_approve)
 
 
 def decide(
@@ -102,6 +92,7 @@ def decide(
     ids: IdSource,
 ) -> p.Proposal:
     _require_human(approver, "approve or deny")
+    approver = duties.current(batch.conn, approver, now)
     proposal = _open_request(batch, proposal_id, now)
     _check_separation(batch, proposal, approver, owner_may_approve)
     rationale = check_text(rationale, "a rationale", required=not approve)
@@ -152,12 +143,12 @@ def invoke_breakglass(
     ids: IdSource,
 ) -> p.Proposal:
     _require_human(invoker, "break glass")
+    invoker = duties.current(batch.conn, invoker, now)
     if "breakglass" not in invoker.roles:
         raise PolicyError(f"{invoker.id} does not hold the breakglass right")
     justification = check_text(justification, "a justification", required=True)
     proposal = _open_request(batch, proposal_id, now)
-    if invoker.id == proposal.proposer_id:
-        raise PolicyError(f"{invoker.id} proposed {proposal_id} and cannot break glass on it")
+    duties.check_breaker(batch.conn, proposal, invoker)
     due = later(now, review_within_s)
     batch.emit(
         BreakglassInvoked(
@@ -182,6 +173,7 @@ def review_breakglass(
     now: datetime,
 ) -> None:
     _require_human(reviewer, "review a break-glass")
+    reviewer = duties.current(batch.conn, reviewer, now)
     r = t.breakglass_reviews
     row = batch.conn.execute(select(r).where(r.c.proposal_id == proposal_id)).first()
     if row is None:
@@ -190,11 +182,10 @@ def review_breakglass(
         raise Conflict(
             f"the break-glass on {proposal_id} was already reviewed by {row.reviewed_by}"
         )
-    if reviewer.id == row.invoked_by:
-        raise PolicyError(f"{reviewer.id} broke the glass on {proposal_id} and cannot review it")
-    rationale = check_text(rationale, "a rationale", required=True)
     proposal = p.load(batch.conn, proposal_id, now)
-    batch.emit(
+    duties.check_reviewer(batch.conn, proposal, reviewer, row.invoked_by)
+    rationale = check_text(rationale, "a rationale", required=True)
+    review = batch.emit(
         BreakglassReviewed(
             actor=reviewer.actor,
             case=proposal.case_id,
@@ -204,3 +195,14 @@ def review_breakglass(
             late=batch.time > row.due_at,
         )
     )
+    if not upheld:  # emergency authority used without cause: someone must investigate
+        batch.emit(
+            IncidentOpened(
+                actor=reviewer.actor,
+                case=proposal.case_id,
+                incident=f"inc_{proposal_id}",
+                proposal=proposal_id,
+                reason="breakglass_rejected",
+                review=review.seq,
+            )
+        )
