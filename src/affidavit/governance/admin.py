@@ -12,13 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from affidavit.config import Settings
 from affidavit.errors import InputError
 from affidavit.governance import assets, identities, operators
 from affidavit.governance._common import Clock
 from affidavit.governance.identities import Identity
+from affidavit.governance.incidents import list_incidents
 from affidavit.governance.policies import PolicyStore
 from affidavit.governance.rebuild import RebuildReport, rebuild_in_place
 from affidavit.ledger.batch import Batch
@@ -115,6 +116,11 @@ class AdminCommands:
             token,
             lambda b, actor, now: identities.transfer(b, identity_id, owner, now, actor=actor),
         )
+
+    def incidents(self, case: str | None = None) -> list[dict[str, Any]]:
+        """Incidents opened by the ledger (a rejected break-glass review), oldest first."""
+        with self.ledger.db.read() as conn:
+            return list_incidents(conn, case)
 
     def identities(self) -> list[Identity]:
         with self.ledger.db.read() as conn:
