@@ -10,7 +10,6 @@ import json
 import pytest
 
 from affidavit.config import load_settings
-from affidavit.governance.operators import local_operator
 from affidavit.ledger.entry import StoredEntry
 from affidavit.ledger.log import Ledger
 from tests.cli.conftest import Invoke
@@ -21,6 +20,12 @@ def _token(cli: Invoke, *args: str) -> str:
     run = cli("identity", "add", *args)
     assert run.code == 0, run.err
     return run.out.strip().splitlines()[-1]
+
+
+def local_operator() -> str:
+    from affidavit.governance.operators import local_operator as local  # new in issue 9
+
+    return local()
 
 
 def _ingest(cli: Invoke, sample: str, case: str) -> None:

@@ -11,7 +11,6 @@ import pytest
 from tests.governance.conftest import Cast, Clock
 
 from affidavit.errors import AuthError, Conflict, NotFound, PolicyError
-from affidavit.governance import operators
 from affidavit.governance.governor import Governor
 from affidavit.governance.identities import Identity
 from affidavit.governance.retention import RetentionPolicy
@@ -33,6 +32,8 @@ def test_no_administrative_act_is_anonymous(gov: Governor, cast: Cast) -> None:
     gov.set_identity_status("dave", "suspended")
     gov.rotate_token("alice")
     gov.publish_policy(gov.active_policy()[1] + "\n// v2\n")
+    from affidavit.governance import operators
+
     local = operators.local_operator()
     assert local.startswith("local:") and "@" in local
     admin_types = {"identity.created", "identity.suspended", "identity.token_rotated"}
@@ -44,6 +45,8 @@ def test_no_administrative_act_is_anonymous(gov: Governor, cast: Cast) -> None:
 def test_the_local_operator_is_the_os_account_not_the_environment(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    from affidavit.governance import operators
+
     before = operators.local_operator()
     monkeypatch.setenv("USER", "human:olivia")
     monkeypatch.setenv("LOGNAME", "human:olivia")

@@ -74,7 +74,7 @@ def sweep(
     now: datetime,
     *,
     dry_run: bool,
-    actor: str = "system:retention",
+    actor: str,
 ) -> list[SweepResult]:
     """Erase what retention no longer allows; returns what was (or would be) erased.
 
