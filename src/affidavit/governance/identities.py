@@ -160,18 +160,25 @@ def require_active(identity: Identity, now: datetime) -> Identity:
     return identity
 
 
+def _owner_active(status: str | None, kind: str | None, expires_at: str | None, now: str) -> bool:
+    return status == "active" and kind == "human" and (expires_at is None or expires_at > now)
+
+
+def _orphaned(identity: Identity) -> AuthError:
+    return AuthError(
+        f"{identity.kind} {identity.id} has no active owner ({identity.owner}); "
+        f"transfer it: affidavit identity transfer {identity.id} --owner PERSON"
+    )
+
+
 def require_accountable(conn: Connection, identity: Identity, now: datetime) -> Identity:
     """Active, and for a non-human also its owner: ownership fails closed (an agent whose
     owner is suspended, retired or expired acts for nobody until transferred)."""
     require_active(identity, now)
     if not identity.is_human:
-        try:
-            require_active(load(conn, identity.owner or ""), now)
-        except (AuthError, NotFound):
-            raise AuthError(
-                f"{identity.kind} {identity.id} has no active owner ({identity.owner}); "
-                f"transfer it: affidavit identity transfer {identity.id} --owner PERSON"
-            ) from None
+        row = conn.execute(_OWNER_QUERY, {"id": identity.owner or ""}).first()
+        if row is None or not _owner_active(row.status, row.kind, row.expires_at, iso(now)):
+            raise _orphaned(identity)
     return identity
 
 
@@ -187,18 +194,32 @@ def authenticate(conn: Connection, token: str, now: datetime, key: bytes) -> Ide
         raise AuthError("this token was revoked (rotated); use the new one")
     if row.token_expires_at <= iso(now):
         raise AuthError(f"this token expired at {row.token_expires_at}; rotate it")
-    return require_accountable(conn, _row_to_identity(row), now)
+    identity = require_active(_row_to_identity(row), now)
+    if not identity.is_human and not _owner_active(
+        row.owner_status, row.owner_kind, row.owner_expires_at, iso(now)
+    ):
+        raise _orphaned(identity)
+    return identity
 
 
-# One indexed join per request: authentication is on every call's path.
+# One indexed query per request (the owner joined in): authentication is on every
+# call's path. Built once, like the owner query that runs inside writes.
+_OWNER = t.identities.alias("owner_identity")
 _TOKEN_QUERY = (
     select(
         t.identities,
         t.tokens.c.revoked_at,
         t.tokens.c.expires_at.label("token_expires_at"),
+        _OWNER.c.status.label("owner_status"),
+        _OWNER.c.kind.label("owner_kind"),
+        _OWNER.c.expires_at.label("owner_expires_at"),
     )
     .join(t.tokens, t.tokens.c.identity_id == t.identities.c.id)
+    .outerjoin(_OWNER, _OWNER.c.id == t.identities.c.owner)
     .where(t.tokens.c.token_hash == bindparam("h"))
+)
+_OWNER_QUERY = select(t.identities.c.status, t.identities.c.kind, t.identities.c.expires_at).where(
+    t.identities.c.id == bindparam("id")
 )
 
 
