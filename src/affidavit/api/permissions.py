@@ -62,7 +62,7 @@ _TABLE: dict[str, frozenset[str]] = {
     "proposals.approve": frozenset({APPROVER}),
     "proposals.deny": frozenset({APPROVER}),
     "proposals.breakglass": frozenset({BREAKGLASS}),
-    "proposals.review": frozenset({APPROVER, ADMIN}),
+    "proposals.review": frozenset({APPROVER}),  # a reviewer could have approved it
     "proposals.execute": frozenset({INTEGRATION, ADMIN}),
     "proposals.dispose": frozenset({ANALYST}),
     "reviews.list": HUMAN_READERS,
