@@ -109,17 +109,29 @@ class DemoReport:
 
 
 def _tokens(gov: Governor) -> dict[str, str]:
-    """Create the cast on first run; later runs rotate their tokens (both ledgered)."""
+    """Create the cast on first run; later runs rotate their tokens (both ledgered).
+
+    The admin (root) is created, or its token rotated, by whoever runs the demo (the
+    operating-system user, ``local:USER@HOST``); every other administrative act is
+    then root's, named by its token."""
     existing = {i.id for i in gov.identities()}
-    tokens: dict[str, str] = {}
+    admin, admin_roles = PERSONAS["admin"]
+    if admin in existing:
+        root = gov.rotate_token(admin)[0]
+    else:
+        root = gov.add_identity(Identity(id=admin, kind="human", roles=admin_roles))[1]
+    tokens: dict[str, str] = {admin: root}
     for name, roles in PERSONAS.values():
+        if name == admin:
+            continue
         if name in existing:
-            tokens[name] = gov.rotate_token(name)[0]
+            tokens[name] = gov.rotate_token(name, token=root)[0]
         else:
-            tokens[name] = gov.add_identity(Identity(id=name, kind="human", roles=roles))[1]
+            person = Identity(id=name, kind="human", roles=roles)
+            tokens[name] = gov.add_identity(person, token=root)[1]
     for name in AGENTS:
         if name in existing:
-            tokens[name] = gov.rotate_token(name)[0]
+            tokens[name] = gov.rotate_token(name, token=root)[0]
         else:
             agent = Identity(
                 id=name,
@@ -128,7 +140,7 @@ def _tokens(gov: Governor) -> dict[str, str]:
                 scopes=_AGENT_SCOPES,
                 data_classes=_AGENT_CLASSES,
             )
-            tokens[name] = gov.add_identity(agent)[1]
+            tokens[name] = gov.add_identity(agent, token=root)[1]
     return tokens
 
 
@@ -140,7 +152,7 @@ def _criticality(host: str) -> str:
     return "medium"
 
 
-def _import_inventory(gov: Governor, alerts: list[Alert]) -> None:
+def _import_inventory(gov: Governor, alerts: list[Alert], token: str) -> None:
     rows = ["id,kind,criticality,environment,owner,tags"]
     seen: set[tuple[str, str]] = set()
     for alert in alerts:
@@ -152,9 +164,8 @@ def _import_inventory(gov: Governor, alerts: list[Alert]) -> None:
             crit = _criticality(e.value) if kind == "host" else "medium"
             rows.append(f"{e.value},{kind},{crit},prod,soc,demo")
     source = "demo inventory"
-    gov.import_inventory(
-        parse_assets("\n".join(rows) + "\n", fmt="csv", source=source), source=source
-    )
+    loaded = parse_assets("\n".join(rows) + "\n", fmt="csv", source=source)
+    gov.import_inventory(loaded, source=source, token=token)
 
 
 def _first(alert: Alert, kind: str) -> str | None:
@@ -244,9 +255,9 @@ def run_demo(
     normalised = [normalize(a) for a in raw]
     tok = _tokens(gov)
     if not gov.policy_history(after=None, limit=1):  # first run: the default policy, published
-        gov.publish_policy(default_policy_text(), actor="system:demo")
+        gov.publish_policy(default_policy_text(), token=tok[PERSONAS["admin"][0]])
     report.tokens = {persona: tok[name] for persona, (name, _) in PERSONAS.items()}
-    _import_inventory(gov, normalised)
+    _import_inventory(gov, normalised, tok[PERSONAS["admin"][0]])
     report.alerts = gov.ingest_objects(raw, actor="system:demo")
     ranked = sorted(
         (r for r in zip(report.alerts, normalised, raw, strict=True) if r[0].seq is not None),

@@ -42,6 +42,7 @@ GOLDEN_START = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 VAULT_KEY = bytes(range(32))
 """A fixed key-encryption key: alert summaries tokenise personal data under a key derived
 from it, so their bytes depend on it."""
+LOCAL_OPERATOR = "local:golden@affidavit.test"
 CONNECTORS = ("intel", "idp", "edr", "case", "ticketing", "webhook", "firewall", "email")
 
 
@@ -66,7 +67,7 @@ def golden_governor(settings: Settings, clock: Clock) -> Governor:
     connectors["idp"].set_outcome(
         "revoke_sessions", ActionResult("failed", {"error": "identity provider unreachable"})
     )
-    return Governor(
+    gov = Governor(
         Ledger.open(settings, clock=clock),
         settings,
         connectors=connectors,
@@ -75,11 +76,13 @@ def golden_governor(settings: Settings, clock: Clock) -> Governor:
         # A rubber-stamp signal after two quick approvals, so the script can show one.
         friction=FrictionRules(stamp=StampRules(min_decisions=2)),
     )
+    gov.local_operator = LOCAL_OPERATOR  # the OS user and host would differ per machine
+    return gov
 
 
 def run_script(gov: Governor, clock: Clock) -> None:
     """The demo, then what the demo does not do, so every entry type is written."""
-    run_demo(gov, 8)
+    root = run_demo(gov, 8).tokens["admin"]
     clock.advance(minutes=5)
     tok = {name: gov.rotate_token(name)[0] for name in ("alice", "bob", "carol", "triage")}
     _, dpo = gov.add_identity(Identity(id="dpo", kind="human", roles=("detokenize",)))
@@ -128,10 +131,22 @@ def run_script(gov: Governor, clock: Clock) -> None:
     prompt = gov.ledger.payload(step.prompt_sha256).decode()
     token = prompt.split("is ", 1)[1].rstrip("?")
     gov.detokenize(dpo, token, reason="fraud investigation #12", case=case)
-    gov.erase_payloads([step.output_sha256], actor="human:dpo", reason="request #7")
-    gov.erase_case(case, actor="human:dpo", reason="request #8")
+    # GOLDEN-1 had revoke_sessions (tier 3) proposed: erasing its evidence takes two admins.
+    _, ada = gov.add_identity(Identity(id="ada", kind="human", roles=("admin",)), token=root)
+    request = gov.request_erasure([step.output_sha256], reason="request #7")
+    gov.approve_erasure(request.id, token=root)
+    request = gov.request_erasure(case=case, reason="request #8", token=root)
+    gov.approve_erasure(request.id, token=ada)
+    # Added with accountable administration: legal holds, owner transfer, an incident.
+    held = gov.record_step(
+        scribe, case="GOLDEN-3", model="soc-llm", model_version="2026-10", prompt=b"q", output=b"a"
+    )
+    gov.hold_case("GOLDEN-3", reason="litigation hold #3", token=ada)
     clock.advance(days=31)
     gov.sweep_retention(RetentionPolicy(full_days=365, short_days=30), dry_run=False)
+    gov.release_case("GOLDEN-3", reason="matter closed", token=ada)
+    gov.erase_payloads([held.output_sha256], reason="request #9", token=root)
+    gov.transfer_identity("scribe", "carol", token=root)
 
     # Added with the proposal state machine: withdrawal and explicit supersession.
     case = "GOLDEN-2"
@@ -145,6 +160,9 @@ def run_script(gov: Governor, clock: Clock) -> None:
         rationale="the address is our scanner",
         supersedes=first,
     )  # supersedes alice's and withdraws the proposal
+    glass = gov.propose(tok["triage"], case=case, action="block_ip", target="ip:198.51.100.8")
+    gov.breakglass(tok["bob"], glass.id, justification="exfiltration; nobody answers")
+    gov.review_breakglass(tok["carol"], glass.id, upheld=False, rationale="no exfiltration seen")
 
 
 def entry_lines(gov: Governor) -> list[bytes]:

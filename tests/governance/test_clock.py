@@ -44,8 +44,8 @@ def test_every_entry_carries_the_time_of_its_command(
     gov.rotate_token("dave")
     gov.set_identity_status("dave", "suspended")
     gov.publish_policy(gov.active_policy()[1] + "\n// v2\n")
-    gov.erase_payloads([step.prompt_sha256], actor="human:dpo", reason="request #1")
-    gov.erase_case("CASE-T", actor="human:dpo", reason="request #2")
+    gov.erase_payloads([step.prompt_sha256], reason="request #1")
+    gov.erase_case("CASE-T", reason="request #2")
     written = list(gov.ledger.entries(start=start))
     assert len(written) > 15 and all(a.seq is not None for a in alerts)
     assert {e.time for e in written} == {stamped}

@@ -72,4 +72,11 @@ def test_the_golden_ledger_holds_every_entry_type() -> None:
         "proposal.withdrawn",
         "step.recorded",
         "token.revealed",
+        # accountable administration
+        "case.held",
+        "case.released",
+        "erasure.approved",
+        "erasure.requested",
+        "identity.owner_transferred",
+        "incident.opened",
     } <= types

@@ -56,13 +56,13 @@ def test_sweep_erases_by_impact(gov: Governor, cast: Cast, clock: Clock) -> None
 
 def test_erase_a_case_on_request(gov: Governor, cast: Cast) -> None:
     ref = _case_with_step(gov, cast, "CASE-DSR")
-    assert gov.erase_case("CASE-DSR", actor="human:dpo", reason="subject access #12") == 2
+    assert gov.erase_case("CASE-DSR", reason="subject access #12") == 2
     with pytest.raises(NotFound):
         gov.ledger.payload(ref)
     with pytest.raises(NotFound, match="no payloads left"):
-        gov.erase_case("CASE-DSR", actor="human:dpo", reason="again")
+        gov.erase_case("CASE-DSR", reason="again")
     with pytest.raises(InputError):
-        gov.erase_case("bad case!", actor="human:dpo", reason="x")
+        gov.erase_case("bad case!", reason="x")
     assert gov.ledger.verify().erased == 2
 
 

@@ -10,7 +10,7 @@ Day nine (day 8): triage proposes 10 more, bob approves them in 10
 seconds, alice rejects all 10: triage's acceptance drifts from 0.8 to 0.
 Then bob breaks glass twice: carol reviews one, the other is never reviewed.
 Agent scout's owner dave is suspended; agent watcher's owner erin expired on
-day 3. Last, 30 alerts arrive within a minute: one surge.
+day 8 at noon. Last, 30 alerts arrive within a minute: one surge.
 """
 
 from __future__ import annotations
@@ -106,7 +106,7 @@ def build_history(gov: Governor, cast: Cast, clock: Clock) -> History:
     gov.set_identity_status("dave", "suspended")
     gov.add_identity(
         Identity(
-            id="erin", kind="human", roles=("analyst",), expires_at=f"{day(3)}T00:00:00.000000Z"
+            id="erin", kind="human", roles=("analyst",), expires_at=f"{day(8)}T12:00:00.000000Z"
         )
     )
     gov.add_identity(Identity(id="watcher", kind="agent", owner="erin", scopes=("add_case_note",)))

@@ -289,7 +289,7 @@ def test_rubber_stamp_warning_after_a_burst_of_fast_approvals(world: World, new_
 def test_every_page_has_no_serious_accessibility_violation(world: World, new_page: Any) -> None:
     gov = world.gov
     pid = world.scenario.proposals["isolate"]
-    gov.publish_policy(gov.active_policy()[1], actor="human:root")
+    gov.publish_policy(gov.active_policy()[1], token=world.tokens["admin"])
     pages = {
         "login": ("analyst", "/console/login"),
         "queue": ("approver", "/console/queue"),

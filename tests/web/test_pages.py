@@ -87,9 +87,9 @@ def test_identities_for_admins_with_suspend_reactivate_rotate(site: Site) -> Non
 
 def test_policy_history_diff_and_tests(site: Site) -> None:
     base = default_policy_text()
-    site.gov.publish_policy(base, actor="human:root")
+    site.gov.publish_policy(base, token=site.tokens["admin"])
     changed = base.replace('@expires_after("3600")', '@expires_after("1200")', 1)
-    site.gov.publish_policy(changed, actor="human:root")
+    site.gov.publish_policy(changed, token=site.tokens["admin"])
     c = site.login("analyst")
     page = c.get("/console/policy").text
     assert "@expires_after(&#34;1200&#34;)" in page or "1200" in page

@@ -63,7 +63,7 @@ _TABLE: dict[str, frozenset[str]] = {
     "proposals.approve": frozenset({APPROVER}),
     "proposals.deny": frozenset({APPROVER}),
     "proposals.breakglass": frozenset({BREAKGLASS}),
-    "proposals.review": frozenset({APPROVER, ADMIN}),
+    "proposals.review": frozenset({APPROVER}),  # a reviewer could have approved it
     "proposals.execute": frozenset({INTEGRATION, ADMIN}),
     "proposals.claim_execution": MACHINES,  # OWN: executor=caller proposals
     "executions.report": MACHINES,  # OWN

@@ -7,7 +7,14 @@ from pathlib import Path
 import typer
 
 from affidavit.cli import _common
-from affidavit.cli._common import JSON_OPTION, TOKEN_OPTION, open_governor, open_ledger, print_json
+from affidavit.cli._common import (
+    ADMIN_TOKEN_OPTION,
+    JSON_OPTION,
+    TOKEN_OPTION,
+    open_governor,
+    open_ledger,
+    print_json,
+)
 from affidavit.errors import InputError
 from affidavit.oversight import PackScope, export_pack, replay_case
 
@@ -27,6 +34,42 @@ def case_list(as_json: bool = JSON_OPTION) -> None:
         typer.echo(
             f"{c['id']}\t{c['entries']} entries\topened {c['opened_at']} by {c['opened_by']}"
         )
+
+
+@case_app.command("hold")
+def case_hold(
+    case_id: str,
+    reason: str = typer.Option(..., "--reason", help="The matter or ruling behind the hold."),
+    token: str = ADMIN_TOKEN_OPTION,
+) -> None:
+    """Place a legal hold: no erasure and no retention sweep of the case until released."""
+    with open_governor() as gov:
+        gov.hold_case(case_id, reason=reason, token=token)
+    typer.echo(f"case {case_id} is on legal hold")
+
+
+@case_app.command("release")
+def case_release(
+    case_id: str,
+    reason: str = typer.Option(..., "--reason", help="Why the hold ends."),
+    token: str = ADMIN_TOKEN_OPTION,
+) -> None:
+    """Release a legal hold (erasure and retention apply again)."""
+    with open_governor() as gov:
+        gov.release_case(case_id, reason=reason, token=token)
+    typer.echo(f"case {case_id} is no longer on legal hold")
+
+
+@case_app.command("holds")
+def case_holds(as_json: bool = JSON_OPTION) -> None:
+    """List cases on legal hold."""
+    with open_governor() as gov:
+        found = gov.case_holds()
+    if as_json:
+        print_json(found)
+        return
+    for h in found:
+        typer.echo(f"{h['case']}\theld by {h['held_by']} (entry {h['held_seq']})")
 
 
 @case_app.command("replay")

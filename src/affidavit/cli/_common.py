@@ -44,6 +44,16 @@ TOKEN_OPTION = typer.Option(
 )
 
 
+ADMIN_TOKEN_OPTION = typer.Option(
+    None,
+    "--token",
+    envvar="AFFIDAVIT_ADMIN_TOKEN",
+    help="An admin's token: the act is ledgered as that admin. Without it, as the "
+    "operating-system user running this command (local:USER@HOST).",
+    show_envvar=True,
+)
+
+
 @contextmanager
 def open_governor() -> Iterator[Governor]:
     governor = Governor.open(load_settings(), clock=clock)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from affidavit.cli._common import JSON_OPTION, open_governor, print_json
+from affidavit.cli._common import ADMIN_TOKEN_OPTION, JSON_OPTION, open_governor, print_json
 from affidavit.errors import InputError
 from affidavit.governance.identities import Identity, parse_list
 
@@ -30,6 +30,7 @@ def add(
     expires: str = typer.Option(
         None, "--expires", help="Credential expiry, UTC: 2027-01-31T00:00:00.000000Z"
     ),
+    token: str = ADMIN_TOKEN_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Create an identity and print its token on the last line (shown once)."""
@@ -56,12 +57,12 @@ def add(
         expires_at=expires,
     )
     with open_governor() as gov:
-        created, token = gov.add_identity(identity)
+        created, issued = gov.add_identity(identity, token=token)
     if as_json:
-        print_json({"identity": created.to_dict(), "token": token})
+        print_json({"identity": created.to_dict(), "token": issued})
         return
     typer.echo(f"created {created.kind} {created.id}", err=True)
-    typer.echo(token)
+    typer.echo(issued)
 
 
 @app.command("list")
@@ -77,9 +78,9 @@ def list_(as_json: bool = JSON_OPTION) -> None:
         typer.echo(f"{i.id}\t{i.kind}\t{i.status}\t{extra}")
 
 
-def _status(name: str, status: str, as_json: bool) -> None:
+def _status(name: str, status: str, token: str | None, as_json: bool) -> None:
     with open_governor() as gov:
-        identity = gov.set_identity_status(name, status)
+        identity = gov.set_identity_status(name, status, token=token)
     if as_json:
         print_json(identity.to_dict())
     else:
@@ -87,30 +88,46 @@ def _status(name: str, status: str, as_json: bool) -> None:
 
 
 @app.command("suspend")
-def suspend(name: str, as_json: bool = JSON_OPTION) -> None:
+def suspend(name: str, token: str = ADMIN_TOKEN_OPTION, as_json: bool = JSON_OPTION) -> None:
     """Suspend an identity: its tokens stop working until reactivated."""
-    _status(name, "suspended", as_json)
+    _status(name, "suspended", token, as_json)
 
 
 @app.command("reactivate")
-def reactivate(name: str, as_json: bool = JSON_OPTION) -> None:
+def reactivate(name: str, token: str = ADMIN_TOKEN_OPTION, as_json: bool = JSON_OPTION) -> None:
     """Reactivate a suspended identity."""
-    _status(name, "active", as_json)
+    _status(name, "active", token, as_json)
 
 
 @app.command("retire")
-def retire(name: str, as_json: bool = JSON_OPTION) -> None:
+def retire(name: str, token: str = ADMIN_TOKEN_OPTION, as_json: bool = JSON_OPTION) -> None:
     """Retire an identity for good; its tokens are revoked."""
-    _status(name, "retired", as_json)
+    _status(name, "retired", token, as_json)
 
 
 @app.command("rotate")
-def rotate(name: str, as_json: bool = JSON_OPTION) -> None:
+def rotate(name: str, token: str = ADMIN_TOKEN_OPTION, as_json: bool = JSON_OPTION) -> None:
     """Revoke an identity's tokens and print a new one on the last line."""
     with open_governor() as gov:
-        token, expires = gov.rotate_token(name)
+        issued, expires = gov.rotate_token(name, token=token)
     if as_json:
-        print_json({"identity": name, "token": token, "expires_at": expires})
+        print_json({"identity": name, "token": issued, "expires_at": expires})
         return
     typer.echo(f"rotated {name}; the new token expires {expires}", err=True)
-    typer.echo(token)
+    typer.echo(issued)
+
+
+@app.command("transfer")
+def transfer(
+    name: str = typer.Argument(..., help="The agent, model or integration."),
+    owner: str = typer.Option(..., "--owner", help="Its new accountable owner (a person)."),
+    token: str = ADMIN_TOKEN_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Give a non-human identity a new accountable owner (an active person); ledgered."""
+    with open_governor() as gov:
+        identity = gov.transfer_identity(name, owner, token=token)
+    if as_json:
+        print_json(identity.to_dict())
+    else:
+        typer.echo(f"{identity.id} is now owned by {identity.owner}")

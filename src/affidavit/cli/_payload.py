@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from affidavit.cli._common import JSON_OPTION, open_governor, print_json
+from affidavit.cli._common import ADMIN_TOKEN_OPTION, JSON_OPTION, open_governor, print_json
 from affidavit.errors import InputError
 from affidavit.governance.retention import RetentionPolicy
 
@@ -16,18 +16,20 @@ def erase(
     sha256: list[str] = typer.Option([], "--sha256", help="Payload SHA-256 (repeatable)."),
     case: str = typer.Option(None, "--case", help="Erase every payload of this case."),
     reason: str = typer.Option(..., "--reason", help="Why: the request or ruling."),
-    actor: str = typer.Option("system:admin", "--actor", help="Who asked, e.g. human:dpo."),
+    token: str = ADMIN_TOKEN_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Crypto-shred payloads; the ledger keeps their hashes and records the erasure."""
+    """Crypto-shred payloads; the ledger keeps their hashes and records the erasure and who
+    did it. Refused under a legal hold; a case with an action of tier 3 or above needs a
+    second admin (request-erasure, approve-erasure)."""
     if bool(sha256) == bool(case):
         raise InputError("give either --sha256 (one or more) or --case")
     with open_governor() as gov:
         if case:
-            count = gov.erase_case(case, actor=actor, reason=reason)
+            count = gov.erase_case(case, reason=reason, token=token)
             seq = None
         else:
-            erasure = gov.erase_payloads(sha256, actor=actor, reason=reason)
+            erasure = gov.erase_payloads(sha256, reason=reason, token=token)
             count, seq = erasure.payloads, erasure.seq
     if as_json:
         print_json({"erased": count, "entry": seq})
@@ -37,17 +39,68 @@ def erase(
         )
 
 
+@app.command("request-erasure")
+def request_erasure(
+    sha256: list[str] = typer.Option([], "--sha256", help="Payload SHA-256 (repeatable)."),
+    case: str = typer.Option(None, "--case", help="Every payload of this case."),
+    reason: str = typer.Option(..., "--reason", help="Why: the request or ruling."),
+    token: str = ADMIN_TOKEN_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Ask for an erasure that a second admin must approve; nothing is erased yet."""
+    if bool(sha256) == bool(case):
+        raise InputError("give either --sha256 (one or more) or --case")
+    with open_governor() as gov:
+        found = gov.request_erasure(sha256, case=case, reason=reason, token=token)
+    if as_json:
+        print_json({"request": found.id, "cases": list(found.cases), "by": found.requested_by})
+        return
+    typer.echo(f"erasure request {found.id} recorded by {found.requested_by}", err=True)
+    typer.echo(
+        f"another admin approves it: affidavit payload approve-erasure {found.id} --token ..."
+    )
+
+
+@app.command("approve-erasure")
+def approve_erasure(
+    request: str = typer.Argument(..., help="The erasure request id (ereq_...)."),
+    token: str = ADMIN_TOKEN_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Approve another admin's erasure request with your admin token; it is carried out."""
+    with open_governor() as gov:
+        erasure = gov.approve_erasure(request, token=token)
+    if as_json:
+        print_json({"erased": erasure.payloads, "entry": erasure.seq})
+    else:
+        typer.echo(f"erased {erasure.payloads} payloads (ledger entry {erasure.seq})")
+
+
+@app.command("requests")
+def requests_(as_json: bool = JSON_OPTION) -> None:
+    """List erasure requests waiting for a second admin."""
+    with open_governor() as gov:
+        found = gov.erasure_requests()
+    if as_json:
+        print_json(found)
+        return
+    for r in found:
+        typer.echo(f"{r['id']}\t{','.join(r['cases'])}\trequested by {r['requested_by']}")  # type: ignore[arg-type]
+
+
 @app.command("sweep")
 def sweep_(
     dry_run: bool = typer.Option(False, "--dry-run", help="Only say what would be erased."),
     full_days: float = typer.Option(7 * 365, "--full-days", help="Keep impact cases this long."),
     short_days: float = typer.Option(30, "--short-days", help="Keep other cases this long."),
+    token: str = ADMIN_TOKEN_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Apply retention by impact: erase payloads past their window."""
+    """Apply retention by impact: erase payloads past their window (cases on legal hold
+    are left alone)."""
     policy = RetentionPolicy(full_days=full_days, short_days=short_days)
     with open_governor() as gov:
-        results = gov.sweep_retention(policy, dry_run=dry_run)
+        results = gov.sweep_retention(policy, dry_run=dry_run, token=token)
     if as_json:
         print_json([r.__dict__ for r in results] + [{"dry_run": dry_run}])
         return

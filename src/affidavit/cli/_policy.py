@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from affidavit.cli._common import JSON_OPTION, open_governor, print_json
+from affidavit.cli._common import ADMIN_TOKEN_OPTION, JSON_OPTION, open_governor, print_json
 from affidavit.errors import InputError, PolicyError
 
 policy_app = typer.Typer(help="Cedar policy bundles.", no_args_is_help=True)
@@ -29,11 +29,11 @@ def _read_text(path: Path) -> str:
 
 
 @policy_app.command("publish")
-def publish(path: Path, as_json: bool = JSON_OPTION) -> None:
+def publish(path: Path, token: str = ADMIN_TOKEN_OPTION, as_json: bool = JSON_OPTION) -> None:
     """Validate a Cedar bundle against the schema and make it the active policy."""
     text = _read_text(path)
     with open_governor() as gov:
-        digest = gov.publish_policy(text)
+        digest = gov.publish_policy(text, token=token)
     if as_json:
         print_json({"bundle_hash": digest})
     else:
@@ -88,10 +88,10 @@ def run_cases(
 
 
 @assets_app.command("import")
-def import_(path: Path, as_json: bool = JSON_OPTION) -> None:
+def import_(path: Path, token: str = ADMIN_TOKEN_OPTION, as_json: bool = JSON_OPTION) -> None:
     """Import assets from CSV or YAML (id, kind, criticality, environment, owner, tags)."""
     with open_governor() as gov:
-        count = gov.import_assets(path)
+        count = gov.import_assets(path, token=token)
     if as_json:
         print_json({"imported": count})
     else:

@@ -1,14 +1,16 @@
 """Approvals under separation of duties and quorum; break-glass with review.
 
-Only active people decide. An approver is not the requester, not the
-accountable owner of the proposing agent (unless that rule is switched off),
-holds one of the required roles, has viewed the evidence when policy asks for
-it, and counts once: quorum is distinct people. Friction (governance.friction):
-from the rules' tiers (2 by default), deciding needs a rationale and approving needs
-an evidence item opened by the approver; each decision records the seconds from the
-approver's first view of the evidence. One denial denies. An expired
-request cannot be approved. Break-glass authorizes without approvals, with a
-justification, and opens a review that another person must close in time.
+Only active people decide, checked inside the write. Who may approve, break glass
+or review follows one rule set (governance.duties, whose approval rule is
+governance.separation's, in the words the console shows): not the requester, not the
+accountable owner of the proposing agent, the right role. An approver counts once:
+quorum is distinct people. Friction (governance.friction): from the rules' tiers (2
+by default), deciding needs a rationale and approving needs an evidence item opened
+by the approver; each decision records the seconds from the approver's first view of
+the evidence. One denial denies. An expired request cannot be approved. Break-glass
+authorizes without approvals, with a justification, and opens a review that another
+person must close in time; a rejected review opens an incident (``incident.opened``),
+which the notifier reports.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from sqlalchemy import func, select
 
 from affidavit.errors import AuthError, Conflict, InputError, PolicyError
 from affidavit.governance import _tables as t
-from affidavit.governance import authorization
+from affidavit.governance import authorization, duties
 from affidavit.governance import proposals as p
 from affidavit.governance._common import IdSource, check_text, later
 from affidavit.governance.events import (
@@ -28,13 +30,12 @@ from affidavit.governance.events import (
     BreakglassInvoked,
     BreakglassReviewed,
     EvidenceViewed,
+    IncidentOpened,
 )
 from affidavit.governance.friction import FrictionRules
 from affidavit.governance.friction_ops import opened_items, seconds_from_first_view
 from affidavit.governance.identities import Identity
-from affidavit.governance.identities import load as load_identity
 from affidavit.governance.lifecycle import EXPIRED, PENDING
-from affidavit.governance.separation import separation_reason
 from affidavit.ledger.batch import Batch
 
 __all__ = ["decide", "invoke_breakglass", "review_breakglass", "view_evidence"]
@@ -80,10 +81,7 @@ def view_evidence(batch: Batch, proposal_id: str, viewer: Identity, now: datetim
 def _check_separation(
     batch: Batch, proposal: p.Proposal, approver: Identity, owner_may_approve: bool
 ) -> None:
-    proposer = load_identity(batch.conn, proposal.proposer_id)
-    reason = separation_reason(proposal, approver, proposer, owner_may_approve=owner_may_approve)
-    if reason is not None:
-        raise PolicyError(reason)
+    duties.check_approver(batch.conn, proposal, approver, owner_may_approve)
 
 
 def _check_friction(
@@ -125,6 +123,7 @@ def decide(
     rules: FrictionRules,
 ) -> p.Proposal:
     _require_human(approver, "approve or deny")
+    approver = duties.current(batch.conn, approver, now)
     proposal = _open_request(batch, proposal_id, now)
     _check_separation(batch, proposal, approver, owner_may_approve)
     rationale = check_text(rationale, "a rationale", required=not approve)
@@ -187,12 +186,12 @@ def invoke_breakglass(
     ids: IdSource,
 ) -> p.Proposal:
     _require_human(invoker, "break glass")
+    invoker = duties.current(batch.conn, invoker, now)
     if "breakglass" not in invoker.roles:
         raise PolicyError(f"{invoker.id} does not hold the breakglass right")
     justification = check_text(justification, "a justification", required=True)
     proposal = _open_request(batch, proposal_id, now)
-    if invoker.id == proposal.proposer_id:
-        raise PolicyError(f"{invoker.id} proposed {proposal_id} and cannot break glass on it")
+    duties.check_breaker(batch.conn, proposal, invoker)
     due = later(now, review_within_s)
     batch.emit(
         BreakglassInvoked(
@@ -217,6 +216,7 @@ def review_breakglass(
     now: datetime,
 ) -> None:
     _require_human(reviewer, "review a break-glass")
+    reviewer = duties.current(batch.conn, reviewer, now)
     r = t.breakglass_reviews
     row = batch.conn.execute(select(r).where(r.c.proposal_id == proposal_id)).first()
     if row is None:
@@ -225,11 +225,10 @@ def review_breakglass(
         raise Conflict(
             f"the break-glass on {proposal_id} was already reviewed by {row.reviewed_by}"
         )
-    if reviewer.id == row.invoked_by:
-        raise PolicyError(f"{reviewer.id} broke the glass on {proposal_id} and cannot review it")
-    rationale = check_text(rationale, "a rationale", required=True)
     proposal = p.load(batch.conn, proposal_id, now)
-    batch.emit(
+    duties.check_reviewer(batch.conn, proposal, reviewer, row.invoked_by)
+    rationale = check_text(rationale, "a rationale", required=True)
+    review = batch.emit(
         BreakglassReviewed(
             actor=reviewer.actor,
             case=proposal.case_id,
@@ -239,3 +238,14 @@ def review_breakglass(
             late=batch.time > row.due_at,
         )
     )
+    if not upheld:  # emergency authority used without cause: someone must investigate
+        batch.emit(
+            IncidentOpened(
+                actor=reviewer.actor,
+                case=proposal.case_id,
+                incident=f"inc_{proposal_id}",
+                proposal=proposal_id,
+                reason="breakglass_rejected",
+                review=review.seq,
+            )
+        )

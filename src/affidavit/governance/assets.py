@@ -25,9 +25,10 @@ from affidavit.policy import Asset, Target, canonical_target
 __all__ = ["aliases_of", "import_assets", "lookup", "resolve"]
 
 
-def import_assets(batch: Batch, imported: Sequence[Asset], source: str) -> int:
-    """Insert or replace assets; one ledger entry lists what changed."""
-    batch.emit(AssetsImported(actor="system:admin", source=source[-200:], assets=tuple(imported)))
+def import_assets(batch: Batch, imported: Sequence[Asset], source: str, *, actor: str) -> int:
+    """Insert or replace assets; one ledger entry lists what changed (``actor``: the
+    operator, see governance.operators)."""
+    batch.emit(AssetsImported(actor=actor, source=source[-200:], assets=tuple(imported)))
     return len(imported)
 
 

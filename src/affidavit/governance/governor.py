@@ -199,7 +199,9 @@ class Governor(
         now = self.clock()
 
         def command(batch: Any) -> p.Proposal:
-            identities.require_active(identities.load(batch.conn, proposer.id), now)
+            identities.require_accountable(
+                batch.conn, identities.load(batch.conn, proposer.id), now
+            )
             cases.ensure_case(batch, case, proposer.actor)
             if step is not None:
                 row = batch.conn.execute(

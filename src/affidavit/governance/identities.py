@@ -23,6 +23,7 @@ from affidavit.governance import _tables as t
 from affidavit.governance._common import check_name, from_json, iso, later, parse_iso
 from affidavit.governance.events import (
     IdentityCreated,
+    IdentityOwnerTransferred,
     IdentityReactivated,
     IdentityRetired,
     IdentityStatusChanged,
@@ -159,6 +160,28 @@ def require_active(identity: Identity, now: datetime) -> Identity:
     return identity
 
 
+def _owner_active(status: str | None, kind: str | None, expires_at: str | None, now: str) -> bool:
+    return status == "active" and kind == "human" and (expires_at is None or expires_at > now)
+
+
+def _orphaned(identity: Identity) -> AuthError:
+    return AuthError(
+        f"{identity.kind} {identity.id} has no active owner ({identity.owner}); "
+        f"transfer it: affidavit identity transfer {identity.id} --owner PERSON"
+    )
+
+
+def require_accountable(conn: Connection, identity: Identity, now: datetime) -> Identity:
+    """Active, and for a non-human also its owner: ownership fails closed (an agent whose
+    owner is suspended, retired or expired acts for nobody until transferred)."""
+    require_active(identity, now)
+    if not identity.is_human:
+        row = conn.execute(_OWNER_QUERY, {"id": identity.owner or ""}).first()
+        if row is None or not _owner_active(row.status, row.kind, row.expires_at, iso(now)):
+            raise _orphaned(identity)
+    return identity
+
+
 def authenticate(conn: Connection, token: str, now: datetime, key: bytes) -> Identity:
     """The active identity holding ``token``; AuthError otherwise (never says which part failed
     for an unknown token, to give a guesser nothing)."""
@@ -171,35 +194,65 @@ def authenticate(conn: Connection, token: str, now: datetime, key: bytes) -> Ide
         raise AuthError("this token was revoked (rotated); use the new one")
     if row.token_expires_at <= iso(now):
         raise AuthError(f"this token expired at {row.token_expires_at}; rotate it")
-    return require_active(_row_to_identity(row), now)
+    identity = require_active(_row_to_identity(row), now)
+    if not identity.is_human and not _owner_active(
+        row.owner_status, row.owner_kind, row.owner_expires_at, iso(now)
+    ):
+        raise _orphaned(identity)
+    return identity
 
 
-# One indexed join per request: authentication is on every call's path.
+# One indexed query per request (the owner joined in): authentication is on every
+# call's path. Built once, like the owner query that runs inside writes.
+_OWNER = t.identities.alias("owner_identity")
 _TOKEN_QUERY = (
     select(
         t.identities,
         t.tokens.c.revoked_at,
         t.tokens.c.expires_at.label("token_expires_at"),
+        _OWNER.c.status.label("owner_status"),
+        _OWNER.c.kind.label("owner_kind"),
+        _OWNER.c.expires_at.label("owner_expires_at"),
     )
     .join(t.tokens, t.tokens.c.identity_id == t.identities.c.id)
+    .outerjoin(_OWNER, _OWNER.c.id == t.identities.c.owner)
     .where(t.tokens.c.token_hash == bindparam("h"))
+)
+_OWNER_QUERY = select(t.identities.c.status, t.identities.c.kind, t.identities.c.expires_at).where(
+    t.identities.c.id == bindparam("id")
 )
 
 
+def _check_owner(conn: Connection, owner_id: str, now: datetime) -> None:
+    owner = load(conn, owner_id)
+    expired = owner.expires_at is not None and owner.expires_at <= iso(now)
+    if not owner.is_human or owner.status != "active" or expired:
+        raise InputError(f"owner {owner.id} must be an active, unexpired person")
+
+
 def create(
-    batch: Batch, identity: Identity, token: str, token_ttl_s: float, now: datetime, key: bytes
+    batch: Batch,
+    identity: Identity,
+    token: str,
+    token_ttl_s: float,
+    now: datetime,
+    key: bytes,
+    *,
+    actor: str,
 ) -> None:
     conn = batch.conn
     if conn.execute(select(t.identities.c.id).where(t.identities.c.id == identity.id)).first():
         raise Conflict(f"identity {identity.id} already exists")
+    if identity.expires_at is not None and identity.expires_at <= iso(now):
+        raise InputError(
+            f"identity {identity.id} would be created already expired ({identity.expires_at})"
+        )
     if not identity.is_human:
-        owner = load(conn, identity.owner or "")
-        if not owner.is_human or owner.status != "active":
-            raise InputError(f"owner {owner.id} must be an active person")
+        _check_owner(conn, identity.owner or "", now)
     expires = later(now, token_ttl_s)
     batch.emit(
         IdentityCreated(
-            actor="system:admin",
+            actor=actor,
             id=identity.id,
             kind=identity.kind,
             roles=identity.roles,
@@ -220,30 +273,62 @@ _STATUS_EVENTS: dict[str, type[IdentityStatusChanged]] = {
 }
 
 
-def set_status(batch: Batch, identity_id: str, status: str, now: datetime) -> Identity:
+def set_status(
+    batch: Batch, identity_id: str, status: str, now: datetime, *, actor: str
+) -> Identity:
     current = load(batch.conn, identity_id)
     if current.status == "retired":
         raise Conflict(f"identity {identity_id} is retired; retirement is final")
     if current.status == status:
         raise Conflict(f"identity {identity_id} is already {status}")
     event = _STATUS_EVENTS[status]
-    batch.emit(event(actor="system:admin", identity=identity_id, previous_status=current.status))
+    batch.emit(event(actor=actor, identity=identity_id, previous_status=current.status))
     if status == "retired":
         _revoke_all(batch.conn, identity_id, now)
     return dataclasses.replace(current, status=status)
 
 
 def rotate(
-    batch: Batch, identity_id: str, token: str, ttl_s: float, now: datetime, key: bytes
+    batch: Batch,
+    identity_id: str,
+    token: str,
+    ttl_s: float,
+    now: datetime,
+    key: bytes,
+    *,
+    actor: str,
 ) -> str:
     identity = load(batch.conn, identity_id)
     if identity.status == "retired":
         raise Conflict(f"identity {identity_id} is retired; it gets no new token")
     expires = later(now, ttl_s)
-    batch.emit(TokenRotated(actor="system:admin", identity=identity_id, token_expires_at=expires))
+    batch.emit(TokenRotated(actor=actor, identity=identity_id, token_expires_at=expires))
     _revoke_all(batch.conn, identity_id, now)
     _issue_token(batch.conn, identity_id, token, expires, now, key)
     return expires
+
+
+def transfer(
+    batch: Batch, identity_id: str, owner_id: str, now: datetime, *, actor: str
+) -> Identity:
+    """Give a non-human identity a new accountable owner (an active, unexpired person)."""
+    current = load(batch.conn, identity_id)
+    if current.is_human:
+        raise InputError(
+            f"{identity_id} is a person; only agents, models and integrations have owners"
+        )
+    if current.status == "retired":
+        raise Conflict(f"identity {identity_id} is retired; retirement is final")
+    check_name(owner_id, "owner")
+    if owner_id == current.owner:
+        raise Conflict(f"{owner_id} already owns {identity_id}")
+    _check_owner(batch.conn, owner_id, now)
+    batch.emit(
+        IdentityOwnerTransferred(
+            actor=actor, identity=identity_id, previous_owner=current.owner, owner=owner_id
+        )
+    )
+    return dataclasses.replace(current, owner=owner_id)
 
 
 # The credential store: token hashes are never ledgered, so the ``tokens`` table is

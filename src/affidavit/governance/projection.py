@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, bindparam, delete, or_, update
 
 from affidavit.errors import Conflict, VerificationError
+from affidavit.governance import _accountability_tables as at
 from affidavit.governance import _tables as t
 from affidavit.governance import events as ev
 from affidavit.governance import lifecycle
@@ -49,6 +50,9 @@ PROJECTED_TABLES: tuple[Table, ...] = (
     t.executions,
     t.breakglass_reviews,
     t.dispositions,
+    at.incidents,
+    at.case_holds,
+    at.erasure_requests,
 )
 """Every governance state table the ledger determines (all but the credential store)."""
 
@@ -333,6 +337,71 @@ def _alert_ingested(conn: Connection, e: ev.AlertIngested, seq: int, time: str) 
     conn.execute(t.alerts.insert(), {"raw_sha256": e.raw_sha256, "seq": seq, "case_id": e.case})
 
 
+# -- accountable administration (events/accountability.py) ------------------------
+
+
+def _owner_transferred(
+    conn: Connection, e: ev.IdentityOwnerTransferred, seq: int, time: str
+) -> None:
+    i = t.identities
+    conn.execute(update(i).where(i.c.id == e.identity).values(owner=e.owner))
+
+
+def _incident_opened(conn: Connection, e: ev.IncidentOpened, seq: int, time: str) -> None:
+    conn.execute(
+        at.incidents.insert(),
+        {
+            "id": e.incident,
+            "case_id": e.case,
+            "proposal_id": e.proposal,
+            "reason": e.reason,
+            "opened_by": e.actor,
+            "opened_seq": seq,
+            "cause_seq": e.review,
+        },
+    )
+
+
+def _case_held(conn: Connection, e: ev.CaseHeld, seq: int, time: str) -> None:
+    conn.execute(
+        at.case_holds.insert(),
+        {"case_id": e.case, "reason": e.reason, "held_by": e.actor, "held_seq": seq},
+    )
+
+
+def _case_released(conn: Connection, e: ev.CaseReleased, seq: int, time: str) -> None:
+    h = at.case_holds
+    if conn.execute(delete(h).where(h.c.case_id == e.case)).rowcount != 1:
+        raise Conflict(f"entry {seq}: case {e.case} was not held")
+
+
+def _erasure_requested(conn: Connection, e: ev.ErasureRequested, seq: int, time: str) -> None:
+    conn.execute(
+        at.erasure_requests.insert(),
+        {
+            "id": e.request,
+            "cases": json_text(list(e.cases)),
+            "payloads": json_text(list(e.payloads_sha256)),
+            "reason": e.reason,
+            "requested_by": e.actor,
+            "requested_seq": seq,
+            "approved_by": None,
+            "approved_seq": None,
+        },
+    )
+
+
+def _erasure_approved(conn: Connection, e: ev.ErasureApproved, seq: int, time: str) -> None:
+    r = at.erasure_requests
+    statement = (
+        update(r)
+        .where(r.c.id == e.request, r.c.approved_seq.is_(None))
+        .values(approved_by=e.actor, approved_seq=seq)
+    )
+    if conn.execute(statement).rowcount != 1:
+        raise Conflict(f"entry {seq}: erasure request {e.request} is not open")
+
+
 def _nothing(conn: Connection, e: Event, seq: int, time: str) -> None:
     """Ledgered facts that change no state table (token reveals and rotations, erasures)."""
 
@@ -363,6 +432,12 @@ _HANDLERS: dict[type[Event], Handler] = {
     ev.ProposalWithdrawn: _withdrawn,
     ev.EvidenceItemOpened: _evidence_item_opened,
     ev.RubberStampSignalled: _stamp_signalled,
+    ev.IdentityOwnerTransferred: _owner_transferred,
+    ev.IncidentOpened: _incident_opened,
+    ev.CaseHeld: _case_held,
+    ev.CaseReleased: _case_released,
+    ev.ErasureRequested: _erasure_requested,
+    ev.ErasureApproved: _erasure_approved,
 }
 
 

@@ -19,14 +19,15 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, select
 
-from affidavit.errors import InputError, NotFound
+from affidavit.errors import InputError
 from affidavit.governance import _tables as t
-from affidavit.governance._common import check_case_id, iso
+from affidavit.governance._common import iso
+from affidavit.governance.holds import holds, sweep_erasure
 from affidavit.ledger.log import Ledger
 from affidavit.policy import Catalog
 from affidavit.store.schema import ledger_entries, ledger_payloads
 
-__all__ = ["RetentionPolicy", "SweepResult", "erase_case", "sweep"]
+__all__ = ["RetentionPolicy", "SweepResult", "sweep"]
 
 _BATCH = 1000
 
@@ -67,55 +68,44 @@ def _expired(conn: Connection, cutoff: str) -> list[tuple[str, str]]:
 
 
 def sweep(
-    ledger: Ledger, catalog: Catalog, policy: RetentionPolicy, now: datetime, *, dry_run: bool
+    ledger: Ledger,
+    catalog: Catalog,
+    policy: RetentionPolicy,
+    now: datetime,
+    *,
+    dry_run: bool,
+    actor: str,
 ) -> list[SweepResult]:
-    """Erase what retention no longer allows; returns what was (or would be) erased."""
+    """Erase what retention no longer allows; returns what was (or would be) erased.
+
+    Cases on legal hold are skipped (governance.holds; checked again inside each write)."""
     with ledger.db.read() as conn:
+        held = {str(h["case"]) for h in holds(conn)}
         impact = _high_impact_cases(conn, catalog, policy.impact_tier)
         short = [
             (sha, case)
             for sha, case in _expired(conn, iso(now - timedelta(days=policy.short_days)))
-            if case not in impact
+            if case not in impact and case not in held
         ]
         full = [
             (sha, case)
             for sha, case in _expired(conn, iso(now - timedelta(days=policy.full_days)))
-            if case in impact
+            if case in impact and case not in held
         ]
     results = []
     for rule, found in (("retention:short", short), ("retention:impact", full)):
         refs = list(dict.fromkeys(sha for sha, _ in found))
         if refs and not dry_run:
             for i in range(0, len(refs), _BATCH):
-                ledger.erase(
-                    refs[i : i + _BATCH],
-                    actor="system:retention",
-                    rule=rule,
-                    reason=f"retention policy: {policy}",
+                ledger.execute(
+                    sweep_erasure(
+                        refs[i : i + _BATCH],
+                        actor=actor,
+                        rule=rule,
+                        reason=f"retention policy: {policy}",
+                    ),
                     now=now,
                 )
+            ledger.db.purge_freed_pages()
         results.append(SweepResult(rule, len(refs), len({case for _, case in found})))
     return results
-
-
-def erase_case(ledger: Ledger, case: str, *, actor: str, reason: str, now: datetime) -> int:
-    """Erase every live payload of a case (a data-subject or legal request)."""
-    check_case_id(case)
-    e, p = ledger_entries, ledger_payloads
-    with ledger.db.read() as conn:
-        refs = [
-            str(sha)
-            for (sha,) in conn.execute(
-                select(p.c.sha256)
-                .join(e, e.c.seq == p.c.seq)
-                .where(e.c.case_id == case, p.c.erased_seq.is_(None))
-            )
-        ]
-    if not refs:
-        raise NotFound(f"case {case} has no payloads left to erase")
-    refs = list(dict.fromkeys(refs))
-    erased = 0
-    for i in range(0, len(refs), _BATCH):
-        chunk = refs[i : i + _BATCH]
-        erased += ledger.erase(chunk, actor=actor, rule="request", reason=reason, now=now).payloads
-    return erased

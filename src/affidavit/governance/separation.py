@@ -15,7 +15,26 @@ from typing import Any
 from affidavit.governance.identities import Identity
 from affidavit.governance.proposals import Proposal
 
-__all__ = ["decision_blocker", "eligible_approvers", "separation_reason"]
+__all__ = [
+    "decision_blocker",
+    "eligible_approvers",
+    "may_approve",
+    "roles_needed",
+    "separation_reason",
+]
+
+
+def may_approve(proposal: Proposal, person: Identity) -> bool:
+    """Whether ``person`` holds a role that may approve ``proposal``: one the policy
+    named, or when it named none some ``approver:*`` role (a person with no approver
+    role never approves)."""
+    if proposal.approver_roles:
+        return bool(set(proposal.approver_roles) & set(person.roles))
+    return any(role.startswith("approver:") for role in person.roles)
+
+
+def roles_needed(proposal: Proposal) -> str:
+    return ", ".join(proposal.approver_roles) or "approver:*"
 
 
 def separation_reason(
@@ -41,9 +60,9 @@ def separation_reason(
             f"You are the accountable owner of {proposer.kind} {proposer.id}, which requested "
             "this action; an owner cannot approve their own agent's proposals."
         )
-    if proposal.approver_roles and not set(proposal.approver_roles) & set(viewer.roles):
+    if not may_approve(proposal, viewer):
         return (
-            f"Deciding this needs one of the roles {', '.join(proposal.approver_roles)}; "
+            f"Deciding this needs one of the roles {roles_needed(proposal)}; "
             f"you have {', '.join(viewer.roles) or 'none'}."
         )
     return None
@@ -63,11 +82,6 @@ def decision_blocker(
     reason = separation_reason(proposal, viewer, proposer, owner_may_approve=owner_may_approve)
     if reason is not None:
         return reason
-    if not any(r.startswith("approver:") for r in viewer.roles):
-        return (
-            "You hold no approver role, so you cannot approve or deny proposals. "
-            "Ask an approver to decide this one."
-        )
     for a in approvals:
         if a["approver"] == viewer.id:
             verdict = "approved" if a["verdict"] == "approve" else "denied"

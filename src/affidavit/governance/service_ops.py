@@ -83,7 +83,9 @@ class ServiceOps(ServiceQueries):
             self, data: bytes, *, case: str | None = None, actor: str = "system:intake"
         ) -> list[IngestResult]: ...
 
-        def import_inventory(self, loaded: Sequence[Asset], *, source: str) -> int: ...
+        def import_inventory(
+            self, loaded: Sequence[Asset], *, source: str, token: str | None = None
+        ) -> int: ...
 
     # -- the two-phase step -----------------------------------------------------
 
@@ -274,8 +276,11 @@ class ServiceOps(ServiceQueries):
         """Alerts as JSON, a JSON array or JSON lines, vendor auto-detected."""
         return self.ingest_alerts(data, case=case, actor=actor)
 
-    def import_assets_text(self, text: str, fmt: Literal["csv", "yaml"], source: str) -> int:
-        return self.import_inventory(parse_assets(text, fmt=fmt, source=source), source=source)
+    def import_assets_text(
+        self, text: str, fmt: Literal["csv", "yaml"], source: str, *, token: str | None = None
+    ) -> int:
+        loaded = parse_assets(text, fmt=fmt, source=source)
+        return self.import_inventory(loaded, source=source, token=token)
 
     def test_policy_text(self, cases_text: str, bundle_text: str | None = None) -> list[CaseResult]:
         if bundle_text is not None:

@@ -22,12 +22,15 @@ from affidavit.notify._time import parse_time
 
 __all__ = ["EVENT_KINDS", "Event", "EventKind", "pending_event"]
 
-EventKind = Literal["approval_pending", "approval_expiring", "breakglass", "review_overdue"]
+EventKind = Literal[
+    "approval_pending", "approval_expiring", "breakglass", "review_overdue", "breakglass_rejected"
+]
 EVENT_KINDS: tuple[EventKind, ...] = (
     "approval_pending",
     "approval_expiring",
     "breakglass",
     "review_overdue",
+    "breakglass_rejected",
 )
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}")
 _WORD = re.compile(r"[a-z][a-z0-9_]{0,63}")

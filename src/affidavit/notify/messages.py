@@ -28,6 +28,7 @@ _HEADLINES = {
     "approval_expiring": "Escalation: approval expiring",
     "breakglass": "Break-glass used",
     "review_overdue": "Break-glass review overdue",
+    "breakglass_rejected": "Incident: break-glass rejected on review",
 }
 
 
@@ -80,6 +81,8 @@ def _deadline_fact(event: Event, now: datetime) -> tuple[str, str]:
     deadline = event.deadline_at()
     if event.kind in ("approval_pending", "approval_expiring"):
         return ("Time left", time_left(deadline, now))
+    if event.kind == "breakglass_rejected":
+        return ("Incident", "open: investigate the emergency action")
     assert deadline is not None  # a break-glass review always has a due time
     seconds = int((deadline - now).total_seconds())
     return (

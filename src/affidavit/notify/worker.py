@@ -2,8 +2,8 @@
 
 Each round it (1) reads ledger entries after its stored cursor and queues a
 delivery per event and channel (``proposal.created`` needing approval,
-``breakglass.invoked``) plus the clock-driven checks they imply; (2) runs the
-checks that have come due (a request nearing expiry undecided: escalate; a
+``breakglass.invoked``, ``incident.opened``) plus the clock-driven checks they
+imply; (2) runs the checks that have come due (a request nearing expiry undecided: escalate; a
 break-glass review past due: tell the approvers and their escalation group);
 (3) sends what is due, one message per event or, during a spike on a channel,
 one digest per window. A failed send is retried with backoff and pauses that
@@ -158,7 +158,23 @@ class Notifier:
                 raise InputError(f"proposal {proposal_id} did not require approval")
             event = dataclasses.replace(base, kind="breakglass", seq=entry.seq, deadline=due)
             return [(event, self.config.routes(event.roles))]
+        if entry.type == ev.IncidentOpened.type:
+            return self._incident(entry)
         return []
+
+    def _incident(self, entry: StoredEntry) -> list[tuple[Event, list[RoleRoute]]]:
+        """A rejected break-glass review: the proposal's approvers and their escalation
+        group hear of it (ids only, never the rationale)."""
+        proposal_id = entry.body.get("proposal")
+        if not isinstance(proposal_id, str):
+            raise InputError("an incident.opened entry without its proposal")
+        base = pending_event(self.reader.entry(self.governor.proposal(proposal_id).seq))
+        if base is None:
+            raise InputError(f"proposal {proposal_id} did not require approval")
+        event = dataclasses.replace(base, kind="breakglass_rejected", seq=entry.seq, deadline=None)
+        routes = self.config.routes(event.roles)
+        escalations = [self.config.roles[r.escalation.to] for r in routes if r.escalation]
+        return [(event, routes + escalations)]
 
     def _schedules_of(self, event: Event, routes: list[RoleRoute]) -> list[Schedule]:
         deadline = event.deadline_at()

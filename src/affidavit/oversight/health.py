@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from affidavit.errors import InputError
+from affidavit.governance import events as ev
 from affidavit.ledger.entry import StoredEntry
 from affidavit.ledger.reader import LedgerReader
 from affidavit.oversight import entry_types as et
@@ -126,6 +127,7 @@ class HealthState:
             et.IDENTITY_RETIRED: self._identity_status,
             et.IDENTITY_REACTIVATED: self._identity_status,
             et.POLICY_PUBLISHED: self._policy,
+            ev.IdentityOwnerTransferred.type: self._owner_transferred,
         }
 
     # -- folding ------------------------------------------------------------
@@ -327,6 +329,11 @@ class HealthState:
             known["status"] = entry.type.partition(".")[2].replace("reactivated", "active")
             known["status_seq"] = entry.seq
         self._mark(entry.type, day, entry.seq)
+
+    def _owner_transferred(self, entry: StoredEntry, body: dict[str, Any], day: str) -> None:
+        known = self.identities.get(body["identity"])
+        if known is not None:  # an orphaned agent given a new owner is no longer orphaned
+            known["owner"] = body["owner"]
 
     def _policy(self, entry: StoredEntry, body: dict[str, Any], day: str) -> None:
         self.bundles_published.setdefault(body["bundle_hash"], entry.seq)

@@ -72,7 +72,7 @@ async def create_identity(
             models=tuple(body.models),
             expires_at=body.expires_at,
         )
-        created, token = gov.add_identity(identity)
+        created, token = gov.add_identity(identity, token=caller.token)
         return {"identity": created.to_dict(), "token": token}
 
     return await create(request, caller, fn)
@@ -92,7 +92,7 @@ async def set_status(
     return await create(
         request,
         caller,
-        lambda: gov.set_identity_status(identity_id, body.status).to_dict(),
+        lambda: gov.set_identity_status(identity_id, body.status, token=caller.token).to_dict(),
         status=200,
     )
 
@@ -109,7 +109,7 @@ async def rotate(
     gov = governor(request)
 
     def fn() -> dict[str, Any]:
-        token, expires = gov.rotate_token(identity_id)
+        token, expires = gov.rotate_token(identity_id, token=caller.token)
         return {"identity": identity_id, "token": token, "expires_at": expires}
 
     return await create(request, caller, fn, status=200)
@@ -138,7 +138,11 @@ async def import_assets(
     return await create(
         request,
         caller,
-        lambda: {"imported": gov.import_assets_text(text, "yaml", f"api:{caller.identity.id}")},
+        lambda: {
+            "imported": gov.import_assets_text(
+                text, "yaml", f"api:{caller.identity.id}", token=caller.token
+            )
+        },
     )
 
 
@@ -178,9 +182,10 @@ async def publish_policy(
 ) -> Response:
     """Validate a Cedar bundle against the schema and make it the active policy."""
     gov = governor(request)
-    actor = caller.identity.actor
     return await create(
-        request, caller, lambda: {"bundle_hash": gov.publish_policy(body.text, actor=actor)}
+        request,
+        caller,
+        lambda: {"bundle_hash": gov.publish_policy(body.text, token=caller.token)},
     )
 
 

@@ -8,6 +8,15 @@ and on replay. Importing this package registers every class.
 from __future__ import annotations
 
 from affidavit.governance.events._base import actor_id
+from affidavit.governance.events.accountability import EVENTS as _ACCOUNTABILITY
+from affidavit.governance.events.accountability import (
+    CaseHeld,
+    CaseReleased,
+    ErasureApproved,
+    ErasureRequested,
+    IdentityOwnerTransferred,
+    IncidentOpened,
+)
 from affidavit.governance.events.admin import (
     AssetsImported,
     IdentityCreated,
@@ -52,17 +61,23 @@ __all__ = [
     "AuthorizationIssued",
     "BreakglassInvoked",
     "BreakglassReviewed",
+    "CaseHeld",
     "CaseOpened",
+    "CaseReleased",
     "DispositionRecorded",
+    "ErasureApproved",
+    "ErasureRequested",
     "EvidenceItemOpened",
     "EvidenceViewed",
     "ExecutionFinished",
     "ExecutionStarted",
     "IdentityCreated",
+    "IdentityOwnerTransferred",
     "IdentityReactivated",
     "IdentityRetired",
     "IdentityStatusChanged",
     "IdentitySuspended",
+    "IncidentOpened",
     "PolicyPublished",
     "ProposalCreated",
     "ProposalWithdrawn",
@@ -102,6 +117,7 @@ EVENTS: tuple[type[Event], ...] = (
     RubberStampSignalled,
 )
 """Every governance entry type (the ``affidavit.events`` entry point ``governance``)."""
+EVENTS += _ACCOUNTABILITY  # ownership transfers, incidents, legal holds, erasure approvals
 
 for _cls in EVENTS:
     register_event(_cls)

@@ -67,7 +67,9 @@ async def change_identity(
     gov = console(request).gov
     try:
         if change == "rotate":
-            token, expires = await run_in_threadpool(gov.rotate_token, identity_id)
+            token, expires = await run_in_threadpool(
+                lambda: gov.rotate_token(identity_id, token=viewer.session.token)
+            )
             return await _identities(
                 request,
                 viewer,
@@ -75,7 +77,9 @@ async def change_identity(
                 notice=f"{identity_id}'s tokens were revoked; the new one is shown once.",
             )
         status = "suspended" if change == "suspend" else "active"
-        await run_in_threadpool(gov.set_identity_status, identity_id, status)
+        await run_in_threadpool(
+            lambda: gov.set_identity_status(identity_id, status, token=viewer.session.token)
+        )
     except AffidavitError as exc:
         if exc.http_status >= 500:
             raise
