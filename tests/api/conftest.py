@@ -20,6 +20,7 @@ from affidavit.connectors import InMemoryConnector
 from affidavit.governance.governor import Governor
 from affidavit.governance.identities import Identity
 from affidavit.ledger.log import Ledger
+from tests.conftest import configure
 
 CONNECTORS = ("intel", "idp", "edr", "case", "ticketing", "webhook", "firewall", "email")
 AGENT_SCOPES = ("enrich_ip_reputation", "add_case_note", "isolate_host", "block_ip")
@@ -122,11 +123,23 @@ def api_settings() -> ApiSettings:
 
 
 @pytest.fixture
+def configuration() -> dict[str, object]:
+    """Governance configuration changes the live server runs under (tests.conftest.CONFIG_KEYS)."""
+    return {}
+
+
+@pytest.fixture
 def live(
-    ledger: Ledger, settings: Settings, clock: Clock, api_settings: ApiSettings
+    ledger: Ledger,
+    settings: Settings,
+    clock: Clock,
+    api_settings: ApiSettings,
+    configuration: dict[str, object],
 ) -> Iterator[Live]:
     connectors = {name: InMemoryConnector(name) for name in CONNECTORS}
     gov = Governor(ledger, settings, connectors=connectors, clock=clock)  # type: ignore[arg-type]
+    if configuration:
+        configure(gov, **configuration)
     tokens = add_cast(gov)
     app = create_app(gov, api_settings)
     url, server, thread = serve_in_thread(app)

@@ -33,7 +33,6 @@ from affidavit.demo import run_demo
 from affidavit.governance._common import SequentialIds
 from affidavit.governance.governor import Governor
 from affidavit.governance.identities import Identity
-from affidavit.governance.retention import RetentionPolicy
 from affidavit.ledger.log import Ledger
 
 GOLDEN = TEST_DATA / "golden" / "ledger.jsonl"
@@ -120,7 +119,8 @@ def run_script(gov: Governor, clock: Clock) -> None:
     gov.erase_payloads([step.output_sha256], actor="human:dpo", reason="request #7")
     gov.erase_case(case, actor="human:dpo", reason="request #8")
     clock.advance(days=31)
-    gov.sweep_retention(RetentionPolicy(full_days=365, short_days=30), dry_run=False)
+    gov.publish_configuration("retention: {impact_days: 365, short_days: 30}\n")
+    gov.sweep_retention(dry_run=False)
 
     # Added with the proposal state machine: withdrawal and explicit supersession.
     case = "GOLDEN-2"

@@ -61,7 +61,7 @@ class NoteAdded(Event):
 
 def test_every_entry_type_has_one_registered_class() -> None:
     types = event_types()
-    assert len(ev.EVENTS) == 23 and len(ledger_events.EVENTS) == 1
+    assert len(ev.EVENTS) == 24 and len(ledger_events.EVENTS) == 1
     for cls in (*ev.EVENTS, *ledger_events.EVENTS):
         assert types[cls.type] is cls
     assert len({cls.type for cls in ev.EVENTS}) == len(ev.EVENTS)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 
 import pytest
 
@@ -12,6 +11,7 @@ from affidavit.connectors import InMemoryConnector
 from affidavit.governance.governor import Governor
 from affidavit.ledger.log import Ledger
 from tests.cli.conftest import cli  # noqa: F401 - the CLI fixture, for the CLI tests here
+from tests.conftest import configure
 from tests.governance.conftest import CONNECTORS, Cast, Clock, add_cast
 from tests.oversight._pack_case import sample  # noqa: F401 - the evidence pack fixture
 
@@ -38,7 +38,9 @@ ASSETS = """assets:
 def governor(ledger: Ledger, settings: Settings, clock: Clock, **changes: object) -> Governor:
     """A Governor on ``ledger`` whose hosts pc-1..3 are medium criticality (one approval)."""
     connectors = {name: InMemoryConnector(name) for name in CONNECTORS}
-    gov = Governor(ledger, replace(settings, **changes), connectors=connectors, clock=clock)  # type: ignore[arg-type]
+    gov = Governor(ledger, settings, connectors=connectors, clock=clock)  # type: ignore[arg-type]
+    if changes:
+        configure(gov, **changes)
     path = settings.home / "assets.yaml"
     if not path.exists():
         settings.ensure_home()

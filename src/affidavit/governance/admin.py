@@ -16,6 +16,7 @@ from affidavit.config import Settings
 from affidavit.errors import InputError
 from affidavit.governance import assets, identities
 from affidavit.governance._common import Clock
+from affidavit.governance.configuration import Configuration
 from affidavit.governance.identities import Identity
 from affidavit.governance.policies import PolicyStore
 from affidavit.governance.rebuild import RebuildReport, rebuild_in_place
@@ -33,13 +34,17 @@ class AdminCommands:
     ledger: Ledger
     settings: Settings
     clock: Clock
-    catalog: Catalog
     policies: PolicyStore
     token_key: bytes
 
     if TYPE_CHECKING:  # the Governor's
 
+        @property
+        def catalog(self) -> Catalog: ...  # the published configuration's
+
         def _write(self, command: Callable[[Batch], T], *, now: datetime) -> T: ...
+
+        def configuration(self) -> Configuration: ...
 
     def rebuild_state(self) -> RebuildReport:
         """Rebuild every state table from the ledger, in place (``affidavit db rebuild``).
@@ -56,7 +61,7 @@ class AdminCommands:
     def add_identity(self, identity: Identity) -> tuple[Identity, str]:
         token = identities.new_token()
         now = self.clock()
-        ttl = self.settings.token_ttl_days * 86400
+        ttl = self.configuration().token_ttl_days * 86400
         self._write(
             lambda b: identities.create(b, identity, token, ttl, now, self.token_key), now=now
         )
@@ -71,7 +76,7 @@ class AdminCommands:
     def rotate_token(self, identity_id: str) -> tuple[str, str]:
         token = identities.new_token()
         now = self.clock()
-        ttl = self.settings.token_ttl_days * 86400
+        ttl = self.configuration().token_ttl_days * 86400
         expires = self._write(
             lambda b: identities.rotate(b, identity_id, token, ttl, now, self.token_key), now=now
         )

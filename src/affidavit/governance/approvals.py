@@ -19,6 +19,7 @@ from affidavit.governance import _tables as t
 from affidavit.governance import authorization
 from affidavit.governance import proposals as p
 from affidavit.governance._common import IdSource, check_text, later
+from affidavit.governance.configuration_store import active_hash
 from affidavit.governance.events import (
     ApprovalDenied,
     ApprovalGranted,
@@ -128,7 +129,11 @@ def decide(
     verdict = ApprovalGranted if approve else ApprovalDenied
     batch.emit(
         verdict(
-            actor=approver.actor, case=proposal.case_id, proposal=proposal_id, rationale=rationale
+            actor=approver.actor,
+            case=proposal.case_id,
+            proposal=proposal_id,
+            rationale=rationale,
+            config_hash=active_hash(batch.conn),
         )
     )
     if approve:

@@ -20,6 +20,9 @@ from affidavit.ledger.batch import Batch
 from affidavit.ledger.log import Erasure, Ledger
 from affidavit.policy import Catalog
 
+if TYPE_CHECKING:
+    from affidavit.governance.configuration import Configuration
+
 __all__ = ["EvidenceCommands"]
 
 T = TypeVar("T")
@@ -29,12 +32,16 @@ _SHA256_HEX = frozenset("0123456789abcdef")
 class EvidenceCommands:
     ledger: Ledger
     clock: Clock
-    catalog: Catalog
     minimiser: Minimiser
 
     if TYPE_CHECKING:  # the Governor's
 
+        @property
+        def catalog(self) -> Catalog: ...  # the published configuration's
+
         def _write(self, command: Callable[[Batch], T], *, now: datetime) -> T: ...
+
+        def configuration(self) -> Configuration: ...
 
     def ingest_alerts(
         self, data: bytes, *, case: str | None = None, actor: str = "system:intake"
@@ -73,7 +80,12 @@ class EvidenceCommands:
         return retention.erase_case(self.ledger, case, actor=actor, reason=reason, now=self.clock())
 
     def sweep_retention(
-        self, policy: retention.RetentionPolicy, *, dry_run: bool
+        self, policy: retention.RetentionPolicy | None = None, *, dry_run: bool
     ) -> list[retention.SweepResult]:
-        """Erase what retention by impact no longer allows, as of the Governor's clock."""
-        return retention.sweep(self.ledger, self.catalog, policy, self.clock(), dry_run=dry_run)
+        """Erase what retention by impact no longer allows, as of the Governor's clock.
+
+        The periods are the published configuration's; ``policy`` may only keep
+        payloads longer (a caller cannot shorten what the configuration keeps)."""
+        config = self.configuration()
+        policy = retention.at_least(config.retention, policy)
+        return retention.sweep(self.ledger, config.catalog, policy, self.clock(), dry_run=dry_run)

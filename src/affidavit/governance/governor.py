@@ -39,6 +39,8 @@ from affidavit.governance._common import (
     system_clock,
 )
 from affidavit.governance.admin import AdminCommands
+from affidavit.governance.configuration_ops import ConfigurationCommands
+from affidavit.governance.configuration_store import ConfigurationStore
 from affidavit.governance.events import TokenRevealed
 from affidavit.governance.evidence import EvidenceCommands
 from affidavit.governance.identities import Identity
@@ -52,7 +54,6 @@ from affidavit.ledger.identity import bind_token_key
 from affidavit.ledger.log import Ledger
 from affidavit.oversight.spike import SpikeMonitor, SpikeSettings
 from affidavit.policy import (
-    Catalog,
     DecisionRequest,
     parse_target,
 )
@@ -62,15 +63,24 @@ __all__ = ["Governor"]
 T = TypeVar("T")
 
 
-class Governor(GovernorQueries, AdminCommands, EvidenceCommands, ServiceOps, OversightOps):
-    """Identities, policy, proposals, approvals, authority and dispositions over one ledger."""
+class Governor(
+    ConfigurationCommands,
+    GovernorQueries,
+    AdminCommands,
+    EvidenceCommands,
+    ServiceOps,
+    OversightOps,
+):
+    """Identities, policy, proposals, approvals, authority and dispositions over one ledger.
+
+    What is allowed (the catalog, the security settings) is the published configuration
+    (:meth:`configuration`), never ``settings``, which only say where things are."""
 
     def __init__(
         self,
         ledger: Ledger,
         settings: Settings,
         *,
-        catalog: Catalog | None = None,
         connectors: Mapping[str, Connector] | None = None,
         clock: Clock = system_clock,
         ids: IdSource = random_ids,
@@ -78,10 +88,8 @@ class Governor(GovernorQueries, AdminCommands, EvidenceCommands, ServiceOps, Ove
         self.ledger = ledger
         self.ids = ids
         self.settings = settings
-        self.catalog = catalog or (
-            Catalog.load(*settings.catalog_paths) if settings.catalog_paths else Catalog.default()
-        )
-        self.policies = PolicyStore(self.catalog)
+        self.configurations = ConfigurationStore()
+        self.policies = PolicyStore(lambda: self.catalog)
         self.clock = clock
         if connectors is None:
             config = load_connector_config(settings.home / "connectors.yaml")
@@ -89,7 +97,7 @@ class Governor(GovernorQueries, AdminCommands, EvidenceCommands, ServiceOps, Ove
         self.connectors = dict(connectors)
         self.minimiser = Minimiser(ledger.db, ledger.vault)
         self.token_key = bind_token_key(settings)
-        self._spikes = SpikeMonitor(SpikeSettings.from_settings(settings))
+        self._spikes = SpikeMonitor(SpikeSettings())
 
     @classmethod
     def open(cls, settings: Settings, **kwargs: Any) -> Governor:
@@ -119,6 +127,9 @@ class Governor(GovernorQueries, AdminCommands, EvidenceCommands, ServiceOps, Ove
 
     def spike(self) -> bool:
         """Whether alerts are surging at this Governor's clock (see affidavit.oversight.spike)."""
+        threshold = float(self.configuration().spike_alerts_per_15m)
+        if self._spikes.detector.settings.on != threshold:  # published since: start afresh
+            self._spikes = SpikeMonitor(SpikeSettings(on=threshold))
         return self._spikes.active(self.ledger, self.clock())
 
     def propose(
@@ -138,6 +149,8 @@ class Governor(GovernorQueries, AdminCommands, EvidenceCommands, ServiceOps, Ove
             raise AuthError("a token is required (AFFIDAVIT_TOKEN or --token)")
         with self.ledger.db.read() as conn:  # one snapshot for everything read up front
             proposer = identities.authenticate(conn, token, self.clock(), self.token_key)
+            config = self.configurations.active(conn)
+            catalog = config.catalog
             check_case_id(case)
             params = dict(params or {})
             if len(evidence) > p.MAX_EVIDENCE_REFS or not all(
@@ -145,11 +158,11 @@ class Governor(GovernorQueries, AdminCommands, EvidenceCommands, ServiceOps, Ove
             ):
                 raise InputError(f"evidence is a list of at most {p.MAX_EVIDENCE_REFS} references")
             parsed = parse_target(target)
-            spec = self.catalog.get(action)
-            self.catalog.check_target(spec.id, parsed)
-            self.catalog.validate_params(spec.id, params)
+            spec = catalog.get(action)
+            catalog.check_target(spec.id, parsed)
+            catalog.validate_params(spec.id, params)
             [asset] = assets.lookup(conn, [parsed])
-            engine = self.policies.engine(conn)
+            engine = self.policies.engine(conn, catalog=catalog)
         rationale = self.minimiser.for_ledger_text(
             check_text(rationale, "rationale", required=False)
         )
@@ -166,6 +179,7 @@ class Governor(GovernorQueries, AdminCommands, EvidenceCommands, ServiceOps, Ove
         now = self.clock()
 
         def command(batch: Any) -> p.Proposal:
+            self.configurations.require_active(batch.conn, config)
             identities.require_active(identities.load(batch.conn, proposer.id), now)
             cases.ensure_case(batch, case, proposer.actor)
             if step is not None:
@@ -188,8 +202,9 @@ class Governor(GovernorQueries, AdminCommands, EvidenceCommands, ServiceOps, Ove
                 evidence=list(evidence),
                 decision=decision,
                 now=now,
-                authorization_ttl_s=self.settings.authorization_ttl_s,
+                authorization_ttl_s=config.authorization_ttl_s,
                 ids=self.ids,
+                recorded_under={"catalog_hash": catalog.digest, "config_hash": config.hash},
             )
 
         proposal = self._write(command, now=now)
@@ -208,17 +223,21 @@ class Governor(GovernorQueries, AdminCommands, EvidenceCommands, ServiceOps, Ove
         rationale = self.minimiser.for_ledger_text(
             check_text(rationale, "a rationale", required=False)
         )
+        config = self.configuration()
         proposal = self._write(
-            lambda b: approvals.decide(
-                b,
-                proposal_id,
-                approver,
-                approve=not deny,
-                rationale=rationale,
-                now=now,
-                owner_may_approve=self.settings.owner_may_approve,
-                authorization_ttl_s=self.settings.authorization_ttl_s,
-                ids=self.ids,
+            self.configurations.under(
+                config,
+                lambda b: approvals.decide(
+                    b,
+                    proposal_id,
+                    approver,
+                    approve=not deny,
+                    rationale=rationale,
+                    now=now,
+                    owner_may_approve=config.owner_may_approve,
+                    authorization_ttl_s=config.authorization_ttl_s,
+                    ids=self.ids,
+                ),
             ),
             now=now,
         )
@@ -230,16 +249,20 @@ class Governor(GovernorQueries, AdminCommands, EvidenceCommands, ServiceOps, Ove
         justification = self.minimiser.for_ledger_text(
             check_text(justification, "a justification", required=False)
         )
+        config = self.configuration()
         proposal = self._write(
-            lambda b: approvals.invoke_breakglass(
-                b,
-                proposal_id,
-                invoker,
-                justification=justification,
-                now=now,
-                review_within_s=self.settings.breakglass_review_hours * 3600,
-                authorization_ttl_s=self.settings.authorization_ttl_s,
-                ids=self.ids,
+            self.configurations.under(
+                config,
+                lambda b: approvals.invoke_breakglass(
+                    b,
+                    proposal_id,
+                    invoker,
+                    justification=justification,
+                    now=now,
+                    review_within_s=config.breakglass_review_hours * 3600,
+                    authorization_ttl_s=config.authorization_ttl_s,
+                    ids=self.ids,
+                ),
             ),
             now=now,
         )
@@ -364,7 +387,7 @@ class Governor(GovernorQueries, AdminCommands, EvidenceCommands, ServiceOps, Ove
     # -- the executor ------------------------------------------------------
 
     def _maybe_execute(self, proposal: p.Proposal) -> p.Proposal:
-        if proposal.status == "authorized" and self.settings.auto_execute:
+        if proposal.status == "authorized" and self.configuration().auto_execute:
             return dataclasses.replace(proposal, status=self.execute(proposal.id, known=proposal))
         return proposal
 

@@ -48,7 +48,7 @@ def _bucket(moment: datetime) -> datetime:
 
 
 def compute_health(gov: Governor) -> Health:
-    found = Health(spike_threshold=gov.settings.spike_alerts_per_15m)
+    found = Health(spike_threshold=gov.configuration().spike_alerts_per_15m)
     proposals: dict[str, tuple[str, int, datetime | None]] = {}  # id -> agent, tier, created
     viewed: set[tuple[str, str]] = set()  # (actor, proposal)
     alerts: Counter[datetime] = Counter()

@@ -18,6 +18,7 @@ from affidavit.governance.events.admin import (
     PolicyPublished,
     TokenRotated,
 )
+from affidavit.governance.events.configuration import ConfigurationPublished
 from affidavit.governance.events.evidence import (
     AlertIngested,
     CaseOpened,
@@ -52,6 +53,7 @@ __all__ = [
     "BreakglassInvoked",
     "BreakglassReviewed",
     "CaseOpened",
+    "ConfigurationPublished",
     "DispositionRecorded",
     "EvidenceViewed",
     "ExecutionFinished",
@@ -95,6 +97,7 @@ EVENTS: tuple[type[Event], ...] = (
     ExecutionFinished,
     DispositionRecorded,
     ProposalWithdrawn,
+    ConfigurationPublished,
 )
 """Every governance entry type (the ``affidavit.events`` entry point ``governance``)."""
 

@@ -116,13 +116,23 @@ class ApprovalRecorded(Event):
 
     proposal: str
     rationale: str
+    config_hash: str | None = None
+    """The governance configuration the verdict was given under (None: an entry written
+    before configurations were recorded)."""
 
     def body(self) -> dict[str, Any]:
-        return {"proposal": self.proposal, "rationale": self.rationale}
+        body = {"proposal": self.proposal, "rationale": self.rationale}
+        if self.config_hash is not None:
+            body["config_hash"] = self.config_hash
+        return body
 
     @classmethod
     def _fields(cls, body: Mapping[str, Any], payloads: Sequence[Payload]) -> dict[str, Any]:
-        return {"proposal": body["proposal"], "rationale": body["rationale"]}
+        return {
+            "proposal": body["proposal"],
+            "rationale": body["rationale"],
+            "config_hash": body.get("config_hash"),
+        }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -152,9 +162,12 @@ class AuthorizationIssued(Event):
     via: str
     """policy, approvals or breakglass."""
     expires_at: str
+    config_hash: str | None = None
+    """The governance configuration it was issued under (None: an entry written before
+    configurations were recorded)."""
 
     def body(self) -> dict[str, Any]:
-        return {
+        body = {
             "proposal": self.proposal,
             "authorization": self.authorization,
             "action_hash": self.action_hash,
@@ -162,11 +175,14 @@ class AuthorizationIssued(Event):
             "via": self.via,
             "expires_at": self.expires_at,
         }
+        if self.config_hash is not None:
+            body["config_hash"] = self.config_hash
+        return body
 
     @classmethod
     def _fields(cls, body: Mapping[str, Any], payloads: Sequence[Payload]) -> dict[str, Any]:
         keys = ("proposal", "authorization", "action_hash", "bundle_hash", "via", "expires_at")
-        return {k: body[k] for k in keys}
+        return {**{k: body[k] for k in keys}, "config_hash": body.get("config_hash")}
 
 
 @dataclass(frozen=True, kw_only=True)
