@@ -123,23 +123,23 @@ def api_settings() -> ApiSettings:
 
 
 @pytest.fixture
-def configuration() -> dict[str, object]:
-    """Governance configuration changes the live server runs under (tests.conftest.CONFIG_KEYS)."""
-    return {}
-
-
-@pytest.fixture
 def live(
     ledger: Ledger,
     settings: Settings,
     clock: Clock,
     api_settings: ApiSettings,
-    configuration: dict[str, object],
+    request: pytest.FixtureRequest,
 ) -> Iterator[Live]:
+    """The API on a thread; a test module's ``configuration`` fixture, when it has one,
+    names governance configuration changes to publish first (tests.conftest.CONFIG_KEYS)."""
     connectors = {name: InMemoryConnector(name) for name in CONNECTORS}
     gov = Governor(ledger, settings, connectors=connectors, clock=clock)  # type: ignore[arg-type]
-    if configuration:
-        configure(gov, **configuration)
+    try:
+        changes = request.getfixturevalue("configuration")
+    except pytest.FixtureLookupError:
+        changes = {}
+    if changes:
+        configure(gov, **changes)
     tokens = add_cast(gov)
     app = create_app(gov, api_settings)
     url, server, thread = serve_in_thread(app)

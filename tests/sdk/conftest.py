@@ -1,5 +1,5 @@
 """The SDK tests run against the same live server as the API tests."""
 
-from tests.api.conftest import api_settings, clock, configuration, live
+from tests.api.conftest import api_settings, clock, live
 
-__all__ = ["api_settings", "clock", "configuration", "live"]
+__all__ = ["api_settings", "clock", "live"]
