@@ -26,14 +26,17 @@ lint: $(INSTALLED)
 typecheck: $(INSTALLED)
 	$(BIN)/mypy
 
+# Tests run on every core (pytest-xdist); each test has its own home and schema.
+PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider -n auto
+
 unit: $(INSTALLED)
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(PYTEST)
 
 # The unit suite again on SQLite with every test clock ten years ahead: no test may
 # depend on today's date (tests/conftest.py).
 unit-future: $(INSTALLED)
 	AFFIDAVIT_TEST_CLOCK_SHIFT_DAYS=3653 AFFIDAVIT_TEST_DATABASE_URL= \
-		$(BIN)/python -m pytest -q -p no:cacheprovider
+		$(PYTEST)
 
 test: lint typecheck unit
 

@@ -58,6 +58,18 @@ EPOCH = datetime(2026, 11, 28, 9, 0, tzinfo=UTC) + CLOCK_SHIFT
 """Where every test clock starts: a fixed moment, shifted by AFFIDAVIT_TEST_CLOCK_SHIFT_DAYS."""
 
 
+def at(days: int, hour: int = 0, minute: int = 0) -> datetime:
+    """Midnight of the epoch's day plus ``days``, at ``hour:minute``: a scripted moment
+    that moves with the test clock (a test naming a calendar date fails when shifted)."""
+    midnight = EPOCH.replace(hour=0, minute=0, second=0, microsecond=0)
+    return midnight + timedelta(days=days, hours=hour, minutes=minute)
+
+
+def day(days: int) -> str:
+    """The date (YYYY-MM-DD) ``days`` after the epoch's day."""
+    return at(days).date().isoformat()
+
+
 class Clock:
     """A clock the test moves by hand: the one clock of every test (see the module doc)."""
 

@@ -1,25 +1,26 @@
 """A scripted governance history with known answers, built through the Governor.
 
-Day one (2026-11-28): the triage agent (model m-a) proposes 25 containments;
+Days count from the test clock's epoch (``tests.conftest.at``).
+Day one (day 0): the triage agent (model m-a) proposes 25 containments;
 bob approves each 10 seconds later without opening the evidence; alice
 accepts 20 and rejects 5. The responder agent (model m-b) proposes 25 more;
 carol opens the evidence and approves 20 after ten minutes each, and denies 5
 after two; alice accepts 10 of the approved and records 10 as modified.
-Day nine (2026-12-06): triage proposes 10 more, bob approves them in 10
+Day nine (day 8): triage proposes 10 more, bob approves them in 10
 seconds, alice rejects all 10: triage's acceptance drifts from 0.8 to 0.
 Then bob breaks glass twice: carol reviews one, the other is never reviewed.
 Agent scout's owner dave is suspended; agent watcher's owner erin expired on
-2026-12-01. Last, 30 alerts arrive within a minute: one surge.
+day 3. Last, 30 alerts arrive within a minute: one surge.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from affidavit.governance.governor import Governor
 from affidavit.governance.identities import Identity
 from affidavit.samples.alerts import generate_alerts
+from tests.conftest import at, day
 from tests.governance.conftest import Cast, Clock
 
 SPIKE_ON = 20
@@ -78,7 +79,7 @@ def build_history(gov: Governor, cast: Cast, clock: Clock) -> History:
             gov.approve(cast.carol, pid, rationale="no beaconing seen", deny=True)
         clock.advance(seconds=60)
 
-    clock.now = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
+    clock.now = at(8, 9)
     for i in range(10):  # the drift: triage's recommendations stop being accepted
         pid = _isolate(gov, cast, "triage", f"C-D{i}")
         clock.advance(seconds=15)
@@ -98,14 +99,14 @@ def build_history(gov: Governor, cast: Cast, clock: Clock) -> History:
     gov.set_identity_status("dave", "suspended")
     gov.add_identity(
         Identity(
-            id="erin", kind="human", roles=("analyst",), expires_at="2026-12-01T00:00:00.000000Z"
+            id="erin", kind="human", roles=("analyst",), expires_at=f"{day(3)}T00:00:00.000000Z"
         )
     )
     gov.add_identity(Identity(id="watcher", kind="agent", owner="erin", scopes=("add_case_note",)))
 
-    clock.now = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
+    clock.now = at(9, 10)
     for seed in range(3):  # 30 alerts within a minute: one surge over 20 per 15 minutes
         gov.ingest_objects(generate_alerts(10, seed=seed * 100), case=None, actor="system:test")
         clock.advance(seconds=20)
-    clock.now = datetime(2026, 12, 7, 18, 0, tzinfo=UTC)
+    clock.now = at(9, 18)
     return History(overdue, reviewed)

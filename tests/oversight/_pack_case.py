@@ -7,6 +7,7 @@ import io
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -109,6 +110,14 @@ def write_zip(path: Path, files: dict[str, bytes]) -> Path:
     return path
 
 
+class _TickingClock(Clock):
+    """The test clock, one second later at every reading."""
+
+    def __call__(self) -> datetime:
+        self.advance(seconds=1)
+        return self.now
+
+
 @dataclass
 class Sample:
     """One case pack and one period pack of a built ledger (SQLite), shared by a module."""
@@ -133,8 +142,9 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sample]:
         }
     )
     connectors = {name: InMemoryConnector(name) for name in CONNECTORS}
-    with Ledger.open(settings) as ledger:
-        gov = make_governor(ledger, settings, Clock(), connectors)
+    clock = _TickingClock()  # distinct entry times, so the period pack has a real period
+    with Ledger.open(settings, clock=clock) as ledger:
+        gov = make_governor(ledger, settings, clock, connectors)
         built = build_case(gov, add_cast(gov))
         case_entries = sum(1 for _ in ledger.entries(case=CASE))
         times = sorted(e.time for e in ledger.entries())

@@ -16,6 +16,7 @@ from affidavit.oversight.dataset import export_dataset
 from affidavit.oversight.dataset_check import affected_datasets, verify_dataset
 from affidavit.oversight.dataset_policy import TrainingPolicy
 from affidavit.samples.alerts import generate_alerts
+from tests.conftest import day
 from tests.governance.conftest import Cast, Clock
 
 AWS_KEY = "AKIAQ3EGRTWZ7EXAMPL3"
@@ -28,7 +29,7 @@ classes:
   pii: tokenize
   internal_identifier: keep
 """
-WINDOW = Window.parse("2026-11-01", "2026-12-31")
+WINDOW = Window.parse(day(-27), day(33))
 
 
 @pytest.fixture

@@ -17,10 +17,11 @@ from affidavit.oversight.metrics import register_health_metrics
 from affidavit.oversight.signals import HealthReport, HealthThresholds, Window, health_report
 from affidavit.oversight.snapshot import current_state, save_state, state_from_json, state_to_json
 from affidavit.oversight.spike import SpikeSettings
+from tests.conftest import day
 from tests.governance.conftest import Cast, Clock
 from tests.oversight._history import SPIKE_ON, History, build_history
 
-WINDOW = Window.parse("2026-11-28", "2026-12-07")
+WINDOW = Window.parse(day(0), day(9))
 
 
 @pytest.fixture
@@ -106,16 +107,16 @@ def test_drift_breakglass_owners_alerts_and_windows(
     assert orphans == {"scout": "suspended", "watcher": "expired"}
     assert report.alerts["total"] == 30
     [spike] = report.alerts["spikes"]
-    assert spike["start"].startswith("2026-12-07T10:00") and spike["end"] is not None
+    assert spike["start"].startswith(f"{day(9)}T10:00") and spike["end"] is not None
     # A window counts only its days: the day before the surge there was none ...
-    earlier = health_report(state, window=Window.parse("2026-11-28", "2026-12-06"), now=clock())
+    earlier = health_report(state, window=Window.parse(day(0), day(8)), now=clock())
     assert earlier.alerts["spikes"] == [] and earlier.alerts["total"] == 0
-    first_day = health_report(state, window=Window.parse("2026-11-28", "2026-11-28"), now=clock())
+    first_day = health_report(state, window=Window.parse(day(0), day(0)), now=clock())
     assert _by(first_day.approvers, "approver")["bob"]["approvals"] == 20
     assert first_day.drift[0]["recent_rate"] is not None
     # As of the end of 2026-11-28 no break-glass was due yet (none had been invoked).
     assert first_day.breakglass["overdue"] == []
-    assert first_day.window["as_of"] == "2026-11-29T00:00:00.000000Z"
+    assert first_day.window["as_of"] == f"{day(1)}T00:00:00.000000Z"
 
 
 def test_incremental_folding_equals_a_full_fold(

@@ -131,3 +131,14 @@ def test_offsets_are_characters_not_bytes(scanner: Scanner) -> None:
     (finding,) = scanner.scan(text)
     assert finding.value(text) == "10.1.2.3"
     assert finding.start == text.index("10.1.2.3")
+
+
+def test_fixed_width_anchors_report_where_the_value_starts(hs_scanner: Scanner) -> None:
+    # Fixed-width anchors are compiled without start-of-match tracking: their start is
+    # computed from the end. A value at the very start and one after a prefix of the
+    # same characters must both be found where they begin.
+    key = "AKIAQ3EGRSP5XXKUZTFD"
+    for text in (key, f"AKIA{key} {key}", f"x {key}\n{key}"):
+        ours = [(f.kind, f.start, f.end) for f in hs_scanner.scan(text)]
+        assert ours == [(f.kind, f.start, f.end) for f in Scanner(engine="re").scan(text)]
+        assert ("aws_access_key_id", text.rindex(key), len(text)) in ours

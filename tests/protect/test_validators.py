@@ -144,3 +144,18 @@ def test_jwt_header() -> None:
     assert jwt_header_valid("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.x.y")
     assert not jwt_header_valid("eyJzdWIiOiIxMjM0NTY3ODkwIn0.x.y")  # no alg or typ
     assert not jwt_header_valid("eyJ!!!.x.y")
+
+
+def test_every_template_word_marks_a_token_as_a_template() -> None:
+    from affidavit.protect.validators import _TEMPLATE_WORDS, placeholder_token
+
+    for word in _TEMPLATE_WORDS:
+        assert placeholder_token(f"ghp_{word.upper()}tokenR8aQ2mK9vL4n")
+    assert not placeholder_token("ghp_R8aQ2mK9vL4nP7sT1wX5yZ3bC6dF0gH2jK4l")
+
+
+def test_entropy_is_the_same_with_either_counter() -> None:
+    from affidavit.protect.validators import _counter_counts, _helper_counts
+
+    for value in ("", "aaaa", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "ﬁ①ｘ" * 9):
+        assert sorted(_counter_counts(value)) == sorted(_helper_counts(value))

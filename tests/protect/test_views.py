@@ -166,3 +166,12 @@ def test_a_value_after_many_escapes_on_one_line_is_still_found(scanner: Scanner)
     text = "q=" + "x%41" * 5000 + " key AKIA\u200bIOSFODNN7EXAMPLE " + "ＰＣ１２３４番 " * 500
     found = [(f.kind, f.value(text)) for f in scanner.scan(text)]
     assert found == [("aws_access_key_id", "AKIA\u200bIOSFODNN7EXAMPLE")]
+
+
+def test_a_view_repeated_in_one_text_is_reported_at_each_place(scanner: Scanner) -> None:
+    # Identical views are scanned once and mapped to each place they came from.
+    line = f"echo {_B64_GITHUB} | base64 -d\n"
+    text = line * 3
+    found = [(f.kind, f.start, f.end) for f in scanner.scan(text)]
+    starts = [i * len(line) + line.index(_B64_GITHUB) for i in range(3)]
+    assert found == [("github_token", s, s + len(_B64_GITHUB)) for s in starts]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from affidavit.cli import _common
 from affidavit.cli._common import JSON_OPTION, print_json
 from affidavit.config import load_settings
 from affidavit.governance.configuration_store import read_configuration
@@ -27,13 +28,13 @@ TO_OPTION = typer.Option(None, "--to", help="Last day, YYYY-MM-DD (UTC), include
 def folded_state() -> tuple[HealthState, datetime]:
     """The health state folded to the ledger's end (resumed from the saved snapshot), and now."""
     settings = load_settings()
-    with Ledger.open(settings, create=False) as ledger:
+    with Ledger.open(settings, create=False, clock=_common.clock) as ledger:
         spike = SpikeSettings.from_threshold(read_configuration(ledger.db).spike_alerts_per_15m)
         path = settings.home / SNAPSHOT if settings.home.is_dir() else None
         state = current_state(ledger, path, spike)
         if path is not None and state.resumed_from != state.position:
             save_state(state, path)
-    return state, datetime.now(UTC)
+    return state, _common.clock()
 
 
 def health(

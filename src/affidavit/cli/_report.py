@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
 
+from affidavit.cli import _common
 from affidavit.cli._health import FROM_OPTION, TO_OPTION
 from affidavit.config import load_settings
 from affidavit.errors import InputError, StorageError
@@ -41,7 +41,7 @@ def compliance(
     catalogue = load_controls(*controls)
     limits = HealthThresholds.load(thresholds) if thresholds is not None else HealthThresholds()
     settings = load_settings()
-    with Ledger.open(settings, create=False) as ledger:
+    with Ledger.open(settings, create=False, clock=_common.clock) as ledger:
         # Folded afresh, not from the health snapshot: a report is evidence, a snapshot a cache.
         config = read_configuration(ledger.db)
         state = HealthState(SpikeSettings.from_threshold(config.spike_alerts_per_15m))
@@ -50,7 +50,7 @@ def compliance(
             ledger,
             state,
             window=window,
-            now=datetime.now(UTC),
+            now=_common.clock(),
             controls=catalogue,
             thresholds=limits,
             verify=verify,

@@ -95,7 +95,7 @@ class Governor(
             config = load_connector_config(settings.home / "connectors.yaml")
             connectors = load_connectors(ConnectorContext(db=ledger.db, config=config))
         self.connectors = dict(connectors)
-        self.minimiser = Minimiser(ledger.db, ledger.vault)
+        self.minimiser = Minimiser(ledger.db, ledger.vault, clock=clock)
         self.token_key = bind_token_key(settings)
         self._spikes = SpikeMonitor(SpikeSettings())
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from affidavit.clock import Clock, system_clock
 from affidavit.governance.identities import Identity
 from affidavit.protect import (
     DataPolicy,
@@ -38,9 +39,17 @@ _PERSONAL_ENTITIES = {"user": "username", "email": "email"}
 
 
 class Minimiser:
-    def __init__(self, db: Database, vault: Vault, policy: DataPolicy | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        vault: Vault,
+        policy: DataPolicy | None = None,
+        *,
+        clock: Clock = system_clock,
+    ) -> None:
         self.policy = policy or DataPolicy.default()
-        self.tokenizer = Tokenizer(vault.kek.derive_key(_TOKEN_KEY_LABEL), SqlTokenStore(db, vault))
+        store = SqlTokenStore(db, vault, clock=clock)
+        self.tokenizer = Tokenizer(vault.kek.derive_key(_TOKEN_KEY_LABEL), store)
 
     def for_agent(self, agent: Identity, model: str, text: str) -> Treated:
         """``text`` as ``agent`` may send it to ``model``; PolicyError when blocked."""

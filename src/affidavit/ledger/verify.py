@@ -24,6 +24,7 @@ from affidavit.errors import AffidavitError, VerificationError
 from affidavit.ledger import cosignature, note, tree
 from affidavit.ledger.anchors import Anchor, check_anchors
 from affidavit.ledger.entry import entry_prefix, entry_tail
+from affidavit.ledger.events import PayloadErased
 from affidavit.ledger.merkle import frontier_append, frontier_root
 from affidavit.ledger.witnesses import Witnessed, latest_witnessed
 from affidavit.store import Database
@@ -203,7 +204,7 @@ class _Checker:
     def erasure(self, seq: int, data: bytes, type_: str) -> None:
         """Match entry ``seq`` against the payload rows that claim it erased them."""
         claims = self.erasure_claims.pop(seq, set())
-        if type_ != "payload.erased":
+        if type_ != PayloadErased.type:
             if claims:
                 raise VerificationError(
                     f"entry {seq}: payload rows claim it erased them, but it is a {type_} entry"
@@ -323,7 +324,7 @@ def verify_ledger(
                         "modified"
                     )
                 refs = checker.payload_refs(seq)
-                if checker.erasure_claims or type_ == "payload.erased":
+                if checker.erasure_claims or type_ == PayloadErased.type:
                     checker.erasure(seq, data, type_)
                 if not (
                     data.startswith(entry_prefix(actor))

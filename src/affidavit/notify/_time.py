@@ -3,20 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
-Clock = Callable[[], datetime]
-_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 _SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z")
-
-
-def system_clock() -> datetime:
-    return datetime.now(UTC)
-
-
-def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime(_FORMAT)
 
 
 def parse_time(text: str) -> datetime:

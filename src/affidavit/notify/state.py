@@ -26,6 +26,7 @@ from sqlalchemy import Connection, Table, create_engine, event, func, select, up
 from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.exc import SQLAlchemyError
 
+from affidavit.clock import iso
 from affidavit.errors import ConfigError, StorageError
 from affidavit.notify._schema import SCHEMA_VERSION, Delivery, Schedule, row_to_delivery
 from affidavit.notify._schema import channels as _channels
@@ -33,7 +34,7 @@ from affidavit.notify._schema import cursor as _cursor
 from affidavit.notify._schema import deliveries as _deliveries
 from affidavit.notify._schema import meta as _meta
 from affidavit.notify._schema import schedules as _schedules
-from affidavit.notify._time import iso, parse_time
+from affidavit.notify._time import parse_time
 from affidavit.notify.config import RetryPolicy
 from affidavit.notify.events import Event
 

@@ -23,12 +23,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from affidavit.clock import Clock, iso, system_clock
 from affidavit.errors import AffidavitError, InputError, NotFound
 from affidavit.governance import events as ev
 from affidavit.governance.queries import GovernorQueries
 from affidavit.ledger.entry import StoredEntry
 from affidavit.ledger.reader import LedgerReader
-from affidavit.notify._time import Clock, iso, system_clock
 from affidavit.notify.config import NotifyConfig, RoleRoute
 from affidavit.notify.events import Event, pending_event
 from affidavit.notify.messages import build_notice

@@ -25,11 +25,11 @@ from affidavit import canonical
 from affidavit.clock import iso as timestamp
 from affidavit.errors import InputError, NotFound, PolicyError, StorageError
 from affidavit.governance.identities import Identity
-from affidavit.ledger.entry import Entry
 from affidavit.ledger.log import Ledger
 from affidavit.ledger.reader import LedgerReader
 from affidavit.oversight import entry_types as et
 from affidavit.oversight.dataset_policy import TrainingPolicy
+from affidavit.oversight.events import DatasetExported
 from affidavit.oversight.signals import Window
 from affidavit.protect import Scanner, Tokenizer, apply, default_scanner
 
@@ -91,11 +91,9 @@ class ExportResult:
         return dict(self.__dict__)
 
 
-def record_export(ledger: Ledger, actor: str, body: dict[str, Any], manifest: bytes) -> int:
-    """Ledger the export (the manifest rides as the entry's payload); its seq."""
-    return ledger.append(
-        Entry(type=et.DATASET_EXPORTED, actor=actor, body=body, payloads=(manifest,))
-    ).seq
+def record_export(ledger: Ledger, event: DatasetExported, now: datetime) -> int:
+    """Ledger the export at ``now`` (the manifest rides as the entry's payload); its seq."""
+    return ledger.execute(lambda batch: batch.emit(event).seq, now=now)
 
 
 def _cases_in(ledger: LedgerReader, window: Window) -> list[str]:
@@ -211,14 +209,20 @@ def export_dataset(
         "excluded_cases": excluded_cases,
         "excluded_payloads": len(manifest["excluded_payloads"]),
     }
-    body: dict[str, Any] = {
-        **header,
-        **counts,
-        "file_name": output.name[:200],
-        "file_sha256": digest.hexdigest(),
-        "exported_at": timestamp(now),
-    }
-    seq = record_export(ledger, person.actor, body, canonical.encode(manifest))
+    event = DatasetExported(
+        actor=person.actor,
+        format=FORMAT,
+        dataset=dataset,
+        purpose=purpose,
+        window=window.to_dict(),
+        policy_sha256=policy.sha256,
+        counts=counts,
+        file_name=output.name[:200],
+        file_sha256=digest.hexdigest(),
+        exported_at=timestamp(now),
+        manifest=canonical.encode(manifest),
+    )
+    seq = record_export(ledger, event, now)
     return ExportResult(dataset, seq, digest.hexdigest(), **counts)
 
 

@@ -1,14 +1,14 @@
 """The ledger entry types oversight reads, named once.
 
-The strings are the ``type`` of entries the governance layer, intake and the
-ledger append today (``Entry(type=...)``); ``DATASET_EXPORTED`` is appended by
-:mod:`affidavit.oversight.dataset`.
+Each is the ``type`` of an event class: governance's, the ledger's own
+(``payload.erased``) and oversight's (``dataset.exported``).
 """
 
 from __future__ import annotations
 
 from affidavit.governance import events as ev
 from affidavit.ledger.events import PayloadErased
+from affidavit.oversight.events import DatasetExported
 
 __all__ = [
     "ALERT_INGESTED",
@@ -44,7 +44,7 @@ AUTHORIZATION_ISSUED = ev.AuthorizationIssued.type
 BREAKGLASS_INVOKED = ev.BreakglassInvoked.type
 BREAKGLASS_REVIEWED = ev.BreakglassReviewed.type
 CASE_OPENED = ev.CaseOpened.type
-DATASET_EXPORTED = "dataset.exported"
+DATASET_EXPORTED = DatasetExported.type
 DISPOSITION_RECORDED = ev.DispositionRecorded.type
 EVIDENCE_VIEWED = ev.EvidenceViewed.type
 EXECUTION_FINISHED = ev.ExecutionFinished.type

@@ -32,13 +32,13 @@ import re
 import secrets
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import IO
 
+from affidavit.clock import system_clock
 from affidavit.errors import AffidavitError, ConfigError, StorageError, VerificationError
 from affidavit.ledger import merkle, note
 from affidavit.ledger.cosignature import Cosigner
@@ -192,7 +192,7 @@ class Witness:
         signer_key: str,
         log_keys: Sequence[str],
         state: WitnessState,
-        clock: Clock = lambda: int(time.time()),
+        clock: Clock = lambda: int(system_clock().timestamp()),
     ) -> None:
         self.cosigner = Cosigner(signer_key)
         self.logs: dict[str, list[str]] = {}

@@ -81,7 +81,12 @@ BASE64_RUNS = (
     Pattern(
         kind="base64_run",
         regex=f"(?<![{_B64}])[{_B64}]{{20,8192}}+(?:={{1,2}}+(?![{_B64}=])|(?={_PIPED}))",
-        anchor=(f"[{_B64}]{{20}}=", f"[{_B64}]{{20}}{_PIPED}"),
+        # The `=` must end the run, as in the regex: `AuthenticationPackageName=NTLM`
+        # (Windows logs are full of long names before `=`) is then no hit at all.
+        anchor=(
+            *(f"[{_B64}]{{20}}{pad}(?:[^{_B64}=]|$)" for pad in ("=", "==")),
+            f"[{_B64}]{{20}}{_PIPED}",
+        ),
         lookback=_B64,
         validator=_worth_decoding,
     ),

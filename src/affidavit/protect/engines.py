@@ -84,6 +84,7 @@ class _Anchor(NamedTuple):
     pattern: int  # index into the engine's patterns
     shrink: int  # the anchor's minimum width: a match starting at p ends at p + shrink or later
     lookback: frozenset[str] | None
+    width: int  # the anchor's width when fixed (its start is then end - width), else -1
 
 
 class HyperscanEngine:
@@ -106,12 +107,14 @@ class HyperscanEngine:
             pattern = compiled.pattern
             run = _run_chars(pattern.lookback) if pattern.lookback else None
             for anchor in pattern.anchors:
-                low, _ = anchor_width(anchor, pattern.ignore_case)
-                self._anchors.append(_Anchor(index, low, run))
+                low, high = anchor_width(anchor, pattern.ignore_case)
+                fixed = high is not None and low == high
+                self._anchors.append(_Anchor(index, low, run, low if fixed else -1))
                 expressions.append(anchor.encode("ascii"))
-                # Start-of-match tracking is cheap for the bounded anchors we write.
+                # A fixed-width anchor's start is its end minus its width; only the others
+                # need start-of-match tracking, which makes each hit dearer to report.
                 flags.append(
-                    hyperscan.HS_FLAG_SOM_LEFTMOST
+                    (0 if fixed else hyperscan.HS_FLAG_SOM_LEFTMOST)
                     | (hyperscan.HS_FLAG_CASELESS if pattern.ignore_case else 0)
                 )
         self._db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
@@ -227,10 +230,14 @@ def _hit_collector(anchors: tuple[_Anchor, ...]) -> Callable[[int, int, int, int
     """The hyperscan match handler: one region (pattern, first, last, lookback) per anchor
     hit, meaning the regex may match from any position in [first, last]. For lookback
     anchors first = last = the anchor's start, resolved to the start of its run during
-    the sweep. Runs once per hit, so it is a closure over plain tuples."""
+    the sweep. Fixed-width anchors are compiled without start-of-match tracking (hyperscan
+    then reports a start of 0): they start ``width`` before their end. Runs once per hit,
+    so it is a closure over plain tuples."""
 
     def on_hit(anchor_id: int, start: int, end: int, flags: int, regions: Any) -> None:
-        pattern, shrink, lookback = anchors[anchor_id]
+        pattern, shrink, lookback, width = anchors[anchor_id]
+        if width >= 0:
+            start = end - width
         if lookback is None:
             regions.append((pattern, start, end - shrink, 0))
         else:

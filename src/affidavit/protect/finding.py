@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -73,14 +74,31 @@ class Finding:
     ) -> Finding:
         """Build without re-checking: for scanners, whose kinds and detector names were
         validated once when declared and whose spans come from the text itself."""
-        finding = object.__new__(cls)
-        set_field = object.__setattr__
-        set_field(finding, "data_class", data_class)
-        set_field(finding, "kind", kind)
-        set_field(finding, "start", start)
-        set_field(finding, "end", end)
-        set_field(finding, "detector", detector)
-        return finding
+        return cls._trusted_many([(start, end, 0)], [(data_class, kind, detector)])[0]
+
+    @classmethod
+    def _trusted_many(
+        cls,
+        spans: Iterable[tuple[int, int, int]],
+        labels: Sequence[tuple[DataClass, str, str]],
+    ) -> list[Finding]:
+        """:meth:`_trusted` for many spans at once, each ``(start, end, label index)``:
+        a scan builds one finding per value found, so this is one loop, setting the slots
+        through their descriptors (past the frozen ``__setattr__``)."""
+        new = object.__new__
+        set_class, set_kind, set_start, set_end, set_detector = _SLOT_SETTERS
+        findings: list[Finding] = []
+        append = findings.append
+        for start, end, label in spans:
+            data_class, kind, detector = labels[label]
+            finding = new(cls)
+            set_class(finding, data_class)
+            set_kind(finding, kind)
+            set_start(finding, start)
+            set_end(finding, end)
+            set_detector(finding, detector)
+            append(finding)
+        return findings
 
     @property
     def span(self) -> tuple[int, int]:
@@ -98,3 +116,8 @@ class Finding:
                 f"Finding span ends at {self.end} but the text has only {len(text)} characters."
             )
         return text[self.start : self.end]
+
+
+_SLOT_SETTERS = tuple(
+    vars(Finding)[name].__set__ for name in ("data_class", "kind", "start", "end", "detector")
+)

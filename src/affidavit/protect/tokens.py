@@ -28,10 +28,10 @@ import re
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from affidavit._lru import LRU
+from affidavit.clock import Clock, iso, system_clock
 from affidavit.errors import ConfigError, Conflict, InputError, NotFound, VerificationError
 
 if TYPE_CHECKING:
@@ -207,12 +207,13 @@ class MemoryTokenStore:
 class SqlTokenStore:
     """Originals sealed by the evidence vault in ``protect_tokens`` (SQLite or PostgreSQL)."""
 
-    def __init__(self, db: Database, vault: Vault) -> None:
+    def __init__(self, db: Database, vault: Vault, *, clock: Clock = system_clock) -> None:
         # Imported here so that scanning text does not load the storage stack.
         from affidavit.protect._tables import protect_tokens
 
         self.db = db
         self.vault = vault
+        self.clock = clock
         self._table = protect_tokens
 
     def put(self, records: Sequence[TokenRecord]) -> None:
@@ -226,7 +227,7 @@ class SqlTokenStore:
             missing = self._missing(conn, unique)
         if not missing:
             return
-        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        now = iso(self.clock())
         rows = {record.token: self._row(record, now) for record in missing}
         with self.db.write() as conn:
             # Under the write lock no other writer can add a token between the check and the insert.

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import importlib
 import ipaddress
 import json
 import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
+from typing import Any
 
 __all__ = [
     "char_classes",
@@ -86,6 +88,25 @@ def us_ssn_valid(ssn: str) -> bool:
     return digits not in ("078051120", "219099999", "123456789")
 
 
+def _counter_counts(value: str) -> Iterable[int]:
+    return Counter(value).values()
+
+
+def _helper_counts(value: str) -> Iterable[int]:
+    counts: dict[str, int] = {}
+    _COUNT_ELEMENTS(counts, value)
+    return counts.values()
+
+
+# Counter's own C helper, without building a Counter (its __init__ costs more than the
+# counting for a 40-character value); private to CPython, so looked up, not imported.
+try:
+    _COUNT_ELEMENTS: Any = importlib.import_module("_collections")._count_elements
+except (ImportError, AttributeError):  # pragma: no cover - not CPython
+    _COUNT_ELEMENTS = None
+_counts = _counter_counts if _COUNT_ELEMENTS is None else _helper_counts
+
+
 # c * log2(c) for the character counts of values up to the longest secret we check.
 _XLOGX = tuple(c * math.log2(c) if c else 0.0 for c in range(1025))
 
@@ -95,7 +116,7 @@ def shannon_entropy(value: str) -> float:
     if not value:
         return 0.0
     size = len(value)
-    counts = Counter(value).values()
+    counts = _counts(value)
     # H = log2(n) - sum(c * log2(c)) / n over the character counts c (a table lookup
     # per count below 1025: this runs on every assignment candidate).
     total = (
@@ -151,8 +172,16 @@ def placeholder_token(value: str) -> bool:
         return True
     if "<" in value or ">" in value or "${" in value or "{{" in value:
         return True
+    # Spelled out rather than any(...) over _TEMPLATE_WORDS: this runs on every
+    # self-identifying token found, and a generator costs more than the five tests.
     lowered = value.lower()
-    return any(word in lowered for word in _TEMPLATE_WORDS)
+    return (
+        "your" in lowered
+        or "example_" in lowered
+        or "_here" in lowered
+        or "placeholder" in lowered
+        or "redacted" in lowered
+    )
 
 
 def ipv4_in(networks: Iterable[ipaddress.IPv4Network]) -> Callable[[str], bool]:

@@ -23,7 +23,7 @@ def token(
     body: str,
     *,
     edge: str = "A-Za-z0-9",
-    anchor: str | None = None,
+    anchor: str | tuple[str, ...] | None = None,
     validator: Validator | None = None,
     lookback: str = "",
     templates: bool = True,
@@ -56,6 +56,7 @@ def assigned(
     *,
     first: str,
     after: str = "",
+    lead: str = "",
     anchor_names: str | None = None,
     validator: Validator | None = None,
     sep: str = SEP,
@@ -66,11 +67,13 @@ def assigned(
     keeps the anchor from firing on the bare name. ``after``, if given, is a regex that
     may not follow the value. The finding spans the value only. ``anchor_names`` replaces
     ``names`` in the anchor when ``names`` uses look-around (Hyperscan has none).
+    ``lead``, if given, replaces ``[first]`` in the anchor: what every value begins with
+    (``value`` must then only match values that begin so, e.g. with a look-ahead).
     """
     return Pattern(
         kind=kind,
         regex=f"(?i:{names}){sep}(?P<value>{value})" + (f"(?!{after})" if after else ""),
-        anchor=f"(?i:{anchor_names or names}){sep}[{first}]",
+        anchor=f"(?i:{anchor_names or names}){sep}" + (lead or f"[{first}]"),
         validator=validator,
     )
 

@@ -63,11 +63,17 @@ AWS = Detector(
             edge="A-Za-z0-9+/",
             anchor=r"ABSK[A-Za-z0-9+/]{32}",
         ),
+        # Every short-term key's URL starts `bedrock.amazonaws.com` (base64 below), so
+        # with that start a short one is taken too (detect-secrets' test key is).
         token(
             "aws_bedrock_api_key",
-            r"bedrock-api-key-[A-Za-z0-9+/]{40,4000}={0,2}",
+            r"bedrock-api-key-(?:YmVkcm9jay5hbWF6b25hd3MuY29t[A-Za-z0-9+/]{0,4000}"
+            r"|[A-Za-z0-9+/]{40,4000})={0,2}",
             edge="A-Za-z0-9+/",
-            anchor=r"bedrock-api-key-[A-Za-z0-9+/]{40}",
+            anchor=(
+                r"bedrock-api-key-YmVkcm9jay5hbWF6b25hd3MuY29t",
+                r"bedrock-api-key-[A-Za-z0-9+/]{40}",
+            ),
         ),
     ),
     configure=_aws_patterns,
@@ -129,7 +135,11 @@ def _azure_patterns(config: ScanConfig) -> tuple[Pattern, ...]:
         # (`sha512-...`) has the same shape, hence `-` on the left edge.
         Pattern(
             kind="azure_storage_account_key",
-            regex=r"(?<![A-Za-z0-9+/-])[A-Za-z0-9+/]{86}==(?![A-Za-z0-9+/=])",
+            # ... and an OpenSSH public key (`ssh-rsa AAAA...`) may too: not a secret.
+            regex=(
+                r"(?<![A-Za-z0-9+/-])(?<!ssh-rsa )(?<!ssh-dss )"
+                r"[A-Za-z0-9+/]{86}==(?![A-Za-z0-9+/=])"
+            ),
             anchor=r"[A-Za-z0-9+/]{86}==",
             validator=random_88,
         ),

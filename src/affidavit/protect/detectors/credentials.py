@@ -91,6 +91,8 @@ HTTP_AUTH = Detector(
 # Runs are matched possessively (fast); the validators bound the length.
 _VALUE = r"""(?:[^\s"'<>,;&\\]++|\\(?!["']))++"""
 _FIRST = r"""^\s"'<>,;&"""
+# How every _VALUE of 12 characters or more begins (a backslash is a character too).
+_LONG_VALUE = r"""[^\s"'<>,;&]{12}"""
 # A password between quotes runs to the closing quote, spaces included (passphrases),
 # but not across `;` or `<>`: a quote left open must not take in the rest of the line.
 _QUOTED = (
@@ -167,11 +169,15 @@ def _assignment_patterns(config: ScanConfig) -> tuple[Pattern, ...]:
             validator=_password_value,
             sep=_ASSIGN,
         ),
+        # A secret is 12 characters or more (secret_like): shorter values (`token=No`,
+        # `"AccessKey", "awsRegion"` are everywhere in Windows and cloud logs) are not
+        # matched at all, so that hyperscan skips them without a Python call.
         assigned(
             "generic_secret_assignment",
             _SECRET_NAMES,
-            _VALUE,
+            f"(?={_LONG_VALUE}){_VALUE}",
             first=_FIRST,
+            lead=_LONG_VALUE,
             validator=random_enough,
             sep=_ASSIGN,
         ),

@@ -52,12 +52,22 @@ def _ipv4(config: ScanConfig) -> Pattern | None:
     # reach Python. A dotted quad cannot start inside another (look-behind), so not
     # matching the public ones changes no other match.
     body = "|".join(_network_regex(net) for net in networks)
-    firsts = _octet_choices({net.network_address.packed[0] + i for net in networks
-                             for i in range(1 << max(0, 8 - net.prefixlen))})  # fmt: skip
+    firsts = {net.network_address.packed[0] + i for net in networks
+              for i in range(1 << max(0, 8 - net.prefixlen))}  # fmt: skip
+    # One fixed-width anchor per length of the first three octets: hyperscan then
+    # reports where each starts without start-of-match tracking, which makes every hit
+    # (one per internal address, the commonest value in a SOC log) cheaper to report.
+    anchors = tuple(
+        rf"\b{_octet_choices(v for v in firsts if len(str(v)) == first)}"
+        rf"\.[0-9]{{{second}}}\.[0-9]{{{third}}}\.[0-9]"
+        for first in sorted({len(str(v)) for v in firsts})
+        for second in (1, 2, 3)
+        for third in (1, 2, 3)
+    )
     return Pattern(
         kind="ipv4_internal",
         regex=rf"(?<![A-Za-z0-9_.])(?:{body})(?![0-9]|\.[0-9])",
-        anchor=rf"\b{firsts}\.[0-9]{{1,3}}\.[0-9]{{1,3}}\.[0-9]",
+        anchor=anchors,
     )
 
 
