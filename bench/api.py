@@ -116,7 +116,6 @@ def _setup(home: Path) -> tuple[dict[str, str], str]:
     env.update(
         AFFIDAVIT_HOME=str(home),
         AFFIDAVIT_API_RATE="0",
-        AFFIDAVIT_AUTO_EXECUTE="false",
         AFFIDAVIT_CHECKPOINT_INTERVAL="0",
     )
     from affidavit.config import load_settings
@@ -124,6 +123,7 @@ def _setup(home: Path) -> tuple[dict[str, str], str]:
     from affidavit.governance.identities import Identity
 
     with Governor.open(load_settings(env)) as gov:
+        gov.publish_configuration("authorizations: {auto_execute: false}\n")
         gov.add_identity(Identity(id="olivia", kind="human", roles=("approver:ir_lead",)))
         agent = Identity(
             id="bench-agent", kind="agent", owner="olivia", scopes=("enrich_ip_reputation",)

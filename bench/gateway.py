@@ -62,6 +62,7 @@ def servers() -> None:
     from affidavit.samples.soc_model import ModelState, create_soc_model
 
     gov = Governor.open(load_settings())
+    gov.publish_configuration("authorizations: {auto_execute: false}\n")
     gov.add_identity(Identity(id="owner", kind="human", roles=("analyst",)))
     _, token = gov.add_identity(
         Identity(
@@ -181,7 +182,7 @@ def main() -> None:
     n = args.requests or (40 if args.quick else 300)
     with tempfile.TemporaryDirectory() as home:
         env = {k: v for k, v in os.environ.items() if not k.startswith("AFFIDAVIT_")}
-        env.update(AFFIDAVIT_HOME=home, AFFIDAVIT_AUTO_EXECUTE="false")
+        env.update(AFFIDAVIT_HOME=home)
         process = subprocess.Popen(
             [sys.executable, __file__, "--servers"],
             env=env,

@@ -70,7 +70,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -391,9 +391,11 @@ def open_governor(home: Path, url: str, auto_execute: bool) -> tuple[Governor, d
         "AFFIDAVIT_DATABASE_URL": url,
         "AFFIDAVIT_CHECKPOINT_INTERVAL": "0",
     }
-    settings = replace(load_settings(env), auto_execute=auto_execute)
+    settings = load_settings(env)
     connectors = {name: InMemoryConnector(name) for name in CONNECTORS}
     gov = Governor(Ledger.open(settings), settings, connectors=connectors)
+    if not auto_execute:
+        gov.publish_configuration("authorizations: {auto_execute: false}\n")
     gov.add_identity(Identity(id="olivia", kind="human", roles=("approver:ir_lead",)))
     _, human = gov.add_identity(
         Identity(id="alice", kind="human", roles=("analyst", "approver:ir_lead"))

@@ -200,3 +200,37 @@ def run_sql(url: str, *statements: str, params: dict[str, object] | None = None)
             return [conn.execute(text(s), params or {}).rowcount for s in statements]
     finally:
         engine.dispose()
+
+
+# The governance configuration's keys, by the names tests change them with.
+CONFIG_KEYS = {
+    "auto_execute": ("authorizations", "auto_execute"),
+    "authorization_ttl_s": ("authorizations", "ttl_seconds"),
+    "owner_may_approve": ("approvals", "owner_may_approve"),
+    "breakglass_review_hours": ("breakglass", "review_hours"),
+    "token_ttl_days": ("tokens", "ttl_days"),
+    "spike_alerts_per_15m": ("alerts", "spike_per_15_minutes"),
+    "retention_impact_days": ("retention", "impact_days"),
+    "retention_short_days": ("retention", "short_days"),
+}
+
+
+def configuration_text(**changes: object) -> str:
+    """A governance configuration (YAML) with ``changes`` (names of CONFIG_KEYS)."""
+    import yaml
+
+    document: dict[str, dict[str, object]] = {}
+    for name, value in changes.items():
+        section, key = CONFIG_KEYS[name]
+        document.setdefault(section, {})[key] = value
+    return yaml.safe_dump(document, sort_keys=True)
+
+
+def configure(gov: object, **changes: object) -> str:
+    """Publish a configuration with ``changes`` through ``gov`` (a Governor), unless it is
+    in force already; its hash."""
+    text = configuration_text(**changes)
+    current = gov.configuration()  # type: ignore[attr-defined]
+    if current.text == text:
+        return str(current.hash)
+    return gov.publish_configuration(text)  # type: ignore[attr-defined,no-any-return]

@@ -59,3 +59,15 @@ def test_every_plugin_hook_is_documented() -> None:
         assert f"`{group}`" in docs or f'"{group}"' in docs, (
             f"entry point group {group} is undocumented"
         )
+
+
+def test_every_governance_configuration_key_is_documented() -> None:
+    from affidavit.governance.configuration import Configuration
+
+    documented = (DOCS / "configuration.md").read_text()
+    sections = Configuration.default().settings()
+    assert "owner_may_approve" in sections["approvals"]
+    for section, values in sections.items():
+        assert f"{section}:" in documented, f"configuration section {section} is undocumented"
+        for key in values:
+            assert f"{key}:" in documented, f"configuration key {section}.{key} is undocumented"

@@ -1,9 +1,15 @@
-"""Settings read from the environment.
+"""Settings read from the environment: the deployment only.
 
 ``AFFIDAVIT_HOME`` (default ``~/.affidavit``) holds the SQLite database
 ``affidavit.db`` and the key files (mode 0600). ``AFFIDAVIT_DATABASE_URL``
 selects another database, for example ``postgresql+psycopg://host/db``.
 Every CLI command and the API read these through :func:`load_settings`.
+
+What is allowed (the action catalog, separation of duties, authorization and
+token lifetimes, break-glass review, the spike threshold, retention) is never read
+from the environment: it is the published governance configuration
+(:mod:`affidavit.governance.configuration`), read from the ledger. Whoever can set
+a caller's environment must not be able to change what that caller may do.
 """
 
 from __future__ import annotations
@@ -20,13 +26,6 @@ HOME_ENV = "AFFIDAVIT_HOME"
 DATABASE_URL_ENV = "AFFIDAVIT_DATABASE_URL"
 CHECKPOINT_EVERY_ENV = "AFFIDAVIT_CHECKPOINT_EVERY"
 CHECKPOINT_INTERVAL_ENV = "AFFIDAVIT_CHECKPOINT_INTERVAL"
-CATALOG_ENV = "AFFIDAVIT_CATALOG"
-AUTHORIZATION_TTL_ENV = "AFFIDAVIT_AUTHORIZATION_TTL"
-TOKEN_TTL_DAYS_ENV = "AFFIDAVIT_TOKEN_TTL_DAYS"  # noqa: S105 - a variable name
-BREAKGLASS_REVIEW_HOURS_ENV = "AFFIDAVIT_BREAKGLASS_REVIEW_HOURS"
-OWNER_MAY_APPROVE_ENV = "AFFIDAVIT_OWNER_MAY_APPROVE"
-AUTO_EXECUTE_ENV = "AFFIDAVIT_AUTO_EXECUTE"
-SPIKE_ALERTS_ENV = "AFFIDAVIT_SPIKE_ALERTS"
 TOKEN_ENV = "AFFIDAVIT_TOKEN"  # noqa: S105 - a variable name
 
 
@@ -40,16 +39,6 @@ class Settings:
     """Sign a checkpoint after this many new entries (0 disables the count trigger)."""
     checkpoint_interval_s: float = 60.0
     """Sign a checkpoint when entries are older than this and unsigned (0 disables)."""
-    catalog_paths: tuple[Path, ...] = ()
-    """Extra action catalog YAML files that add or override actions."""
-    authorization_ttl_s: float = 900.0
-    token_ttl_days: float = 90.0
-    breakglass_review_hours: float = 24.0
-    owner_may_approve: bool = False
-    """Separation of duties: may an agent's owner approve its proposals?"""
-    auto_execute: bool = True
-    spike_alerts_per_15m: int = 500
-    """More alerts than this in 15 minutes sets the policy context's ``spike`` flag."""
 
     def __post_init__(self) -> None:
         if self.checkpoint_every < 0:
@@ -103,17 +92,6 @@ def _number(env: dict[str, str], name: str, default: float) -> float:
         raise ConfigError(f"{name} must be a number, got {raw!r}") from None
 
 
-def _flag(env: dict[str, str], name: str, default: bool) -> bool:
-    raw = env.get(name, "").strip().lower()
-    if raw == "":
-        return default
-    if raw in ("1", "true", "yes", "on"):
-        return True
-    if raw in ("0", "false", "no", "off"):
-        return False
-    raise ConfigError(f"{name} must be true or false, got {raw!r}")
-
-
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     """Read settings from ``environ`` (default: the process environment)."""
     env = dict(os.environ if environ is None else environ)
@@ -127,18 +105,4 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         database_url=url,
         checkpoint_every=int(every),
         checkpoint_interval_s=_number(env, CHECKPOINT_INTERVAL_ENV, 60.0),
-        catalog_paths=tuple(Path(p) for p in env.get(CATALOG_ENV, "").split(os.pathsep) if p),
-        authorization_ttl_s=_positive(env, AUTHORIZATION_TTL_ENV, 900.0),
-        token_ttl_days=_positive(env, TOKEN_TTL_DAYS_ENV, 90.0),
-        breakglass_review_hours=_positive(env, BREAKGLASS_REVIEW_HOURS_ENV, 24.0),
-        owner_may_approve=_flag(env, OWNER_MAY_APPROVE_ENV, False),
-        auto_execute=_flag(env, AUTO_EXECUTE_ENV, True),
-        spike_alerts_per_15m=int(_positive(env, SPIKE_ALERTS_ENV, 500)),
     )
-
-
-def _positive(env: dict[str, str], name: str, default: float) -> float:
-    value = _number(env, name, default)
-    if value <= 0:
-        raise ConfigError(f"{name} must be greater than 0, got {value}")
-    return value

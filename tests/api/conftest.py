@@ -20,6 +20,7 @@ from affidavit.connectors import InMemoryConnector
 from affidavit.governance.governor import Governor
 from affidavit.governance.identities import Identity
 from affidavit.ledger.log import Ledger
+from tests.conftest import configure
 
 CONNECTORS = ("intel", "idp", "edr", "case", "ticketing", "webhook", "firewall", "email")
 AGENT_SCOPES = ("enrich_ip_reputation", "add_case_note", "isolate_host", "block_ip")
@@ -123,10 +124,22 @@ def api_settings() -> ApiSettings:
 
 @pytest.fixture
 def live(
-    ledger: Ledger, settings: Settings, clock: Clock, api_settings: ApiSettings
+    ledger: Ledger,
+    settings: Settings,
+    clock: Clock,
+    api_settings: ApiSettings,
+    request: pytest.FixtureRequest,
 ) -> Iterator[Live]:
+    """The API on a thread; a test module's ``configuration`` fixture, when it has one,
+    names governance configuration changes to publish first (tests.conftest.CONFIG_KEYS)."""
     connectors = {name: InMemoryConnector(name) for name in CONNECTORS}
     gov = Governor(ledger, settings, connectors=connectors, clock=clock)  # type: ignore[arg-type]
+    try:
+        changes = request.getfixturevalue("configuration")
+    except pytest.FixtureLookupError:
+        changes = {}
+    if changes:
+        configure(gov, **changes)
     tokens = add_cast(gov)
     app = create_app(gov, api_settings)
     url, server, thread = serve_in_thread(app)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import pytest
-from tests.conftest import Clock
+from tests.conftest import Clock, configure
 
 from affidavit.config import Settings
 from affidavit.connectors import InMemoryConnector
@@ -60,7 +60,12 @@ def make_governor(
     connectors: dict[str, InMemoryConnector],
     **changes: object,
 ) -> Governor:
-    return Governor(ledger, replace(settings, **changes), connectors=connectors, clock=clock)  # type: ignore[arg-type]
+    """A Governor; ``changes`` are published as its governance configuration (see
+    tests.conftest.CONFIG_KEYS)."""
+    gov = Governor(ledger, settings, connectors=connectors, clock=clock)  # type: ignore[arg-type]
+    if changes:
+        configure(gov, **changes)
+    return gov
 
 
 @pytest.fixture

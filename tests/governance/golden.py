@@ -34,7 +34,6 @@ from affidavit.governance._common import SequentialIds
 from affidavit.governance.friction import FrictionRules, StampRules
 from affidavit.governance.governor import Governor
 from affidavit.governance.identities import Identity
-from affidavit.governance.retention import RetentionPolicy
 from affidavit.ledger.log import Ledger
 
 GOLDEN = TEST_DATA / "golden" / "ledger.jsonl"
@@ -143,7 +142,8 @@ def run_script(gov: Governor, clock: Clock) -> None:
     )
     gov.hold_case("GOLDEN-3", reason="litigation hold #3", token=ada)
     clock.advance(days=31)
-    gov.sweep_retention(RetentionPolicy(full_days=365, short_days=30), dry_run=False)
+    gov.publish_configuration("retention: {impact_days: 365, short_days: 30}\n", token=root)
+    gov.sweep_retention(dry_run=False)
     gov.release_case("GOLDEN-3", reason="matter closed", token=ada)
     gov.erase_payloads([held.output_sha256], reason="request #9", token=root)
     gov.transfer_identity("scribe", "carol", token=root)

@@ -57,7 +57,7 @@ def test_retention_compares_against_the_governor_clock(
     gov.record_step(
         cast.triage, case="CASE-OLD", model="m", model_version="1", prompt=b"p", output=b"o"
     )
-    policy = RetentionPolicy(full_days=365, short_days=30)
+    policy = RetentionPolicy(full_days=7 * 365, short_days=30)
     clock.advance(days=29)
     assert [r.payloads for r in gov.sweep_retention(policy, dry_run=True)] == [0, 0]
     clock.advance(days=2)

@@ -63,7 +63,9 @@ class NoteAdded(Event):
 
 def test_every_entry_type_has_one_registered_class() -> None:
     types = event_types()
-    assert len(ev.EVENTS) == 25 + 6 and len(ledger_events.EVENTS) == 1  # +6: accountability
+    assert (
+        len(ev.EVENTS) == 25 + 6 + 1 and len(ledger_events.EVENTS) == 1
+    )  # accountability, configuration
     for cls in (*ev.EVENTS, *ledger_events.EVENTS):
         assert types[cls.type] is cls
     assert len({cls.type for cls in ev.EVENTS}) == len(ev.EVENTS)

@@ -314,7 +314,7 @@ def test_authorization_is_single_use_bound_and_expiring(
     gov.approve(cast.bob, second.id, rationale="ok")
     gov.open_evidence(cast.carol, second.id, 0)
     gov.approve(cast.carol, second.id, rationale="ok")
-    clock.advance(seconds=settings.authorization_ttl_s + 1)  # type: ignore[attr-defined]
+    clock.advance(seconds=gov.configuration().authorization_ttl_s + 1)
     with pytest.raises(AuthError, match="expired"):
         gov.execute(second.id)
 

@@ -19,7 +19,7 @@ from typing import Any
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
-from tests.conftest import Clock
+from tests.conftest import Clock, configure
 from tests.governance.conftest import CONNECTORS, Cast, add_cast
 
 from affidavit.clock import iso
@@ -45,7 +45,6 @@ def _settings(home: Path) -> Settings:
             "AFFIDAVIT_HOME": str(home),
             "AFFIDAVIT_DATABASE_URL": f"sqlite:///{home / 'affidavit.db'}",
             "AFFIDAVIT_CHECKPOINT_INTERVAL": "0",
-            "AFFIDAVIT_AUTO_EXECUTE": "0",
         }
     )
 
@@ -66,6 +65,7 @@ def _template_home() -> tuple[Path, Cast]:
         home = Path(root) / "home"
         with _governor(home, Clock(), {}) as gov:
             _template = (home, add_cast(gov))
+            configure(gov, auto_execute=False)
     return _template
 
 
@@ -91,6 +91,8 @@ def walk_ledger(gov: Governor) -> dict[str, Walk]:
     walks: dict[str, Walk] = {}
     pending_withdrawal: str | None = None
     for stored in gov.ledger.entries():
+        if stored.type == ev.ConfigurationPublished.type:
+            continue  # the template's (auto-execution off); its text is a payload
         e = parse_event(stored)
         where = f"entry {stored.seq} ({stored.type})"
         if pending_withdrawal is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from tests.conftest import configure
 from tests.governance.conftest import Cast, Clock
 
 from affidavit.errors import InputError, NotFound
@@ -31,7 +32,8 @@ def test_sweep_erases_by_impact(gov: Governor, cast: Cast, clock: Clock) -> None
     gov.propose(
         cast.triage, case="CASE-CONTAIN", action="block_ip", target="ip:203.0.113.2", confidence=0.9
     )
-    policy = RetentionPolicy(full_days=365, short_days=30)
+    configure(gov, retention_impact_days=365, retention_short_days=30)
+    policy = None  # the published configuration's periods
 
     assert [r.payloads for r in gov.sweep_retention(policy, dry_run=False)] == [0, 0]
     clock.advance(days=31)
@@ -69,3 +71,24 @@ def test_erase_a_case_on_request(gov: Governor, cast: Cast) -> None:
 def test_retention_policy_validates() -> None:
     with pytest.raises(InputError):
         RetentionPolicy(full_days=10, short_days=30)
+
+
+def test_a_caller_cannot_shorten_the_published_retention(
+    gov: Governor, cast: Cast, clock: Clock
+) -> None:
+    """The attack: ``payload sweep --full-days 0.00001`` erased every payload, containment
+    cases' included. The periods are the published configuration's minimum."""
+    contained = _case_with_step(gov, cast, "CASE-CONTAIN")
+    gov.propose(cast.triage, case="CASE-CONTAIN", action="block_ip", target="ip:203.0.113.2")
+    clock.advance(days=40)
+    for asked in (
+        RetentionPolicy(full_days=0.00001, short_days=0.00001),
+        RetentionPolicy(full_days=365, short_days=30),
+        RetentionPolicy(full_days=7 * 365, short_days=30, impact_tier=3),
+    ):
+        with pytest.raises(InputError, match="may only be"):
+            gov.sweep_retention(asked, dry_run=False)
+    longer = RetentionPolicy(full_days=10 * 365, short_days=60)
+    assert [r.payloads for r in gov.sweep_retention(longer, dry_run=False)] == [0, 0]
+    assert [r.payloads for r in gov.sweep_retention(dry_run=False)] == [0, 0]
+    assert gov.ledger.payload(contained) == b"prompt for CASE-CONTAIN"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 
 import pytest
 
@@ -13,6 +12,7 @@ from affidavit.governance.friction import NEVER, FrictionRules
 from affidavit.governance.governor import Governor
 from affidavit.ledger.log import Ledger
 from tests.cli.conftest import cli  # noqa: F401 - the CLI fixture, for the CLI tests here
+from tests.conftest import configure
 from tests.governance.conftest import CONNECTORS, Cast, Clock, add_cast
 from tests.oversight._pack_case import sample  # noqa: F401 - the evidence pack fixture
 
@@ -45,11 +45,13 @@ def governor(ledger: Ledger, settings: Settings, clock: Clock, **changes: object
     connectors = {name: InMemoryConnector(name) for name in CONNECTORS}
     gov = Governor(
         ledger,
-        replace(settings, **changes),
+        settings,
         connectors=connectors,  # type: ignore[arg-type]
         clock=clock,
         friction=FrictionRules(evidence_tier=NEVER),
     )
+    if changes:
+        configure(gov, **changes)
     path = settings.home / "assets.yaml"
     if not path.exists():
         settings.ensure_home()

@@ -4,7 +4,6 @@ disposition; typed errors; retries reuse one idempotency key."""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import threading
 
 import httpx
@@ -12,7 +11,6 @@ import pytest
 
 import affidavit
 from affidavit import AsyncClient, Client
-from affidavit.config import Settings
 from affidavit.errors import AuthError, Forbidden, InputError, NotFound, PolicyError
 from tests.api.conftest import Live
 
@@ -20,8 +18,8 @@ ALERT = {"title": "beacon to 203.0.113.7 from pc-sales-0215", "user": "jdoe@corp
 
 
 @pytest.fixture
-def settings(settings: Settings) -> Settings:
-    return dataclasses.replace(settings, auto_execute=False)  # an executor identity acts
+def configuration() -> dict[str, object]:
+    return {"auto_execute": False}  # an executor identity acts
 
 
 def test_agent_approver_executor_disposition(live: Live) -> None:

@@ -14,6 +14,7 @@ import typer
 from affidavit.cli import _work
 from affidavit.cli._alerts import app as alerts_app
 from affidavit.cli._case import case_app, proposal_app
+from affidavit.cli._config import app as config_app
 from affidavit.cli._dataset import app as dataset_app
 from affidavit.cli._db import app as db_app
 from affidavit.cli._demo import demo
@@ -49,6 +50,7 @@ app.command("health")(health)
 app.add_typer(identity_app, name="identity")
 app.add_typer(assets_app, name="assets")
 app.add_typer(policy_app, name="policy")
+app.add_typer(config_app, name="config")
 app.add_typer(case_app, name="case")
 app.add_typer(proposal_app, name="proposal")
 app.add_typer(payload_app, name="payload")

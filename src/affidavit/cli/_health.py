@@ -13,6 +13,7 @@ from rich.table import Table
 from affidavit.cli import _common
 from affidavit.cli._common import JSON_OPTION, print_json
 from affidavit.config import load_settings
+from affidavit.governance.configuration_store import read_configuration
 from affidavit.ledger.log import Ledger
 from affidavit.oversight import HealthReport, HealthThresholds, SpikeSettings, Window, health_report
 from affidavit.oversight.health import HealthState
@@ -27,8 +28,8 @@ TO_OPTION = typer.Option(None, "--to", help="Last day, YYYY-MM-DD (UTC), include
 def folded_state() -> tuple[HealthState, datetime]:
     """The health state folded to the ledger's end (resumed from the saved snapshot), and now."""
     settings = load_settings()
-    spike = SpikeSettings.from_settings(settings)
     with Ledger.open(settings, create=False, clock=_common.clock) as ledger:
+        spike = SpikeSettings.from_threshold(read_configuration(ledger.db).spike_alerts_per_15m)
         path = settings.home / SNAPSHOT if settings.home.is_dir() else None
         state = current_state(ledger, path, spike)
         if path is not None and state.resumed_from != state.position:

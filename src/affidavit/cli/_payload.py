@@ -6,7 +6,7 @@ import typer
 
 from affidavit.cli._common import ADMIN_TOKEN_OPTION, JSON_OPTION, open_governor, print_json
 from affidavit.errors import InputError
-from affidavit.governance.retention import RetentionPolicy
+from affidavit.governance.retention import RetentionPolicy, check_at_least
 
 app = typer.Typer(help="Evidence payloads: erasure and retention.", no_args_is_help=True)
 
@@ -91,15 +91,32 @@ def requests_(as_json: bool = JSON_OPTION) -> None:
 @app.command("sweep")
 def sweep_(
     dry_run: bool = typer.Option(False, "--dry-run", help="Only say what would be erased."),
-    full_days: float = typer.Option(7 * 365, "--full-days", help="Keep impact cases this long."),
-    short_days: float = typer.Option(30, "--short-days", help="Keep other cases this long."),
+    full_days: float = typer.Option(
+        None,
+        "--full-days",
+        help="Keep impact cases this long (default and minimum: the published configuration).",
+    ),
+    short_days: float = typer.Option(
+        None,
+        "--short-days",
+        help="Keep other cases this long (default and minimum: the published configuration).",
+    ),
     token: str = ADMIN_TOKEN_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Apply retention by impact: erase payloads past their window (cases on legal hold
-    are left alone)."""
-    policy = RetentionPolicy(full_days=full_days, short_days=short_days)
+    are left alone). The windows are the published configuration's; the options may only
+    lengthen them."""
     with open_governor() as gov:
+        policy = None
+        if full_days is not None or short_days is not None:
+            configured = gov.configuration().retention
+            full = configured.full_days if full_days is None else full_days
+            short = configured.short_days if short_days is None else short_days
+            check_at_least(configured, full, short, configured.impact_tier)
+            policy = RetentionPolicy(
+                full_days=full, short_days=short, impact_tier=configured.impact_tier
+            )
         results = gov.sweep_retention(policy, dry_run=dry_run, token=token)
     if as_json:
         print_json([r.__dict__ for r in results] + [{"dry_run": dry_run}])

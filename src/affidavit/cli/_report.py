@@ -11,6 +11,7 @@ from affidavit.cli import _common
 from affidavit.cli._health import FROM_OPTION, TO_OPTION
 from affidavit.config import load_settings
 from affidavit.errors import InputError, StorageError
+from affidavit.governance.configuration_store import read_configuration
 from affidavit.ledger.log import Ledger
 from affidavit.oversight import HealthState, HealthThresholds, SpikeSettings, Window
 from affidavit.oversight.report import compliance_report, load_controls
@@ -42,7 +43,8 @@ def compliance(
     settings = load_settings()
     with Ledger.open(settings, create=False, clock=_common.clock) as ledger:
         # Folded afresh, not from the health snapshot: a report is evidence, a snapshot a cache.
-        state = HealthState(SpikeSettings.from_settings(settings))
+        config = read_configuration(ledger.db)
+        state = HealthState(SpikeSettings.from_threshold(config.spike_alerts_per_15m))
         state.catch_up(ledger)
         report = compliance_report(
             ledger,

@@ -18,6 +18,7 @@ from affidavit.config import Settings
 from affidavit.errors import InputError
 from affidavit.governance import assets, identities, operators
 from affidavit.governance._common import Clock
+from affidavit.governance.configuration import Configuration
 from affidavit.governance.identities import Identity
 from affidavit.governance.incidents import list_incidents
 from affidavit.governance.policies import PolicyStore
@@ -36,7 +37,6 @@ class AdminCommands:
     ledger: Ledger
     settings: Settings
     clock: Clock
-    catalog: Catalog
     policies: PolicyStore
     token_key: bytes
     local_operator: str = operators.local_operator()
@@ -44,7 +44,12 @@ class AdminCommands:
 
     if TYPE_CHECKING:  # the Governor's
 
+        @property
+        def catalog(self) -> Catalog: ...  # the published configuration's
+
         def _write(self, command: Callable[[Batch], T], *, now: datetime) -> T: ...
+
+        def configuration(self) -> Configuration: ...
 
     def rebuild_state(self) -> RebuildReport:
         """Rebuild every state table from the ledger, in place (``affidavit db rebuild``).
@@ -78,7 +83,7 @@ class AdminCommands:
 
     def add_identity(self, identity: Identity, *, token: str | None = None) -> tuple[Identity, str]:
         new = identities.new_token()
-        ttl = self.settings.token_ttl_days * 86400
+        ttl = self.configuration().token_ttl_days * 86400
         self._administer(
             token,
             lambda b, actor, now: identities.create(
@@ -99,7 +104,7 @@ class AdminCommands:
 
     def rotate_token(self, identity_id: str, *, token: str | None = None) -> tuple[str, str]:
         new = identities.new_token()
-        ttl = self.settings.token_ttl_days * 86400
+        ttl = self.configuration().token_ttl_days * 86400
         expires = self._administer(
             token,
             lambda b, actor, now: identities.rotate(

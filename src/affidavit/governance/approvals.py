@@ -24,6 +24,7 @@ from affidavit.governance import _tables as t
 from affidavit.governance import authorization, duties
 from affidavit.governance import proposals as p
 from affidavit.governance._common import IdSource, check_text, later
+from affidavit.governance.configuration_store import active_hash
 from affidavit.governance.events import (
     ApprovalDenied,
     ApprovalGranted,
@@ -163,6 +164,7 @@ def decide(
             seconds_from_first_view=seconds_from_first_view(
                 batch.conn, proposal_id, approver.id, now
             ),
+            config_hash=active_hash(batch.conn),
         )
     )
     if approve:

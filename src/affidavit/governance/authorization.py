@@ -20,6 +20,7 @@ from affidavit import canonical
 from affidavit.errors import AuthError, Conflict, PolicyError
 from affidavit.governance import _tables as t
 from affidavit.governance._common import IdSource, iso, later
+from affidavit.governance.configuration_store import active_hash
 from affidavit.governance.events import AuthorizationIssued, ExecutionStarted
 from affidavit.governance.lifecycle import AUTHORIZED
 from affidavit.ledger.batch import Batch
@@ -51,6 +52,7 @@ def issue(
             bundle_hash=proposal.bundle_hash,
             via=via,
             expires_at=later(now, ttl_s),
+            config_hash=active_hash(batch.conn),
         )
     )
     return authorization_id

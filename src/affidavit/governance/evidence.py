@@ -20,6 +20,9 @@ from affidavit.ledger.batch import Batch
 from affidavit.ledger.log import Erasure, Ledger
 from affidavit.policy import Catalog
 
+if TYPE_CHECKING:
+    from affidavit.governance.configuration import Configuration
+
 __all__ = ["EvidenceCommands"]
 
 T = TypeVar("T")
@@ -29,17 +32,20 @@ _SHA256_HEX = frozenset("0123456789abcdef")
 class EvidenceCommands:
     ledger: Ledger
     clock: Clock
-    catalog: Catalog
     minimiser: Minimiser
     ids: IdSource
 
     if TYPE_CHECKING:  # the Governor's
+
+        @property
+        def catalog(self) -> Catalog: ...  # the published configuration's
 
         def _write(self, command: Callable[[Batch], T], *, now: datetime) -> T: ...
 
         def _administer(self, token: str | None, act: Callable[[Batch, str, datetime], T]) -> T: ...
 
         def operator(self, token: str | None, now: datetime) -> str: ...
+        def configuration(self) -> Configuration: ...
 
     def ingest_alerts(
         self, data: bytes, *, case: str | None = None, actor: str = "system:intake"
@@ -147,10 +153,21 @@ class EvidenceCommands:
             return holds.holds(conn)
 
     def sweep_retention(
-        self, policy: retention.RetentionPolicy, *, dry_run: bool, token: str | None = None
+        self,
+        policy: retention.RetentionPolicy | None = None,
+        *,
+        dry_run: bool,
+        token: str | None = None,
     ) -> list[retention.SweepResult]:
         """Erase what retention by impact no longer allows, as of the Governor's clock;
-        cases on legal hold are left alone. The erasures name the operator who swept."""
+        cases on legal hold are left alone. The erasures name the operator who swept.
+
+        The periods are the published configuration's; ``policy`` may only keep
+        payloads longer (a caller cannot shorten what the configuration keeps)."""
         now = self.clock()
         actor = self.operator(token, now)
-        return retention.sweep(self.ledger, self.catalog, policy, now, dry_run=dry_run, actor=actor)
+        config = self.configuration()
+        policy = retention.at_least(config.retention, policy)
+        return retention.sweep(
+            self.ledger, config.catalog, policy, now, dry_run=dry_run, actor=actor
+        )

@@ -20,10 +20,12 @@ from affidavit.clock import iso, parse_iso
 from affidavit.errors import InputError
 from affidavit.governance import _tables as t
 from affidavit.governance import proposals as p
+from affidavit.governance.configuration import Configuration
 from affidavit.governance.events import EvidenceItemOpened, RubberStampSignalled
 from affidavit.governance.friction import (
     DecisionRecord,
     FrictionRules,
+    StampRules,
     StampSignal,
     rubber_stamp,
 )
@@ -169,18 +171,37 @@ class FrictionOps:
     """The Governor's friction side (mixed into :class:`Governor`)."""
 
     ledger: Ledger
-    catalog: Catalog
-    _friction: FrictionRules
+    _friction: FrictionRules | None
 
     if TYPE_CHECKING:  # the Governor's
+
+        @property
+        def catalog(self) -> Catalog: ...  # the published configuration's
+
+        def configuration(self) -> Configuration: ...
 
         def authenticate(self, token: str | None) -> Identity: ...
         def _write(self, command: Callable[[Batch], T], *, now: datetime) -> T: ...
         def clock(self) -> datetime: ...
 
     def friction_rules(self) -> FrictionRules:
-        """The friction rules in force: the one accessor every path reads them through."""
-        return self._friction
+        """The friction rules in force: the one accessor every path reads them through.
+        They are the published configuration's, unless the program embedding the
+        Governor gave its own."""
+        if self._friction is not None:
+            return self._friction
+        config = self.configuration()
+        stamp = config.rubber_stamp
+        return FrictionRules(
+            evidence_tier=config.evidence_required_tier,
+            rationale_tier=config.rationale_required_tier,
+            stamp=StampRules(
+                fast_s=stamp.fast_seconds,
+                min_decisions=stamp.min_decisions,
+                approval_rate=stamp.approval_rate,
+                window_s=stamp.window_hours * 3600,
+            ),
+        )
 
     def tier(self, action: str) -> int:
         """An action's blast-radius tier (0 for an action the catalog no longer knows)."""

@@ -40,6 +40,8 @@ from affidavit.governance._common import (
 )
 from affidavit.governance.admin import AdminCommands
 from affidavit.governance.caller_executions import CALLER, CallerExecutions, claim_at_once
+from affidavit.governance.configuration_ops import ConfigurationCommands
+from affidavit.governance.configuration_store import ConfigurationStore
 from affidavit.governance.events import TokenRevealed
 from affidavit.governance.evidence import EvidenceCommands
 from affidavit.governance.friction import FrictionRules
@@ -55,7 +57,6 @@ from affidavit.ledger.identity import bind_token_key
 from affidavit.ledger.log import Ledger
 from affidavit.oversight.spike import SpikeMonitor, SpikeSettings
 from affidavit.policy import (
-    Catalog,
     DecisionRequest,
     parse_target,
 )
@@ -66,6 +67,7 @@ T = TypeVar("T")
 
 
 class Governor(
+    ConfigurationCommands,
     GovernorQueries,
     AdminCommands,
     EvidenceCommands,
@@ -74,27 +76,27 @@ class Governor(
     CallerExecutions,
     FrictionOps,
 ):
-    """Identities, policy, proposals, approvals, authority and dispositions over one ledger."""
+    """Identities, policy, proposals, approvals, authority and dispositions over one ledger.
+
+    What is allowed (the catalog, the security settings) is the published configuration
+    (:meth:`configuration`), never ``settings``, which only say where things are."""
 
     def __init__(
         self,
         ledger: Ledger,
         settings: Settings,
         *,
-        catalog: Catalog | None = None,
         connectors: Mapping[str, Connector] | None = None,
         clock: Clock = system_clock,
         ids: IdSource = random_ids,
         friction: FrictionRules | None = None,
     ) -> None:
         self.ledger = ledger
-        self._friction = friction or FrictionRules()
+        self._friction = friction  # None: the published configuration's
         self.ids = ids
         self.settings = settings
-        self.catalog = catalog or (
-            Catalog.load(*settings.catalog_paths) if settings.catalog_paths else Catalog.default()
-        )
-        self.policies = PolicyStore(self.catalog)
+        self.configurations = ConfigurationStore()
+        self.policies = PolicyStore(lambda: self.catalog)
         self.clock = clock
         if connectors is None:
             config = load_connector_config(settings.home / "connectors.yaml")
@@ -102,7 +104,7 @@ class Governor(
         self.connectors = dict(connectors)
         self.minimiser = Minimiser(ledger.db, ledger.vault, clock=clock)
         self.token_key = bind_token_key(settings)
-        self._spikes = SpikeMonitor(SpikeSettings.from_settings(settings))
+        self._spikes = SpikeMonitor(SpikeSettings())
 
     @classmethod
     def open(cls, settings: Settings, **kwargs: Any) -> Governor:
@@ -132,6 +134,9 @@ class Governor(
 
     def spike(self) -> bool:
         """Whether alerts are surging at this Governor's clock (see affidavit.oversight.spike)."""
+        threshold = float(self.configuration().spike_alerts_per_15m)
+        if self._spikes.detector.settings.on != threshold:  # published since: start afresh
+            self._spikes = SpikeMonitor(SpikeSettings(on=threshold))
         return self._spikes.active(self.ledger, self.clock())
 
     def propose(
@@ -167,6 +172,8 @@ class Governor(
                 if isinstance(token, Identity)
                 else identities.authenticate(conn, token, self.clock(), self.token_key)
             )
+            config = self.configurations.active(conn)
+            catalog = config.catalog
             check_case_id(case)
             params = dict(params or {})
             if len(evidence) > p.MAX_EVIDENCE_REFS or not all(
@@ -174,18 +181,18 @@ class Governor(
             ):
                 raise InputError(f"evidence is a list of at most {p.MAX_EVIDENCE_REFS} references")
             parsed = assets.resolve(conn, parse_target(target))  # canonical, through aliases
-            spec = self.catalog.get(action)
-            self.catalog.check_target(spec.id, parsed)
-            self.catalog.validate_params(spec.id, params)
+            spec = catalog.get(action)
+            catalog.check_target(spec.id, parsed)
+            catalog.validate_params(spec.id, params)
             [asset] = assets.lookup(conn, [parsed])
-            engine = self.policies.engine(conn)
+            engine = self.policies.engine(conn, catalog=catalog)
         rationale = self.minimiser.for_ledger_text(
             check_text(rationale, "rationale", required=False)
         )
         # No secret in an entry (issue 9, item 5): parameters and evidence references
         # are treated as the ledger may see them before they are decided, recorded and run.
         params, evidence = self.minimiser.for_ledger_params(params, evidence)
-        self.catalog.validate_params(spec.id, params)  # still valid once treated
+        catalog.validate_params(spec.id, params)  # still valid once treated
         decision = engine.decide(
             DecisionRequest(
                 principal=proposer.principal(),
@@ -199,6 +206,7 @@ class Governor(
         now = self.clock()
 
         def command(batch: Any) -> p.Proposal:
+            self.configurations.require_active(batch.conn, config)
             identities.require_accountable(
                 batch.conn, identities.load(batch.conn, proposer.id), now
             )
@@ -223,9 +231,10 @@ class Governor(
                 evidence=list(evidence),
                 decision=decision,
                 now=now,
-                authorization_ttl_s=self.settings.authorization_ttl_s,
+                authorization_ttl_s=config.authorization_ttl_s,
                 ids=self.ids,
                 executor=executor,
+                recorded_under={"catalog_hash": catalog.digest, "config_hash": config.hash},
             )
             if claim is not None and proposal.status == "authorized":
                 execution = claim_at_once(batch, proposal, proposer.actor, claim, now)
@@ -248,20 +257,24 @@ class Governor(
         rationale = self.minimiser.for_ledger_text(
             check_text(rationale, "a rationale", required=False)
         )
+        config = self.configuration()
         tier = self.tier(self.proposal(proposal_id).action)
         proposal = self._write(
-            lambda b: approvals.decide(
-                b,
-                proposal_id,
-                approver,
-                approve=not deny,
-                rationale=rationale,
-                now=now,
-                owner_may_approve=self.settings.owner_may_approve,
-                authorization_ttl_s=self.settings.authorization_ttl_s,
-                ids=self.ids,
-                tier=tier,
-                rules=self.friction_rules(),
+            self.configurations.under(
+                config,
+                lambda b: approvals.decide(
+                    b,
+                    proposal_id,
+                    approver,
+                    approve=not deny,
+                    rationale=rationale,
+                    now=now,
+                    owner_may_approve=config.owner_may_approve,
+                    authorization_ttl_s=config.authorization_ttl_s,
+                    ids=self.ids,
+                    tier=tier,
+                    rules=self.friction_rules(),
+                ),
             ),
             now=now,
         )
@@ -273,16 +286,20 @@ class Governor(
         justification = self.minimiser.for_ledger_text(
             check_text(justification, "a justification", required=False)
         )
+        config = self.configuration()
         proposal = self._write(
-            lambda b: approvals.invoke_breakglass(
-                b,
-                proposal_id,
-                invoker,
-                justification=justification,
-                now=now,
-                review_within_s=self.settings.breakglass_review_hours * 3600,
-                authorization_ttl_s=self.settings.authorization_ttl_s,
-                ids=self.ids,
+            self.configurations.under(
+                config,
+                lambda b: approvals.invoke_breakglass(
+                    b,
+                    proposal_id,
+                    invoker,
+                    justification=justification,
+                    now=now,
+                    review_within_s=config.breakglass_review_hours * 3600,
+                    authorization_ttl_s=config.authorization_ttl_s,
+                    ids=self.ids,
+                ),
             ),
             now=now,
         )
@@ -410,7 +427,7 @@ class Governor(
         # a proposal its proposer executes (a gateway) is never also run here
         if (
             proposal.status == "authorized"
-            and self.settings.auto_execute
+            and self.configuration().auto_execute
             and proposal.executor != CALLER
         ):
             return dataclasses.replace(proposal, status=self.execute(proposal.id, known=proposal))

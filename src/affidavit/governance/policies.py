@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 from sqlalchemy import Connection, select
 
@@ -26,13 +27,15 @@ bundle it was decided under, and the executor refuses it once another is active.
 
 
 class PolicyStore:
-    """The active policy engine, rebuilt only when the active bundle changes."""
+    """The active policy engine, rebuilt only when the active bundle or the catalog changes.
 
-    def __init__(self, catalog: Catalog) -> None:
-        self.catalog = catalog
+    The catalog is the published configuration's (``catalog`` returns it)."""
+
+    def __init__(self, catalog: Catalog | Callable[[], Catalog]) -> None:
+        self._catalog = catalog
         self._lock = threading.Lock()
-        self._engines: dict[str, PolicyEngine] = {}
-        self._default: PolicyEngine | None = None
+        self._engines: dict[tuple[str, str], PolicyEngine] = {}
+        self._default: dict[str, PolicyEngine] = {}
         self._active: str | None = None
         self._checked_at = -ACTIVE_BUNDLE_TTL_S
 
@@ -42,8 +45,16 @@ class PolicyStore:
         text = conn.execute(q).scalar()
         return None if text is None else str(text)
 
-    def engine(self, conn: Connection, *, fresh: bool = False) -> PolicyEngine:
-        """The active engine; ``fresh`` reads the active bundle now (the executor does)."""
+    @property
+    def catalog(self) -> Catalog:
+        return self._catalog if isinstance(self._catalog, Catalog) else self._catalog()
+
+    def engine(
+        self, conn: Connection, *, fresh: bool = False, catalog: Catalog | None = None
+    ) -> PolicyEngine:
+        """The active engine; ``fresh`` reads the active bundle now (the executor does);
+        over ``catalog`` (default: the configuration's in force)."""
+        catalog = self.catalog if catalog is None else catalog
         b = t.policy_bundles
         now = time.monotonic()
         if not fresh and now - self._checked_at < ACTIVE_BUNDLE_TTL_S:
@@ -55,15 +66,17 @@ class PolicyStore:
             self._active, self._checked_at = active, now
         with self._lock:
             if active is None:
-                if self._default is None:
-                    self._default = PolicyEngine(PolicyBundle.default(self.catalog))
-                return self._default
-            engine = self._engines.get(active)
+                default = self._default.get(catalog.digest)
+                if default is None:
+                    default = PolicyEngine(PolicyBundle.default(catalog))
+                    self._default[catalog.digest] = default
+                return default
+            engine = self._engines.get((active, catalog.digest))
         if engine is None:
             text = conn.execute(select(b.c.text).where(b.c.hash == active)).scalar_one()
-            engine = PolicyEngine(PolicyBundle(text, self.catalog))
+            engine = PolicyEngine(PolicyBundle(text, catalog))
             with self._lock:
-                self._engines[active] = engine
+                self._engines[(active, catalog.digest)] = engine
         return engine
 
     def forget_active(self) -> None:

@@ -25,6 +25,7 @@ from affidavit.governance import _tables as t
 from affidavit.governance import events as ev
 from affidavit.governance import lifecycle
 from affidavit.governance._common import json_text
+from affidavit.governance._config_tables import configurations
 from affidavit.governance.assets import aliases_of
 from affidavit.governance.events import actor_id
 from affidavit.ledger.entry import StoredEntry
@@ -53,6 +54,7 @@ PROJECTED_TABLES: tuple[Table, ...] = (
     at.incidents,
     at.case_holds,
     at.erasure_requests,
+    configurations,
 )
 """Every governance state table the ledger determines (all but the credential store)."""
 
@@ -114,6 +116,23 @@ def _policy_published(conn: Connection, e: ev.PolicyPublished, seq: int, time: s
     conn.execute(
         b.insert(),
         {"hash": e.bundle_hash, "text": e.text, "published_seq": seq, "published_by": e.actor},
+    )
+
+
+def _configuration_published(
+    conn: Connection, e: ev.ConfigurationPublished, seq: int, time: str
+) -> None:
+    c = configurations
+    conn.execute(delete(c).where(c.c.hash == e.config_hash))  # republished: in force again
+    conn.execute(
+        c.insert(),
+        {
+            "hash": e.config_hash,
+            "text": e.text,
+            "catalog_hash": e.catalog_hash,
+            "published_seq": seq,
+            "published_by": e.actor,
+        },
     )
 
 
@@ -438,6 +457,7 @@ _HANDLERS: dict[type[Event], Handler] = {
     ev.CaseReleased: _case_released,
     ev.ErasureRequested: _erasure_requested,
     ev.ErasureApproved: _erasure_approved,
+    ev.ConfigurationPublished: _configuration_published,
 }
 
 
@@ -465,7 +485,7 @@ def replay_into(
     """Apply every entry's event in order; returns how many entries were read.
 
     ``load_payload`` returns a payload's bytes (None once erased); it is only
-    called for event types that need them (policy bundle texts).
+    called for event types that need them (policy bundle and configuration texts).
     """
     count = 0
     for stored in entries:

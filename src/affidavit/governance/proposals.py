@@ -139,7 +139,10 @@ def record(
     authorization_ttl_s: float,
     ids: IdSource,
     executor: str | None = None,
+    recorded_under: Mapping[str, str] | None = None,
 ) -> Proposal:
+    """Record the proposal and its policy decision; ``recorded_under`` (the catalog and
+    configuration hashes the decision was made under) goes into the entry's decision."""
     decided = decision.to_dict()
     expires = (
         later(now, decision.expires_after_s)
@@ -160,7 +163,7 @@ def record(
         rationale=rationale,
         evidence=tuple(evidence),
         expires_at=expires,
-        decision={k: v for k, v in decided.items() if k != "inputs"},
+        decision={**{k: v for k, v in decided.items() if k != "inputs"}, **(recorded_under or {})},
         decision_inputs=decided["inputs"],
         executor=executor,
     )

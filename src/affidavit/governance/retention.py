@@ -27,7 +27,7 @@ from affidavit.ledger.log import Ledger
 from affidavit.policy import Catalog
 from affidavit.store.schema import ledger_entries, ledger_payloads
 
-__all__ = ["RetentionPolicy", "SweepResult", "sweep"]
+__all__ = ["RetentionPolicy", "SweepResult", "at_least", "check_at_least", "sweep"]
 
 _BATCH = 1000
 
@@ -41,6 +41,30 @@ class RetentionPolicy:
     def __post_init__(self) -> None:
         if not 0 < self.short_days <= self.full_days:
             raise InputError("retention: 0 < short window <= full window")
+
+
+def at_least(configured: RetentionPolicy, asked: RetentionPolicy | None) -> RetentionPolicy:
+    """``asked``, refused when it would keep anything for less time than ``configured``
+    (the published configuration's periods are the minimum; a caller may keep longer)."""
+    if asked is None:
+        return configured
+    check_at_least(configured, asked.full_days, asked.short_days, asked.impact_tier)
+    return asked
+
+
+def check_at_least(
+    configured: RetentionPolicy, full_days: float, short_days: float, impact_tier: int
+) -> None:
+    if full_days < configured.full_days or short_days < configured.short_days:
+        raise InputError(
+            "retention periods may only be lengthened: the published configuration keeps "
+            f"impact cases {configured.full_days:g} days and others {configured.short_days:g} "
+            "(affidavit config show)"
+        )
+    if impact_tier > configured.impact_tier:
+        raise InputError(
+            f"the impact tier may only be lowered (configured: {configured.impact_tier})"
+        )
 
 
 @dataclass(frozen=True)

@@ -71,11 +71,13 @@ class PreparedStep:
 
 class ServiceOps(ServiceQueries):
     minimiser: Minimiser
-    catalog: Catalog
     policies: PolicyStore
     ids: IdSource
 
     if TYPE_CHECKING:  # the Governor's
+
+        @property
+        def catalog(self) -> Catalog: ...  # the published configuration's
 
         def _write(self, command: Callable[[Batch], T], *, now: datetime) -> T: ...
 

@@ -33,7 +33,7 @@ def _separation(ctx: ReportContext) -> Evidence:
         return Evidence(
             GAP,
             f"{breaches} approvals were decided by the proposer or by the owner of the proposing "
-            "agent (AFFIDAVIT_OWNER_MAY_APPROVE was on)",
+            "agent (the configuration had approvals.owner_may_approve on)",
             tuple(ctx.links("approval.separation_breach")),
         )
     return Evidence(

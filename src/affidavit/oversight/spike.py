@@ -3,7 +3,7 @@
 Every ``alert.ingested`` entry adds one to a count that decays with time
 constant ``tau`` (default 15 minutes): at a steady rate of *r* alerts per 15
 minutes the count settles at *r*, so the threshold keeps the meaning of
-``AFFIDAVIT_SPIKE_ALERTS`` ("more than N alerts in 15 minutes"), while a
+the published ``alerts.spike_per_15_minutes`` ("more than N alerts in 15 minutes"), while a
 sudden burst is seen at once instead of after a full window. A surge starts
 when the rate exceeds ``on`` and lasts until it falls below ``off`` (half of
 ``on`` by default): the flag does not flap while the rate hovers near the
@@ -26,7 +26,6 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from affidavit.clock import iso as timestamp
-from affidavit.config import Settings
 from affidavit.errors import InputError
 from affidavit.ledger.reader import LedgerReader
 from affidavit.oversight.entry_types import ALERT_INGESTED
@@ -68,8 +67,9 @@ class SpikeSettings:
             raise InputError("the spike time constant must be a positive number of seconds")
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> SpikeSettings:
-        return cls(on=float(settings.spike_alerts_per_15m))
+    def from_threshold(cls, alerts_per_15m: float) -> SpikeSettings:
+        """The published configuration's threshold (``alerts.spike_per_15_minutes``)."""
+        return cls(on=float(alerts_per_15m))
 
     @property
     def off(self) -> float:

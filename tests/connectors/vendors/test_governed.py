@@ -10,7 +10,7 @@ import pytest
 
 from affidavit.config import Settings
 from affidavit.connectors import ConnectorContext, load_connectors
-from affidavit.connectors.vendors import VENDOR_CONNECTORS, catalog_path
+from affidavit.connectors.vendors import VENDOR_CONNECTORS, catalog_path, catalog_section
 from affidavit.errors import InputError
 from affidavit.governance.governor import Governor
 from affidavit.governance.identities import Identity
@@ -61,10 +61,10 @@ def test_a_note_runs_through_thehive_and_its_key_never_reaches_the_ledger(
     gov = Governor(
         ledger,
         settings,
-        catalog=Catalog.load(catalog_path("thehive")),
         connectors=connectors,
         clock=lambda: datetime(2026, 12, 7, 9, 0, tzinfo=UTC),
     )
+    gov.publish_configuration(catalog_section("thehive"))
     gov.add_identity(Identity(id="olivia", kind="human", roles=("approver:ir_lead",)))
     _, token = gov.add_identity(
         Identity(
@@ -99,15 +99,15 @@ def test_a_note_runs_through_thehive_and_its_key_never_reaches_the_ledger(
     assert ledger.verify().size == len(entries)
 
 
-def test_the_catalog_paths_for_affidavit_catalog(capsys: pytest.CaptureFixture[str]) -> None:
-    import os
-
+def test_the_catalog_section_for_the_configuration(capsys: pytest.CaptureFixture[str]) -> None:
     from affidavit.connectors.vendors.__main__ import main
+    from affidavit.governance.configuration import Configuration
 
     assert main(["defender", "okta"]) == 0
-    paths = capsys.readouterr().out.strip().split(os.pathsep)
-    assert [p.rsplit("/", 1)[1] for p in paths] == ["defender.yaml", "okta.yaml"]
-    assert Catalog.load(*paths).get("release_host").connector == "defender"
+    section = capsys.readouterr().out
+    catalog = Configuration.parse(section).catalog
+    assert catalog.get("release_host").connector == "defender"
+    assert catalog.get("disable_account").connector == "okta"
     assert main(["splunk"]) == 2
     assert "vendor connectors are" in capsys.readouterr().err
     assert main([]) == 2

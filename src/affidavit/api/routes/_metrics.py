@@ -35,7 +35,7 @@ class HealthMetrics:
     def __init__(self, gov: Governor) -> None:
         self.gov = gov
         home = gov.settings.home
-        spike = SpikeSettings.from_settings(gov.settings)
+        spike = SpikeSettings.from_threshold(gov.configuration().spike_alerts_per_15m)
         self.state = current_state(gov.ledger, home / SNAPSHOT if home.is_dir() else None, spike)
         self.registry = CollectorRegistry(auto_describe=False)
         register_health_metrics(self.registry, self._report)

@@ -101,7 +101,8 @@ async def show_proposal(
     details = _own(caller, await run(gov.proposal_details, proposal_id))
     settings = request.app.state.api_settings
     # With auto-execution, "authorized" lasts only until the executor reports.
-    undecided = ("pending_approval", "authorized") if gov.settings.auto_execute else _UNDECIDED
+    auto_execute = (await run(gov.configuration)).auto_execute
+    undecided = ("pending_approval", "authorized") if auto_execute else _UNDECIDED
     deadline = time.monotonic() + min(wait, settings.max_wait_s)
     while details["status"] in undecided and time.monotonic() < deadline:
         if await request.is_disconnected():

@@ -9,13 +9,16 @@ reads the vendor's state before acting where it does not.
 
 Each vendor ships a catalog extension (``catalog_path(name)``) that points the
 catalog actions at it and adds the actions it brings (``release_host``,
-``create_case_task``, ``update_case``, ``update_ticket``).
+``create_case_task``, ``update_case``, ``update_ticket``); ``catalog_section``
+makes the ``catalog:`` section of a governance configuration from them.
 """
 
 from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
+
+import yaml
 
 from affidavit.connectors.vendors._base import VendorConnector
 from affidavit.connectors.vendors._settings import VendorSettings, VendorSpec
@@ -39,6 +42,7 @@ __all__ = [
     "VendorSettings",
     "VendorSpec",
     "catalog_path",
+    "catalog_section",
 ]
 
 VENDOR_CONNECTORS: tuple[type[VendorConnector], ...] = (
@@ -51,8 +55,19 @@ VENDOR_CONNECTORS: tuple[type[VendorConnector], ...] = (
 )
 
 
+def catalog_section(*names: str) -> str:
+    """The ``catalog:`` section of a governance configuration (docs/configuration.md) that
+    routes actions to the vendor connectors ``names`` (later names win, as in a catalog)."""
+    actions: dict[str, object] = {}
+    for name in names:
+        document = yaml.safe_load(catalog_path(name).read_text(encoding="utf-8"))
+        for action in document["actions"]:
+            actions[action["id"]] = action
+    return yaml.safe_dump({"catalog": {"actions": list(actions.values())}}, sort_keys=False)
+
+
 def catalog_path(name: str) -> Path:
-    """The shipped catalog extension for vendor connector ``name`` (for ``AFFIDAVIT_CATALOG``)."""
+    """The shipped catalog extension for vendor connector ``name``."""
     known = {c.name for c in VENDOR_CONNECTORS}
     if name not in known:
         raise InputError(

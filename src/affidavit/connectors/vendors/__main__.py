@@ -1,11 +1,11 @@
-"""``python -m affidavit.connectors.vendors NAME ...``: the catalog files, for AFFIDAVIT_CATALOG."""
+"""``python -m affidavit.connectors.vendors NAME ...``: the ``catalog:`` section of a
+governance configuration routing actions to those vendors (``affidavit config publish``)."""
 
 from __future__ import annotations
 
-import os
 import sys
 
-from affidavit.connectors.vendors import catalog_path
+from affidavit.connectors.vendors import catalog_section
 from affidavit.errors import AffidavitError
 
 
@@ -14,7 +14,7 @@ def main(argv: list[str]) -> int:
         print("usage: python -m affidavit.connectors.vendors NAME ...", file=sys.stderr)
         return 2
     try:
-        print(os.pathsep.join(str(catalog_path(name)) for name in argv))
+        print(catalog_section(*argv), end="")
     except AffidavitError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return exc.exit_code

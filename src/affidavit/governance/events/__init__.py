@@ -27,6 +27,7 @@ from affidavit.governance.events.admin import (
     PolicyPublished,
     TokenRotated,
 )
+from affidavit.governance.events.configuration import ConfigurationPublished
 from affidavit.governance.events.evidence import (
     AlertIngested,
     CaseOpened,
@@ -64,6 +65,7 @@ __all__ = [
     "CaseHeld",
     "CaseOpened",
     "CaseReleased",
+    "ConfigurationPublished",
     "DispositionRecorded",
     "ErasureApproved",
     "ErasureRequested",
@@ -115,6 +117,7 @@ EVENTS: tuple[type[Event], ...] = (
     ProposalWithdrawn,
     EvidenceItemOpened,
     RubberStampSignalled,
+    ConfigurationPublished,
 )
 """Every governance entry type (the ``affidavit.events`` entry point ``governance``)."""
 EVENTS += _ACCOUNTABILITY  # ownership transfers, incidents, legal holds, erasure approvals

@@ -125,11 +125,16 @@ class ApprovalRecorded(Event):
     """Seconds from the approver's first ledgered view of the proposal's evidence to this
     decision; absent from the body when they never opened it (and in entries written
     before the field existed)."""
+    config_hash: str | None = None
+    """The governance configuration the verdict was given under (None: an entry written
+    before configurations were recorded)."""
 
     def body(self) -> dict[str, Any]:
         found: dict[str, Any] = {"proposal": self.proposal, "rationale": self.rationale}
         if self.seconds_from_first_view is not None:
             found["seconds_from_first_view"] = self.seconds_from_first_view
+        if self.config_hash is not None:
+            found["config_hash"] = self.config_hash
         return found
 
     @classmethod
@@ -138,6 +143,7 @@ class ApprovalRecorded(Event):
             "proposal": body["proposal"],
             "rationale": body["rationale"],
             "seconds_from_first_view": body.get("seconds_from_first_view"),
+            "config_hash": body.get("config_hash"),
         }
 
 
@@ -168,9 +174,12 @@ class AuthorizationIssued(Event):
     via: str
     """policy, approvals or breakglass."""
     expires_at: str
+    config_hash: str | None = None
+    """The governance configuration it was issued under (None: an entry written before
+    configurations were recorded)."""
 
     def body(self) -> dict[str, Any]:
-        return {
+        body = {
             "proposal": self.proposal,
             "authorization": self.authorization,
             "action_hash": self.action_hash,
@@ -178,11 +187,14 @@ class AuthorizationIssued(Event):
             "via": self.via,
             "expires_at": self.expires_at,
         }
+        if self.config_hash is not None:
+            body["config_hash"] = self.config_hash
+        return body
 
     @classmethod
     def _fields(cls, body: Mapping[str, Any], payloads: Sequence[Payload]) -> dict[str, Any]:
         keys = ("proposal", "authorization", "action_hash", "bundle_hash", "via", "expires_at")
-        return {k: body[k] for k in keys}
+        return {**{k: body[k] for k in keys}, "config_hash": body.get("config_hash")}
 
 
 @dataclass(frozen=True, kw_only=True)

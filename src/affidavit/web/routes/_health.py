@@ -42,7 +42,9 @@ def current_report(gov: Governor) -> HealthReport:
     with _lock:  # one fold at a time per process; each request folds only what is new
         state = _states.get(id(gov))
         if state is None:
-            state = _states[id(gov)] = HealthState(SpikeSettings.from_settings(gov.settings))
+            state = _states[id(gov)] = HealthState(
+                SpikeSettings.from_threshold(gov.configuration().spike_alerts_per_15m)
+            )
         state.catch_up(gov.ledger)
         return health_report(state, now=gov.clock())
 

@@ -50,7 +50,7 @@ def proposal_context(state: Console, viewer: Viewer, proposal_id: str) -> dict[s
     rules = gov.friction_rules()
     spec = gov.catalog.get(proposal.action) if proposal.action in gov.catalog else None
     proposer = _proposer(state, proposal.proposer_id)
-    owner_may = gov.settings.owner_may_approve
+    owner_may = gov.configuration().owner_may_approve
     blocker = decision_blocker(
         proposal, viewer.identity, proposer, details["approvals"], owner_may_approve=owner_may
     )
