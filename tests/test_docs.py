@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from affidavit import config
@@ -71,3 +73,13 @@ def test_every_governance_configuration_key_is_documented() -> None:
         assert f"{section}:" in documented, f"configuration section {section} is undocumented"
         for key in values:
             assert f"{key}:" in documented, f"configuration key {section}.{key} is undocumented"
+
+
+def test_the_benchmark_chart_is_drawn_from_its_figures() -> None:
+    done = subprocess.run(
+        [sys.executable, str(DOCS.parent / "bench" / "chart.py"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -61,7 +61,7 @@ def test_publish_show_diff_history(cli: Invoke, tmp_path: Path) -> None:
     again = cli("config", "publish", str(new))
     assert again.code == 4 and "already in force" in again.err
     [row] = json.loads(cli("config", "history", "--json").out)
-    assert row["config_hash"] == digest and row["published_by"] == "system:admin"
+    assert row["config_hash"] == digest and row["published_by"].startswith("local:")
     assert cli("ledger", "verify").code == 0
 
 
@@ -138,7 +138,7 @@ def test_attack_env_owner_may_approve_cannot_let_an_owner_approve(
     pid = json.loads(run.out)["proposal_id"]
     assert cli("proposal", "show", pid, "--token", people["alice"]).code == 0
     own = cli("approve", pid, "--rationale", "my agent", "--token", people["alice"])
-    assert own.code == 6 and "owns agent triage" in own.err
+    assert own.code == 6 and "accountable owner of agent triage" in own.err
 
 
 def test_attack_payload_sweep_cannot_erase_what_configuration_keeps(

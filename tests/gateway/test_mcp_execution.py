@@ -34,7 +34,7 @@ def _connectors_ran(live: Live) -> int:
 
 
 def test_an_allowed_call_is_executed_once_by_the_upstream(live: Live, tmp_path: Path) -> None:
-    assert live.gov.settings.auto_execute
+    assert live.gov.configuration().auto_execute
 
     async def scenario(session: ClientSession) -> Any:
         return await session.call_tool("lookup_ip", {"ip": "203.0.113.9"})

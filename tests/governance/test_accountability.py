@@ -8,12 +8,12 @@ hold."""
 from __future__ import annotations
 
 import pytest
+from tests.conftest import configure
 from tests.governance.conftest import Cast, Clock
 
 from affidavit.errors import AuthError, Conflict, NotFound, PolicyError
 from affidavit.governance.governor import Governor
 from affidavit.governance.identities import Identity
-from affidavit.governance.retention import RetentionPolicy
 
 
 @pytest.fixture
@@ -167,15 +167,15 @@ def test_a_legal_hold_blocks_erasure_and_the_sweep_until_released(
         gov.approve_erasure(request.id, token=ada)
 
     clock.advance(days=40)  # past both retention windows below
-    policy = RetentionPolicy(full_days=30, short_days=30)
-    swept = gov.sweep_retention(policy, dry_run=False)
+    configure(gov, retention_impact_days=30, retention_short_days=30)
+    swept = gov.sweep_retention(dry_run=False)
     assert [r.payloads for r in swept] == [0, 0]
     assert gov.ledger.payload(output) == b"mallory" and gov.ledger.payload(step.output_sha256)
 
     gov.release_case("C-LOW", reason="matter closed", token=ada)
     with pytest.raises(Conflict, match="not on legal hold"):
         gov.release_case("C-LOW", reason="again")
-    swept = gov.sweep_retention(policy, dry_run=False)
+    swept = gov.sweep_retention(dry_run=False)
     assert [r.payloads for r in swept] == [2, 0]  # C-LOW only; C-HOLD stays held
     with pytest.raises(NotFound, match="erased"):
         gov.ledger.payload(step.output_sha256)
@@ -206,7 +206,7 @@ def test_a_hold_placed_after_the_sweep_read_still_protects_the_case(
     monkeypatch = pytest.MonkeyPatch()
     monkeypatch.setattr(retention, "sweep_erasure", hold_first)
     try:
-        gov.sweep_retention(RetentionPolicy(full_days=30, short_days=30), dry_run=False)
+        gov.sweep_retention(dry_run=False)
     finally:
         monkeypatch.undo()
     assert gov.ledger.payload(step.output_sha256) == b"o"

@@ -23,7 +23,7 @@ def _started_and_finished(gov: Governor, proposal_id: str) -> list[str]:
 def test_an_allowed_caller_proposal_is_executed_once_by_its_caller(
     gov: Governor, cast: Cast, connectors: dict
 ) -> None:
-    assert gov.settings.auto_execute
+    assert gov.configuration().auto_execute
     proposal = gov.propose(
         cast.triage,
         case="CASE-1",

@@ -173,8 +173,10 @@ def test_a_configuration_replaced_meanwhile_is_refused_inside_the_write(
     monkeypatch.setattr(configuration_store, "ACTIVE_CONFIG_TTL_S", 3600.0)  # a slow machine
     here = make_governor(ledger, settings, clock, connectors)
     cast = add_cast(here)
-    pid = here.propose(cast.triage, case="C", action="block_ip", target="ip:203.0.113.9").id
-    here.view_evidence(cast.olivia, pid)
+    pid = here.propose(
+        cast.triage, case="C", action="block_ip", target="ip:203.0.113.9", evidence=["alert:1"]
+    ).id
+    here.open_evidence(cast.olivia, pid, 0)
     assert here.configuration().owner_may_approve is False  # cached now
     there = make_governor(ledger, settings, clock, connectors)
     configure(there, owner_may_approve=True)
@@ -197,9 +199,11 @@ def test_every_decision_records_the_configuration_and_catalog_hashes(
     allowed = gov.propose(
         cast.triage, case="C", action="enrich_ip_reputation", target="ip:203.0.113.1"
     )
-    pending = gov.propose(cast.triage, case="C", action="block_ip", target="ip:203.0.113.2")
+    pending = gov.propose(
+        cast.triage, case="C", action="block_ip", target="ip:203.0.113.2", evidence=["alert:2"]
+    )
     for person in (cast.alice, cast.carol):
-        gov.view_evidence(person, pending.id)
+        gov.open_evidence(person, pending.id, 0)
         gov.approve(person, pending.id, rationale="c2")
     for entry in _entries(gov, "proposal.created"):
         decision = entry["body"]["decision"]  # type: ignore[index]

@@ -85,7 +85,7 @@ def test_attack_env_owner_may_approve_cannot_let_an_owner_approve(
     cast = add_cast(gov)
     pid = gov.propose(cast.triage, case="C", action="block_ip", target="ip:203.0.113.9").id
     gov.view_evidence(cast.olivia, pid)
-    with pytest.raises(PolicyError, match="owns agent"):
+    with pytest.raises(PolicyError, match="accountable owner of agent"):
         gov.approve(cast.olivia, pid, rationale="my own agent")
 
 

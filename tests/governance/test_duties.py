@@ -71,9 +71,15 @@ def test_by_default_a_person_with_no_approver_role_never_approves(
 ) -> None:
     # A tier-2 isolation names no approver role: before, any person could approve it.
     proposal = gov.propose(
-        cast.triage, case="C-SOD", action="isolate_host", target="host:pc-1", confidence=0.9
+        cast.triage,
+        case="C-SOD",
+        action="isolate_host",
+        target="host:pc-1",
+        confidence=0.9,
+        evidence=["alert:edr-1"],
     )
     assert proposal.approver_roles == ()
+    gov.open_evidence(cast.alice, proposal.id, 0)
     with pytest.raises(PolicyError, match=r"approver:\*"):
         gov.approve(cast.dave, proposal.id, rationale="sure")
     gov.approve(cast.alice, proposal.id, rationale="confirmed")  # holds approver:ir_lead
@@ -213,7 +219,7 @@ def test_transfer_reassigns_an_agent_ledgered(gov: Governor, cast: Cast) -> None
     assert entry.body == {"identity": "triage", "previous_owner": "olivia", "owner": "carol"}
     assert entry.actor.startswith("local:")
     proposal = _block(gov, cast.triage)  # works again, under its new owner
-    with pytest.raises(PolicyError, match="owns agent triage"):
+    with pytest.raises(PolicyError, match="accountable owner of agent triage"):
         gov.approve(cast.carol, proposal, rationale="mine now")
     with pytest.raises(Conflict, match="already owns"):
         gov.transfer_identity("triage", "carol")

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from tests.conftest import configure
 from tests.governance.conftest import Cast, Clock, add_cast
 
 from affidavit.config import Settings
@@ -75,9 +75,9 @@ def webhook_gov(
     webhook = WebhookConnector(WebhookSettings(url=url, secret=SECRET, timeout_s=30), ledger.db)
     connectors: dict[str, Any] = {name: InMemoryConnector(name) for name in ("intel", "case")}
     connectors["webhook"] = webhook
-    return Governor(
-        ledger, replace(settings, auto_execute=False), connectors=connectors, clock=clock
-    )
+    gov = Governor(ledger, settings, connectors=connectors, clock=clock)
+    configure(gov, auto_execute=False)
+    return gov
 
 
 def _finished(gov: Governor) -> list[dict[str, Any]]:
@@ -156,7 +156,7 @@ def test_a_concurrent_execute_from_another_process_is_refused(
     with Ledger.open(settings, clock=clock) as other_ledger:
         other = Governor(
             other_ledger,
-            replace(settings, auto_execute=False),
+            settings,
             connectors={
                 "webhook": WebhookConnector(
                     WebhookSettings(url=url, secret=SECRET), other_ledger.db

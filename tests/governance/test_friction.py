@@ -4,10 +4,8 @@ the rubber-stamp signal is ledgered when shown; the separation reason in plain w
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
-from tests.conftest import Clock
+from tests.conftest import Clock, configure
 from tests.governance.conftest import Cast
 
 from affidavit.errors import ConfigError, InputError, PolicyError
@@ -104,10 +102,15 @@ def test_seconds_from_first_view_is_in_the_approval_entry(
         "proposal": pid,
         "rationale": "confirmed in the proxy logs",
         "seconds_from_first_view": 90,
+        "config_hash": gov.configuration().hash,
     }
     other = _pending(gov, cast, target="ip:198.51.100.5")
     gov.approve(cast.carol, other, rationale="benign", deny=True)  # never opened: no field
-    assert _entry(gov, "approval.denied") == {"proposal": other, "rationale": "benign"}
+    assert _entry(gov, "approval.denied") == {
+        "proposal": other,
+        "rationale": "benign",
+        "config_hash": gov.configuration().hash,
+    }
 
 
 def test_lower_tiers_follow_the_rules_given(
@@ -138,11 +141,12 @@ def test_the_rubber_stamp_signal_is_ledgered_once_when_shown(
     rules = FrictionRules(stamp=StampRules(min_decisions=3, window_s=3600))
     gov = Governor(
         ledger,  # type: ignore[arg-type]
-        dataclasses.replace(settings, auto_execute=False),  # type: ignore[type-var]
+        settings,  # type: ignore[arg-type]
         connectors=connectors,
         clock=clock,
         friction=rules,
     )
+    configure(gov, auto_execute=False)
     from tests.governance.conftest import add_cast
 
     cast = add_cast(gov)

@@ -160,7 +160,19 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sample]:
     clock = _TickingClock()  # distinct entry times, so the period pack has a real period
     with Ledger.open(settings, clock=clock) as ledger:
         gov = make_governor(ledger, settings, clock, connectors)
-        built = build_case(gov, add_cast(gov))
+        cast = add_cast(gov)
+        built = build_case(gov, cast)
+        # the period pack also holds entries of another case, which the case pack does
+        # not (two: the period's end is exclusive)
+        for n in range(2):
+            gov.record_step(
+                cast.triage,
+                case="CASE-OTHER",
+                model="soc-llm",
+                model_version="2026-10",
+                prompt=b"another case %d" % n,
+                output=b"noted",
+            )
         case_entries = sum(1 for _ in ledger.entries(case=CASE))
         times = sorted(e.time for e in ledger.entries())
         out = tmp_path_factory.mktemp("packs")

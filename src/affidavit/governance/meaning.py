@@ -7,8 +7,8 @@ an entry. :func:`check_state` replays every entry through the one projector into
 fresh in-memory database and compares every projected table with the live one,
 row by row, naming the first difference.
 
-It needs no secret: the only payloads the projector reads are policy bundle
-texts, and those are taken from the live ``policy_bundles`` row whose SHA-256 is
+It needs no secret: the only payloads the projector reads are policy bundle and
+configuration texts, and those are taken from the live row whose SHA-256 is
 the payload reference the entry commits to (a live text that does not hash to it
 is not used, and the replay then fails naming the bundle). Live tables and
 entries are read in one read transaction, so a writer appending meanwhile cannot
@@ -28,7 +28,8 @@ from sqlalchemy.pool import StaticPool
 from affidavit.errors import VerificationError
 from affidavit.governance import _tables as t
 from affidavit.governance import projection
-from affidavit.governance.rebuild import _entries
+from affidavit.governance._config_tables import configurations
+from affidavit.governance.rebuild import stored_entries
 from affidavit.store.engine import Database
 from affidavit.store.schema import metadata
 
@@ -77,10 +78,14 @@ def _first_difference(table: Table, live: Rows, replayed: Rows) -> str | None:
     return None
 
 
-def _bundle_texts(conn: Connection) -> dict[str, bytes]:
-    """Live bundle texts by the SHA-256 of their bytes (what a payload reference is)."""
-    b = t.policy_bundles
-    texts = (row.text.encode() for row in conn.execute(select(b.c.text)))
+def _published_texts(conn: Connection) -> dict[str, bytes]:
+    """Live policy bundle and configuration texts by the SHA-256 of their bytes (what a
+    payload reference is): a live text that does not hash to it is never used."""
+    rows = [
+        *conn.execute(select(t.policy_bundles.c.text)),
+        *conn.execute(select(configurations.c.text)),
+    ]
+    texts = (row.text.encode() for row in rows)
     return {hashlib.sha256(text).hexdigest(): text for text in texts}
 
 
@@ -92,9 +97,9 @@ def check_state(db: Database, tables: Sequence[Table] | None = None) -> StateRep
     try:
         with db.read() as live, scratch.begin() as replayed:
             metadata.create_all(replayed, tables=list(projection.PROJECTED_TABLES))
-            texts = _bundle_texts(live)
+            texts = _published_texts(live)
             try:
-                count = projection.replay_into(replayed, _entries(live), texts.get)
+                count = projection.replay_into(replayed, stored_entries(live), texts.get)
             except VerificationError as exc:
                 raise VerificationError(
                     f"the state tables are not the projection of the ledger: {exc}"

@@ -25,7 +25,14 @@ from affidavit.ledger.log import Ledger
 from affidavit.ledger.reader import LedgerReader
 from affidavit.store.schema import ledger_entries, metadata
 
-__all__ = ["RebuildReport", "diff", "rebuild_in_place", "replay_scratch", "snapshot"]
+__all__ = [
+    "RebuildReport",
+    "diff",
+    "rebuild_in_place",
+    "replay_scratch",
+    "snapshot",
+    "stored_entries",
+]
 
 Snapshot = dict[str, list[tuple[Any, ...]]]
 
@@ -81,7 +88,7 @@ class RebuildReport:
     """Rows that differed before the rebuild, by table (empty: the tables were right)."""
 
 
-def _entries(conn: Connection, chunk: int = 5000) -> Iterator[StoredEntry]:
+def stored_entries(conn: Connection, chunk: int = 5000) -> Iterator[StoredEntry]:
     """Every committed entry in order, read through ``conn`` (inside its transaction)."""
     t = ledger_entries
     cols = (t.c.seq, t.c.leaf_hash, t.c.entry, t.c.type, t.c.case_id, t.c.actor, t.c.time)
@@ -107,6 +114,6 @@ def rebuild_in_place(ledger: Ledger) -> RebuildReport:
         before = snapshot(conn)
         projection.clear(conn)
         count = projection.replay_into(
-            conn, _entries(conn), lambda ref: _payload_or_none(ledger, ref)
+            conn, stored_entries(conn), lambda ref: _payload_or_none(ledger, ref)
         )
         return RebuildReport(count, diff(before, snapshot(conn)))
