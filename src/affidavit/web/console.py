@@ -1,4 +1,4 @@
-"""The console's per-process state and who is looking: one ``Console`` per app.
+"""The console's state (sessions in the database) and who is looking: one ``Console`` per app.
 
 Every page request re-authenticates the session's identity token through the
 Governor (the same check as every API call), so a suspended person, a retired
@@ -33,6 +33,7 @@ __all__ = [
 
 COOKIE = "afd_console"
 LOGIN_COOKIE = "afd_login"
+COOKIE_KEY_LABEL = "affidavit-console-cookie-secret"
 
 # (label, path, the role-table entry that grants the page)
 NAVIGATION = (
@@ -49,8 +50,13 @@ class Console:
     def __init__(self, governor: Governor, settings: WebSettings) -> None:
         self.gov = governor
         self.settings = settings
+        # Unset, the cookie secret comes from the vault key in AFFIDAVIT_HOME: the same in
+        # every worker and every server sharing the home, so any of them accepts the cookie.
+        secret = settings.secret or governor.ledger.vault.kek.derive_key(COOKIE_KEY_LABEL).hex()
         self.sessions = SessionStore(
-            settings.secret,
+            governor.ledger.db,
+            governor.ledger.vault,
+            secret,
             ttl_s=settings.session_ttl_s,
             idle_s=settings.idle_s,
             max_sessions=settings.max_sessions,
@@ -95,16 +101,16 @@ async def authenticate(request: Request, *, touch: bool) -> Viewer:
     (an open event stream does not keep an idle session alive)."""
     state = console(request)
     sid = state.sessions.session_id(request.cookies.get(COOKIE))
-    session = state.sessions.get(sid, state.now(), touch=touch)
+    session = await run_in_threadpool(state.sessions.get, sid, state.now(), touch=touch)
     if session is None:
         raise AuthError("sign in to continue")
     try:
         identity = await run_in_threadpool(state.gov.caller, session.token)
     except AuthError:
-        state.sessions.drop(session.id)
+        await run_in_threadpool(state.sessions.drop, session.id)
         raise
     if not identity.is_human:  # cannot happen through login; kept as a guard
-        state.sessions.drop(session.id)
+        await run_in_threadpool(state.sessions.drop, session.id)
         raise AuthError("only people use the console")
     viewer = Viewer(identity, api_roles(identity), session)
     request.state.viewer = viewer

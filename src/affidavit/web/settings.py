@@ -7,7 +7,6 @@ The friction thresholds are not here: they are governance rules
 from __future__ import annotations
 
 import os
-import secrets
 from dataclasses import dataclass, field
 
 from affidavit.errors import ConfigError
@@ -26,8 +25,9 @@ class WebSettings:
     secure_cookies: str = "auto"
     """``true``: cookies carry Secure; ``false``: never (plain-http loopback tests);
     ``auto``: Secure when the request came over HTTPS (directly or per X-Forwarded-Proto)."""
-    secret: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
-    """Signs session cookies; random per process unless set."""
+    secret: str | None = field(default=None, repr=False)
+    """Signs session cookies; unset, a key derived from the vault key in AFFIDAVIT_HOME
+    (the same in every worker process sharing it)."""
     session_ttl_s: float = 8 * 3600.0
     """A session ends this long after login, whatever happens."""
     idle_s: float = 30 * 60.0
@@ -38,7 +38,7 @@ class WebSettings:
     def __post_init__(self) -> None:
         if self.secure_cookies not in SECURE_MODES:
             raise ConfigError(f"{SECURE_COOKIES_ENV} must be auto, true or false")
-        if len(self.secret) < 16:
+        if self.secret is not None and len(self.secret) < 16:
             raise ConfigError(f"{SECRET_ENV} must be at least 16 characters")
         if self.session_ttl_s <= 0 or self.idle_s <= 0:
             raise ConfigError(f"{SESSION_HOURS_ENV} and {IDLE_MINUTES_ENV} must be greater than 0")

@@ -42,7 +42,7 @@ def _login_page(request: Request, status: int = 200, error: str | None = None) -
 async def login_form(request: Request) -> Response:
     state = console(request)
     sid = state.sessions.session_id(request.cookies.get(COOKIE))
-    if state.sessions.get(sid, state.now()) is not None:
+    if await run_in_threadpool(state.sessions.get, sid, state.now()) is not None:
         return redirect("/console/queue")
     return _login_page(request)
 
@@ -69,7 +69,7 @@ async def login(request: Request) -> Response:
             f"{identity.kind.capitalize()} tokens cannot sign in: the console is for people. "
             "Agents and integrations use the API.",
         )
-    session = state.sessions.create(identity.id, token, state.now())
+    session = await run_in_threadpool(state.sessions.create, identity.id, token, state.now())
     response = redirect(_next(fields.get("next")))
     set_cookie(
         request,
@@ -85,7 +85,7 @@ async def login(request: Request) -> Response:
 @router.post("/logout", name="console.logout")
 async def logout(request: Request, viewer: Viewer = Depends(current_viewer)) -> Response:
     check_csrf(request, await form(request), viewer.session.csrf)
-    console(request).sessions.drop(viewer.session.id)
+    await run_in_threadpool(console(request).sessions.drop, viewer.session.id)
     response = redirect("/console/login")
     response.delete_cookie(COOKIE, path="/console")
     return response
