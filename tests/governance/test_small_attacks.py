@@ -46,6 +46,30 @@ def test_republishing_an_old_bundle_does_not_revive_a_voided_authorization(
     assert manual.execute(fresh.id) == "executed"  # decided under A's new publication
 
 
+def test_a_configuration_published_after_the_decision_voids_its_authorization(
+    manual: Governor, connectors: dict[str, InMemoryConnector]
+) -> None:
+    # regression: publishing a configuration (which can move an action's tier or
+    # quorum) left authorizations decided under the old one usable
+    from tests.conftest import configure
+    from tests.governance.conftest import add_cast
+
+    cast = add_cast(manual)
+    proposal = manual.propose(
+        cast.triage, case="C", action="enrich_ip_reputation", target="ip:203.0.113.7"
+    )
+    assert proposal.status == "authorized"
+    configure(manual, auto_execute=False, authorization_ttl_s=1800)
+    with pytest.raises(PolicyError, match="governance configuration was published"):
+        manual.execute(proposal.id)
+    assert connectors["intel"].executed == []
+    fresh = manual.propose(
+        cast.triage, case="C", action="enrich_ip_reputation", target="ip:203.0.113.7"
+    )
+    assert manual.execute(fresh.id) == "executed"
+    assert manual.ledger.verify().size > 0
+
+
 def _deep(levels: int) -> object:
     value: object = "x"
     for _ in range(levels):

@@ -20,6 +20,7 @@ from affidavit import canonical
 from affidavit.errors import AuthError, Conflict, PolicyError
 from affidavit.governance import _tables as t
 from affidavit.governance._common import IdSource, iso, later
+from affidavit.governance._config_tables import configurations
 from affidavit.governance.configuration_store import active_hash
 from affidavit.governance.events import AuthorizationIssued, ExecutionStarted
 from affidavit.governance.lifecycle import AUTHORIZED
@@ -86,8 +87,9 @@ def consume(
     """Use the proposal's authorization for exactly (action, target, params); its id.
 
     Refused when there is none, it was used, it expired, the proposal was
-    withdrawn, the action, target or parameters differ, or a policy bundle was
-    published since the proposal was decided (even one with the same text). An
+    withdrawn, the action, target or parameters differ, or a policy bundle or a
+    governance configuration was published since the proposal was decided (even
+    one with the same text). An
     execution that started and never finished (a crash) is re-driven under the
     same id: connectors run an id at most once.
     """
@@ -122,12 +124,18 @@ def consume(
         )
     # Bound to the publication, not only the text: a bundle published after the
     # decision voids it even when its text is the one decided under (A -> B -> A).
-    published = batch.conn.execute(select(func.max(t.policy_bundles.c.published_seq))).scalar()
-    if published is not None and published > auth.decided_seq:
-        raise PolicyError(
-            f"a policy bundle was published (entry {published}) after {proposal_id} was decided "
-            f"(entry {auth.decided_seq}); its authorization is void: propose again"
-        )
+    # A published configuration voids it the same way: the catalog's tiers, quorums
+    # and TTLs the decision relied on may have changed.
+    for what, table in (
+        ("policy bundle", t.policy_bundles),
+        ("governance configuration", configurations),
+    ):
+        published = batch.conn.execute(select(func.max(table.c.published_seq))).scalar()
+        if published is not None and published > auth.decided_seq:
+            raise PolicyError(
+                f"a {what} was published (entry {published}) after {proposal_id} was decided "
+                f"(entry {auth.decided_seq}); its authorization is void: propose again"
+            )
     batch.emit(
         ExecutionStarted(
             actor=actor,
