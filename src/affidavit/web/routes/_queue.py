@@ -64,13 +64,22 @@ async def queue(
 ) -> Response:
     if not viewer.may("proposals.list"):
         raise Forbidden("your roles do not include the approval queue")
+    # The ledger position before the rows are read: the page's event stream starts
+    # there, so a proposal made while the page loads is not missed.
+    seen = None if partial else await run_in_threadpool(console(request).gov.ledger.size)
     data = await run_in_threadpool(_rows, request, viewer, case=case, agent=agent, tier=tier)
     filters = {"case": case, "agent": agent, "tier": tier}
     rows_html = _rows_html(request, viewer, filters, data)
     if partial:
         return HTMLResponse(rows_html, headers=SECURITY_HEADERS)
     return page(
-        request, "queue.html", filters=filters, tier_names=TIER_NAMES, rows_html=rows_html, **data
+        request,
+        "queue.html",
+        filters=filters,
+        tier_names=TIER_NAMES,
+        rows_html=rows_html,
+        events_after=(seen or 0) - 1,
+        **data,
     )
 
 
@@ -102,20 +111,41 @@ def _rows_html(
     return hit
 
 
+def _resume_from(last_event_id: str | None, after: int | None, size: int) -> int:
+    """The ledger sequence the stream continues after: the browser's ``Last-Event-ID``
+    on a reconnect, else the page's ``after``, else now; never past the ledger's end."""
+    for candidate in (last_event_id, after):
+        if candidate is None:
+            continue
+        try:
+            position = int(candidate)
+        except ValueError:
+            continue
+        return max(-1, min(position, size - 1))
+    return size - 1
+
+
 @router.get("/events", name="console.events")
-async def events(request: Request, viewer: Viewer = Depends(current_viewer)) -> Response:
+async def events(
+    request: Request,
+    after: int | None = Query(None, ge=-1, le=2**62),
+    viewer: Viewer = Depends(current_viewer),
+) -> Response:
     """``event: proposal`` whenever a proposal is created or decided; the page refetches its rows.
 
-    The session is re-checked every few seconds: a signed-out or suspended person's
-    stream ends.
+    It resumes after ``Last-Event-ID`` (a reconnect) or ``after`` (the ledger position
+    the page was rendered at), so nothing between render and connect is missed. The
+    session is re-checked every few seconds: a signed-out or suspended person's stream
+    ends.
     """
     state = console(request)
     gov = state.gov
-    start = await run_in_threadpool(gov.ledger.size)
+    size = await run_in_threadpool(gov.ledger.size)
+    start = _resume_from(request.headers.get("last-event-id"), after, size)
     poll = request.app.state.api_settings.poll_interval_s
 
     async def stream() -> AsyncIterator[bytes]:
-        position = start - 1
+        position = start
         quiet = checked = time.monotonic()
         yield b"retry: 2000\n\n"
         while not await request.is_disconnected():

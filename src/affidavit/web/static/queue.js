@@ -21,7 +21,7 @@
       })
       .catch(function () { status.textContent = "Live updates paused: retrying."; });
   }
-  var source = new EventSource("/console/events");
+  var source = new EventSource(box.getAttribute("data-events") || "/console/events");
   source.addEventListener("proposal", function () {
     if (pending === null) { pending = window.setTimeout(refresh, 150); }
   });
