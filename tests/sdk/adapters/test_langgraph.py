@@ -50,6 +50,14 @@ def agent_client(live: Live) -> Iterator[Client]:
         yield client
 
 
+def _ran_once_by_the_adapter(live: Live, proposal_id: str) -> None:
+    """One execution, by the adapter, ended; Affidavit's own connectors never acted."""
+    [execution] = live.gov.executions_page(after=None, limit=10, proposal=proposal_id)
+    assert (execution["connector"], execution["status"]) == ("adapter:langgraph", "succeeded")
+    assert live.gov.proposal(proposal_id).status == "executed"
+    assert all(not c.executed for c in live.connectors.values())
+
+
 def _graph(client: Client, upstream_url: str) -> Any:
     tools = {
         t.name: governed_tool(t, client, "case-lg", SOC_MAPPING) for t in (isolate_host, lookup_ip)
@@ -102,6 +110,15 @@ def test_gated_call_interrupts_until_approved(
     assert RAN == [{"tool": "isolate_host", "hostname": "pc-sales-0215"}]
     # one proposal, found again when the resumed node ran a second time
     assert [p.id for p in agent_client.proposals(case="case-lg")] == [proposal_id]
+    _ran_once_by_the_adapter(live, proposal_id)
+    # the same tool call again (a node replayed from an older checkpoint): refused
+    [ref] = agent_client.proposal(proposal_id).data["evidence"]
+    call = {"type": "tool_call", "id": ref.removeprefix("tool_call:"), "args": args}
+    replay = governed_tool(isolate_host, agent_client, "case-lg", SOC_MAPPING).invoke(
+        {**call, "name": "isolate_host"}
+    )
+    assert replay.status == "error" and "did not run again" in replay.content
+    assert len(RAN) == 1
     # both model calls recorded as steps, with what was sent and returned
     assert len(handler.step_ids) == 2
     first = live.gov.step(handler.step_ids[0])
@@ -147,6 +164,7 @@ def test_allowed_call_runs_and_unmapped_is_refused(
     assert RAN == [{"tool": "lookup_ip", "ip": "203.0.113.9"}]
     [proposal] = agent_client.proposals(case="case-lg")
     assert proposal.data["action"] == "enrich_ip_reputation"
+    _ran_once_by_the_adapter(live, proposal.id)
 
     from affidavit.sdk.mapping import ToolMapping
 
@@ -168,3 +186,23 @@ def test_blocked_prompt_stops_the_model_call(
         with pytest.raises(AuthError):
             llm.invoke("hello", config={"callbacks": [handler]})
     assert state.received == []
+
+
+def test_a_tool_that_raises_is_recorded_as_a_failed_execution(
+    live: Live, agent_client: Client
+) -> None:
+    @tool("lookup_ip")
+    def broken_lookup(ip: str) -> str:
+        """Reputation of an IP address."""
+        raise RuntimeError("the intel feed is down")
+
+    governed = governed_tool(broken_lookup, agent_client, "case-lg", SOC_MAPPING)
+    call = {"type": "tool_call", "id": "call-broken", "name": "lookup_ip"}
+    with pytest.raises(RuntimeError):
+        governed.invoke({**call, "args": {"ip": "203.0.113.10"}})
+    [proposal] = agent_client.proposals(case="case-lg")
+    [execution] = live.gov.executions_page(after=None, limit=10, proposal=proposal.id)
+    assert (execution["connector"], execution["status"]) == ("adapter:langgraph", "failed")
+    assert execution["result"]["detail"] == {"error": "RuntimeError"}
+    assert live.gov.proposal(proposal.id).status == "failed"
+    assert live.gov.ledger.verify().size == live.size()

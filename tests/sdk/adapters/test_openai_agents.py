@@ -19,7 +19,7 @@ from agents import (
 from openai import AsyncOpenAI
 
 from affidavit.sdk import AsyncClient
-from affidavit.sdk.adapters.openai_agents import affidavit_guardrail
+from affidavit.sdk.adapters.openai_agents import affidavit_guardrails
 from tests.gateway.conftest import SOC_MAPPING, ModelRig
 from tests.gateway.upstream import Reply
 
@@ -43,7 +43,7 @@ def _run(rig: ModelRig, prompt: str, *, wait_s: float = 0.0) -> tuple[Any, list[
         set_tracing_disabled(True)
         token = rig.live.tokens["agent"]
         async with AsyncClient(rig.live.url, token) as client:
-            guard = affidavit_guardrail(client, "case-agents", SOC_MAPPING, wait_s=wait_s)
+            guards = affidavit_guardrails(client, "case-agents", SOC_MAPPING, wait_s=wait_s)
             openai_client = AsyncOpenAI(base_url=rig.url, api_key=token, max_retries=0)
             try:
                 agent = Agent(
@@ -51,8 +51,8 @@ def _run(rig: ModelRig, prompt: str, *, wait_s: float = 0.0) -> tuple[Any, list[
                     instructions="Contain threats.",
                     model=OpenAIChatCompletionsModel(model="soc-llm", openai_client=openai_client),
                     tools=[
-                        function_tool(isolate_host, tool_input_guardrails=[guard]),
-                        function_tool(lookup_ip, tool_input_guardrails=[guard]),
+                        guards.apply(function_tool(isolate_host)),
+                        guards.apply(function_tool(lookup_ip)),
                     ],
                 )
                 return await Runner.run(
@@ -79,6 +79,15 @@ def test_allowed_tool_runs_and_the_model_calls_are_recorded(
     assert len(steps) == 2  # both model calls, through the gateway
     [proposal] = rig.live.gov.proposals(case="case-agents")
     assert (proposal.action, proposal.status) == ("enrich_ip_reputation", "executed")
+    _ran_once_by_the_adapter(rig, proposal.id)
+
+
+def _ran_once_by_the_adapter(rig: ModelRig, proposal_id: str) -> None:
+    """One execution, by the adapter, reported; Affidavit's own connectors never acted."""
+    [execution] = rig.live.gov.executions_page(after=None, limit=10, proposal=proposal_id)
+    assert (execution["connector"], execution["status"]) == ("adapter:openai-agents", "succeeded")
+    assert set(execution["result"]["detail"]) == {"output_sha256"}  # a hash, never the output
+    assert all(not c.executed for c in rig.live.connectors.values())
 
 
 @pytest.mark.parametrize("decision", ["approve", "deny", None])
@@ -116,6 +125,8 @@ def test_gated_tool_waits_for_people(
     if decision == "approve":
         assert ran == ["isolate_host pc-sales-0215"]
         assert tool_message["content"] == "host pc-sales-0215 isolated"
+        [proposal] = rig.live.gov.proposals(case="case-agents")
+        _ran_once_by_the_adapter(rig, proposal.id)
     else:
         assert ran == []
         expected = "denied by alice: checked" if decision == "deny" else "awaiting approval"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -10,7 +11,17 @@ from affidavit.sdk.client import Client, Proposal
 from affidavit.sdk.mapping import Mapped, ToolMapping
 from affidavit.sdk.outcomes import GO, why
 
-__all__ = ["GO", "call_ref", "describe", "map_call", "sync_proposal", "why"]
+__all__ = [
+    "GO",
+    "already_ran",
+    "call_ref",
+    "claim",
+    "describe",
+    "map_call",
+    "outcome",
+    "sync_proposal",
+    "why",
+]
 
 
 def call_ref(call_id: str) -> str:
@@ -40,7 +51,9 @@ def describe(proposal_id: str, status: str, mapped: Mapped, reason: str = "") ->
     return f"denied: {what} is {status}{because}; the tool did not run"
 
 
-def sync_proposal(client: Client, case: str, mapped: Mapped, call_id: str | None) -> Proposal:
+def sync_proposal(
+    client: Client, case: str, mapped: Mapped, call_id: str | None, connector: str
+) -> Proposal:
     """The proposal for this tool call: the one made before for the same call id (a
     resumed graph runs the node again), or a new one."""
     if call_id is not None:
@@ -56,4 +69,30 @@ def sync_proposal(client: Client, case: str, mapped: Mapped, call_id: str | None
         confidence=mapped.confidence,
         rationale=mapped.rationale,
         evidence=[call_ref(call_id)] if call_id is not None else [],
+        # the framework runs the tool, so Affidavit's executor must not run it too; an
+        # allowed call is claimed in the same write
+        executor="caller",
+        claim=connector,
     )
+
+
+def already_ran(proposal_id: str, status: str) -> str:
+    return (
+        f"refused: proposal {proposal_id} is {status}: its one authorized run happened; "
+        "the tool did not run again"
+    )
+
+
+def claim(client: Client, proposal: Proposal, connector: str) -> str:
+    """The execution this run acts under: claimed with the proposal, or now (approved
+    since). Raises Conflict when the authorization was used already."""
+    claimed = proposal.data.get("execution")
+    if claimed is None:
+        claimed = client.claim_execution(proposal.id, connector=connector)["execution"]
+    return str(claimed)
+
+
+def outcome(output: object) -> dict[str, Any]:
+    """What an execution report keeps of a tool's answer: its hash, never its content."""
+    text = output if isinstance(output, str) else str(getattr(output, "content", output))
+    return {"output_sha256": hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()}

@@ -4,9 +4,11 @@
     tools = [governed_tool(t, client, case, mapping) for t in tools]
     graph.invoke(state, {"callbacks": [handler], "configurable": {"thread_id": ...}})
 
-A governed tool call is proposed; allowed, it runs; denied, the tool answers the
-reason; waiting for approval, the graph pauses through ``interrupt`` (a
-checkpointer is needed) with the proposal id, and resuming it
+A governed tool call is proposed with ``executor="caller"``: Affidavit's executor
+never runs it; this wrapper runs the tool once, under the proposal's single-use
+authorization (claimed before the tool runs, reported after). Allowed, it runs;
+denied, the tool answers the reason; waiting for approval, the graph pauses through
+``interrupt`` (a checkpointer is needed) with the proposal id, and resuming it
 (``Command(resume=...)``) after the decision runs the tool or answers the denial.
 The callback handler records what was sent and returned; it cannot change what
 the model receives: for that, point the model at ``affidavit gateway model``.
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -28,12 +31,23 @@ from langchain_core.tools import BaseTool
 from langgraph.types import interrupt
 from pydantic import ConfigDict
 
-from affidavit.errors import InputError
-from affidavit.sdk.adapters._proposals import GO, describe, map_call, sync_proposal, why
+from affidavit.errors import Conflict, InputError
+from affidavit.sdk.adapters._proposals import (
+    already_ran,
+    claim,
+    describe,
+    map_call,
+    outcome,
+    sync_proposal,
+    why,
+)
 from affidavit.sdk.client import Client, Step
 from affidavit.sdk.mapping import ToolMapping
 
-__all__ = ["AffidavitCallbackHandler", "GovernedTool", "governed_tool"]
+__all__ = ["CONNECTOR", "AffidavitCallbackHandler", "GovernedTool", "governed_tool"]
+
+CONNECTOR = "adapter:langgraph"
+"""The connector name this adapter's executions are recorded under."""
 
 
 def _content(message: BaseMessage) -> str:
@@ -102,6 +116,11 @@ class AffidavitCallbackHandler(BaseCallbackHandler):
         self.step_ids.append(str(step.id))
 
 
+@dataclass(frozen=True)
+class _Refusal:
+    text: str
+
+
 class GovernedTool(BaseTool):
     """A tool whose every call is decided by Affidavit first (see the module docstring)."""
 
@@ -120,27 +139,37 @@ class GovernedTool(BaseTool):
         is_call = call is not None
         call_id = str(call["id"]) if call is not None and call.get("id") else None
         arguments = call["args"] if call is not None else input
-        refusal = self._decide(arguments if isinstance(arguments, dict) else {}, call_id)
-        if refusal is None:
+        decided = self._decide(arguments if isinstance(arguments, dict) else {}, call_id)
+        if isinstance(decided, _Refusal):
+            if is_call:
+                return ToolMessage(
+                    content=decided.text, tool_call_id=call_id or "", name=self.name, status="error"
+                )
+            return decided.text
+        if decided is None:  # an unmapped tool the mapping allows: nothing to claim
             return self.inner.invoke(input, config, **kwargs)
-        if is_call:
-            return ToolMessage(
-                content=refusal, tool_call_id=call_id or "", name=self.name, status="error"
-            )
-        return refusal
+        try:
+            result = self.inner.invoke(input, config, **kwargs)
+        except Exception as exc:
+            failure = {"error": type(exc).__name__}
+            self.client.report_execution(decided, status="failed", detail=failure)
+            raise
+        self.client.report_execution(decided, status="succeeded", detail=outcome(result))
+        return result
 
-    def _decide(self, arguments: dict[str, Any], call_id: str | None) -> str | None:
-        """None when the tool may run; otherwise what the tool answers instead."""
+    def _decide(self, arguments: dict[str, Any], call_id: str | None) -> str | _Refusal | None:
+        """The execution id the tool runs under, None when no proposal is needed, or
+        what the tool answers instead of running."""
         try:
             mapped = map_call(self.mapping, self.name, arguments)
         except InputError as exc:
-            return f"denied: {exc.message}"
+            return _Refusal(f"denied: {exc.message}")
         if mapped is None:
             return None
         try:
-            proposal = sync_proposal(self.client, self.case, mapped, call_id)
+            proposal = sync_proposal(self.client, self.case, mapped, call_id, CONNECTOR)
         except InputError as exc:
-            return f"denied: {exc.message}"
+            return _Refusal(f"denied: {exc.message}")
         if proposal.status == "pending_approval" and self.wait_s > 0:
             proposal.wait(self.wait_s)
         if proposal.status == "pending_approval":
@@ -154,13 +183,21 @@ class GovernedTool(BaseTool):
                 }
             )
             proposal.refresh()
-        if proposal.status in GO:
-            return None
+        if proposal.status == "authorized":
+            try:
+                return claim(self.client, proposal, CONNECTOR)
+            except Conflict:
+                proposal.refresh()
+                return _Refusal(already_ran(proposal.id, proposal.status))
+        if proposal.status in ("executed", "failed"):
+            return _Refusal(already_ran(proposal.id, proposal.status))
         proposal.refresh()  # the full record: approvals and their rationales
         decision = (
             self.client.decision(proposal.id) if proposal.data.get("effect") == "deny" else None
         )
-        return describe(proposal.id, proposal.status, mapped, why(proposal.data, decision))
+        return _Refusal(
+            describe(proposal.id, proposal.status, mapped, why(proposal.data, decision))
+        )
 
     def _run(self, *args: Any, **kwargs: Any) -> Any:
         kwargs.pop("run_manager", None)
