@@ -56,7 +56,8 @@ async def list_holds(
 
 
 def _hold_of(gov: Governor, case: str) -> dict[str, Any]:
-    return next(h for h in gov.case_holds() if h["case"] == case)
+    """The hold just placed (released meanwhile by another admin: the case alone)."""
+    return next((h for h in gov.case_holds() if h["case"] == case), {"case": case})
 
 
 @router.post(
