@@ -92,6 +92,38 @@ def _identity(live: Live) -> str:
     return name
 
 
+def _fresh_case(live: Live) -> str:
+    """A new case with payloads of its own (an agent's step), nothing of tier >= 3.
+    Payloads are content-addressed: the same bytes in a held case would be held too."""
+    case = f"C-e{next(_fresh)}"
+    live.gov.record_step(
+        live.tokens["agent"],
+        case=case,
+        model="m",
+        model_version="1",
+        prompt=f"summarise {case}".encode(),
+        output=f"nothing in {case}".encode(),
+    )
+    return case
+
+
+def _held(live: Live) -> str:
+    case = _fresh_case(live)
+    live.gov.hold_case(case, reason="litigation 7")  # the local operator
+    return case
+
+
+def _erasure_request(live: Live) -> str:
+    # Requested by the local operator, so the admin over the API is a second person.
+    return live.gov.request_erasure(case=_fresh_case(live), reason="subject request 3").id
+
+
+def _owned(live: Live) -> str:
+    name = f"bot{next(_fresh)}"
+    live.gov.add_identity(Identity(id=name, kind="agent", owner="olivia"))
+    return name
+
+
 def _published(live: Live) -> str:
     text = live.gov.active_policy()[1] + f"\n// revision {next(_fresh)}\n"
     return live.gov.publish_policy(text)
@@ -255,6 +287,52 @@ REQUESTS: dict[str, Factory] = {
         {"json": {"text": live.gov.active_policy()[1] + f"\n// {next(_fresh)}\n"}},
     ),
     "policy.test": lambda live, who: ("POST", "/v1/policy/test", {"json": {"cases": CASES}}),
+    "holds.list": lambda live, who: ("GET", "/v1/holds", {}),
+    "holds.place": lambda live, who: (
+        "POST",
+        f"/v1/cases/{_fresh_case(live)}/hold",
+        {"json": {"reason": "litigation 7"}},
+    ),
+    "holds.release": lambda live, who: (
+        "POST",
+        f"/v1/cases/{_held(live)}/release",
+        {"json": {"reason": "settled"}},
+    ),
+    "erasures.erase": lambda live, who: (
+        "POST",
+        "/v1/erasures",
+        {"json": {"case": _fresh_case(live), "reason": "subject request 3"}},
+    ),
+    "erasures.request": lambda live, who: (
+        "POST",
+        "/v1/erasure-requests",
+        {"json": {"case": _fresh_case(live), "reason": "subject request 3"}},
+    ),
+    "erasures.pending": lambda live, who: ("GET", "/v1/erasure-requests", {}),
+    "erasures.approve": lambda live, who: (
+        "POST",
+        f"/v1/erasure-requests/{_erasure_request(live)}/approve",
+        {},
+    ),
+    "retention.sweep": lambda live, who: ("POST", "/v1/retention/sweep", {"json": {}}),
+    "identities.transfer": lambda live, who: (
+        "POST",
+        f"/v1/identities/{_owned(live)}/owner",
+        {"json": {"owner": "carol"}},
+    ),
+    "incidents.list": lambda live, who: ("GET", "/v1/incidents", {}),
+    "configuration.show": lambda live, who: ("GET", "/v1/configuration", {}),
+    "configuration.history": lambda live, who: ("GET", "/v1/configuration/versions", {}),
+    "configuration.version": lambda live, who: (
+        "GET",
+        f"/v1/configuration/versions/{live.gov.configuration().hash}",
+        {},
+    ),
+    "configuration.publish": lambda live, who: (
+        "POST",
+        "/v1/configuration",
+        {"json": {"text": live.gov.configuration().text + f"\n# revision {next(_fresh)}\n"}},
+    ),
     "ledger.checkpoint": lambda live, who: ("GET", "/v1/ledger/checkpoint", {}),
     "ledger.verifier_key": lambda live, who: ("GET", "/v1/ledger/verifier-key", {}),
     "ledger.entries": lambda live, who: ("GET", "/v1/ledger/entries", {}),

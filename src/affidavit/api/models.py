@@ -3,31 +3,36 @@ the Governor checks meaning (names, case ids, policy), these check shape and siz
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 __all__ = [
     "AssetIn",
     "AssetsIn",
     "BreakglassIn",
     "CompleteIn",
+    "ConfigurationIn",
     "DecisionIn",
     "DetokenizeIn",
     "DispositionIn",
+    "ErasureIn",
     "EvidenceItemOut",
     "IdentityIn",
     "IdentityOut",
+    "OwnerIn",
     "PolicyIn",
     "PolicyTestIn",
     "PrepareIn",
     "PreparedOut",
     "ProposalIn",
     "ProposalOut",
+    "ReasonIn",
     "ReviewIn",
     "StatusIn",
     "StepIn",
     "StepOut",
+    "SweepIn",
 ]
 
 Text = Field(default="", max_length=4000)
@@ -35,6 +40,8 @@ Text = Field(default="", max_length=4000)
 Name = Field(min_length=1, max_length=128, pattern=r"^[a-z0-9][a-z0-9._@-]*$")
 CaseId = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")
 StepText = Field(max_length=1_000_000)
+Reason = Field(min_length=1, max_length=4000)
+Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 
 
 class _In(BaseModel):
@@ -172,6 +179,32 @@ class PolicyIn(_In):
 class PolicyTestIn(_In):
     cases: str = Field(min_length=1, max_length=1024 * 1024, description="YAML cases")
     bundle: str | None = Field(default=None, max_length=1024 * 1024)
+
+
+class ReasonIn(_In):
+    reason: str = Reason
+
+
+class ErasureIn(_In):
+    case: str | None = Field(
+        default=None, min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"
+    )
+    payloads: list[Sha256] = Field(
+        default_factory=list, max_length=500, description="SHA-256 of payloads; or a case"
+    )
+    reason: str = Reason
+
+
+class SweepIn(_In):
+    dry_run: bool = False
+
+
+class OwnerIn(_In):
+    owner: str = Name
+
+
+class ConfigurationIn(_In):
+    text: str = Field(min_length=1, max_length=1024 * 1024, description="YAML")
 
 
 class _Out(BaseModel):

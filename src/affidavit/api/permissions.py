@@ -85,6 +85,21 @@ _TABLE: dict[str, frozenset[str]] = {
     "policy.bundle": HUMAN_READERS,
     "policy.publish": frozenset({ADMIN}),
     "policy.test": frozenset({ADMIN, AUDITOR, ANALYST}),
+    # evidence administration: holds, erasure, retention, ownership, incidents, configuration
+    "holds.list": frozenset({ADMIN, AUDITOR}),
+    "holds.place": frozenset({ADMIN}),
+    "holds.release": frozenset({ADMIN}),
+    "erasures.erase": frozenset({ADMIN}),
+    "erasures.request": frozenset({ADMIN}),
+    "erasures.pending": frozenset({ADMIN, AUDITOR}),
+    "erasures.approve": frozenset({ADMIN}),  # not the requester (the Governor checks)
+    "retention.sweep": frozenset({ADMIN}),
+    "identities.transfer": frozenset({ADMIN}),
+    "incidents.list": frozenset({ADMIN, AUDITOR}),
+    "configuration.show": frozenset({ADMIN, AUDITOR}),
+    "configuration.history": frozenset({ADMIN, AUDITOR}),
+    "configuration.version": frozenset({ADMIN, AUDITOR}),
+    "configuration.publish": frozenset({ADMIN}),
     # the ledger: proofs and keys are public to any identity; entries to people
     "ledger.checkpoint": EVERYONE,
     "ledger.verifier_key": EVERYONE,

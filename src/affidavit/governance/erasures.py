@@ -196,6 +196,7 @@ def pending(conn: Connection) -> list[dict[str, object]]:
             "payloads": len(from_json(row.payloads)),
             "reason": row.reason,
             "requested_by": row.requested_by,
+            "requested_seq": row.requested_seq,
         }
         for row in rows
     ]

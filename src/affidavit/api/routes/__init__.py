@@ -8,8 +8,10 @@ from affidavit.api.routes import (
     _admin,
     _alerts,
     _cases,
+    _configuration,
     _decisions,
     _events,
+    _evidence_admin,
     _health,
     _ledger,
     _metrics,
@@ -20,7 +22,19 @@ from affidavit.api.routes import (
 __all__ = ["ROUTERS", "health", "metrics", "v1"]
 
 ROUTERS = tuple(
-    m.router for m in (_alerts, _cases, _steps, _proposals, _decisions, _admin, _ledger, _events)
+    m.router
+    for m in (
+        _alerts,
+        _cases,
+        _steps,
+        _proposals,
+        _decisions,
+        _admin,
+        _evidence_admin,
+        _configuration,
+        _ledger,
+        _events,
+    )
 )
 health = _health.router
 """/healthz and /readyz, outside /v1 and without a token."""
