@@ -25,14 +25,25 @@ from typing import NamedTuple
 
 from affidavit.protect.detector import Pattern
 
-__all__ = ["BASE64_RUNS", "View", "base64_view", "decoded_base64", "edit_views", "triggers"]
+__all__ = [
+    "BASE64_RUNS",
+    "ESCAPES",
+    "View",
+    "base64_view",
+    "decoded_base64",
+    "edit_views",
+    "triggers",
+    "unicode_triggers",
+]
 
 _ZERO_WIDTH = frozenset("\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff")
 # Escapes that can hide a character of a secret: JSON \uXXXX and \/, and URL escapes of
 # printable ASCII other than the space. One expression per leading character, so that
 # the regex engine can skip to it.
-_JSON_TRIGGER = re.compile(r"\\(?:u[0-9A-Fa-f]{4}|/)")
-_URL_TRIGGER = re.compile(r"%(?:2[1-9A-Fa-f]|[3-6][0-9A-Fa-f]|7[0-9A-Ea-e])")
+_JSON_ESCAPE = r"\\(?:u[0-9A-Fa-f]{4}|/)"
+_URL_ESCAPE = r"%(?:2[1-9A-Fa-f]|[3-6][0-9A-Fa-f]|7[0-9A-Ea-e])"
+_JSON_TRIGGER = re.compile(_JSON_ESCAPE)
+_URL_TRIGGER = re.compile(_URL_ESCAPE)
 _EDIT = re.compile(
     r"\\u(?P<u>[0-9A-Fa-f]{4})|\\(?P<j>[\"\\/bfnrt])"
     r"|%(?P<p>2[1-9A-Fa-f]|[3-6][0-9A-Fa-f]|7[0-9A-Ea-e])"
@@ -96,6 +107,16 @@ BASE64_RUNS = (
         anchor=f"{_DECODER}[{_B64}]",
         validator=_worth_decoding,
     ),
+)
+
+
+# The escapes again, as patterns the scanner's engine finds in the same pass as the
+# detectors' (a hit costs a Python call, a text without escapes nothing); their starts
+# are exactly the ASCII part of :func:`triggers`. An escape contains no `\\` or `%` of
+# its own, so finditer's matches are every match, and every anchor is fixed-width.
+ESCAPES = (
+    Pattern(kind="escape", regex=_JSON_ESCAPE, anchor=(r"\\u[0-9A-Fa-f]{4}", r"\\/")),
+    Pattern(kind="escape", regex=_URL_ESCAPE, anchor=_URL_ESCAPE),
 )
 
 
@@ -197,6 +218,15 @@ def triggers(text: str) -> list[int]:
         positions.extend(m.start() for m in _JSON_TRIGGER.finditer(text))
     if "%" in text:
         positions.extend(m.start() for m in _URL_TRIGGER.finditer(text))
+    positions.extend(unicode_triggers(text))
+    positions.sort()
+    return positions
+
+
+def unicode_triggers(text: str) -> list[int]:
+    """The positions :func:`triggers` gives for characters NFKC changes or drops (none
+    in ASCII text), unsorted; the escapes' are found as :data:`ESCAPES`."""
+    positions: list[int] = []
     if not text.isascii() and (
         not unicodedata.is_normalized("NFKC", text) or not _ZERO_WIDTH.isdisjoint(text)
     ):
@@ -207,7 +237,6 @@ def triggers(text: str) -> list[int]:
                 end - start >= 4 or _ALNUM_RUN.search(text, max(0, start - 3), end + 3)
             ) and unicodedata.normalize("NFKC", match.group()) != match.group():
                 positions.append(start)
-    positions.sort()
     return positions
 
 

@@ -6,7 +6,8 @@ engine runs ``finditer`` itself. The hyperscan engine scans the text once for ev
 pattern's *anchor* and tries ``regex.match`` only where an anchor hit says a match may
 begin, in increasing order and skipping positions inside an earlier match. Since
 ``regex`` cannot match anywhere else (the anchor contract in ``detector.py``), that sweep
-visits every position where ``finditer`` would find a match, and in the same order.
+visits every position where ``finditer`` would find a match, and in the same order
+(the hits' collection and the sweep are in ``_sweep.py``).
 
 Hyperscan scans bytes; the text is encoded with every non-ASCII character mapped to the
 single byte 0xFF. Offsets then stay character offsets, and since every pattern is ASCII
@@ -19,10 +20,19 @@ from __future__ import annotations
 import codecs
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from affidavit.errors import ConfigError
+from affidavit.protect._sweep import (
+    SHIFT,
+    STEP,
+    Anchor,
+    Region,
+    hit_collector,
+    sweep_points,
+    sweep_regions,
+)
 from affidavit.protect.detector import Pattern, Validator, anchor_width
 
 __all__ = ["Compiled", "HyperscanEngine", "ReEngine", "hyperscan_available"]
@@ -80,13 +90,6 @@ def hyperscan_available() -> bool:
     return True
 
 
-class _Anchor(NamedTuple):
-    pattern: int  # index into the engine's patterns
-    shrink: int  # the anchor's minimum width: a match starting at p ends at p + shrink or later
-    lookback: frozenset[str] | None
-    width: int  # the anchor's width when fixed (its start is then end - width), else -1
-
-
 class HyperscanEngine:
     name = "hyperscan"
 
@@ -100,16 +103,26 @@ class HyperscanEngine:
             ) from None
         self._hs = hyperscan
         self._patterns = tuple(patterns)
-        self._anchors: list[_Anchor] = []
+        self._matchers = tuple((c.regex.match, c.group, c.validator, c.slot) for c in patterns)
+        self._runs = tuple(
+            "".join(sorted(_run_chars(c.pattern.lookback))) if c.pattern.lookback else None
+            for c in patterns
+        )
+        self._anchors: list[Anchor] = []
+        # A *point* pattern (every anchor fixed-width, no lookback) may match only where
+        # an anchor hit starts: its hits are plain ints (see _sweep.py).
+        points: list[int | None] = []
         expressions: list[bytes] = []
         flags: list[int] = []
         for index, compiled in enumerate(self._patterns):
             pattern = compiled.pattern
-            run = _run_chars(pattern.lookback) if pattern.lookback else None
-            for anchor in pattern.anchors:
-                low, high = anchor_width(anchor, pattern.ignore_case)
+            lookback = bool(pattern.lookback)
+            widths = [anchor_width(anchor, pattern.ignore_case) for anchor in pattern.anchors]
+            point = not lookback and all(low == high for low, high in widths)
+            for anchor, (low, high) in zip(pattern.anchors, widths, strict=True):
                 fixed = high is not None and low == high
-                self._anchors.append(_Anchor(index, low, run, low if fixed else -1))
+                self._anchors.append(Anchor(index, low, lookback, low if fixed else -1))
+                points.append((index << SHIFT) - low if point else None)
                 expressions.append(anchor.encode("ascii"))
                 # A fixed-width anchor's start is its end minus its width; only the others
                 # need start-of-match tracking, which makes each hit dearer to report.
@@ -117,6 +130,10 @@ class HyperscanEngine:
                     (0 if fixed else hyperscan.HS_FLAG_SOM_LEFTMOST)
                     | (hyperscan.HS_FLAG_CASELESS if pattern.ignore_case else 0)
                 )
+        self._points = tuple(points)
+        self._no_points: tuple[int | None, ...] = (None,) * len(points)
+        self._point_limit = STEP  # texts this long or longer: every hit is a region
+        self._anchor_table = tuple(self._anchors)
         self._db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
         if expressions:
             try:
@@ -126,7 +143,6 @@ class HyperscanEngine:
             except hyperscan.error:
                 raise ConfigError(self._compile_failure(expressions, flags)) from None
         self._local = threading.local()
-        self._on_hit = _hit_collector(tuple(self._anchors))
 
     def _compile_failure(self, expressions: list[bytes], flags: list[int]) -> str:
         """Name the anchor hyperscan rejected (it only says that one failed)."""
@@ -150,100 +166,19 @@ class HyperscanEngine:
         if not self._anchors:
             return []
         data = text.encode("ascii") if text.isascii() else text.encode("ascii", _NON_ASCII)
-        regions: list[tuple[int, int, int, int]] = []
-        self._db.scan(
-            data, match_event_handler=self._on_hit, context=regions, scratch=self._scratch()
-        )
-        if not regions:
-            return []
-        regions.sort()
-        return self._sweep(text, regions)
-
-    def _sweep(self, text: str, regions: list[tuple[int, int, int, int]]) -> list[Candidate]:
+        points: list[int] = []
+        regions: list[Region] = []
+        table = self._points if len(text) < self._point_limit else self._no_points
+        on_hit = hit_collector(table, self._anchor_table, points.append, regions.append)
+        self._db.scan(data, match_event_handler=on_hit, scratch=self._scratch())
         found: list[Candidate] = []
-        append = found.append
-        patterns = self._patterns
-        run_start = self._run_start
-        current = -1
-        match: Any = None
-        group = 0
-        validator: Validator | None = None
-        slot = 0
-        run = ""
-        tried = 0  # every position below this was tried already, or lies inside a match
-        cached = (-1, -1)  # (anchor start, its run start or -1), see _run_start
-        for pattern_id, first, last, lookback in regions:
-            if pattern_id != current:
-                current = pattern_id
-                regex, group, validator, slot, source = patterns[pattern_id]
-                match = regex.match
-                run = "".join(sorted(_run_chars(source.lookback))) if lookback else ""
-                tried = 0
-                cached = (-1, -1)
-            if lookback:
-                first = run_start(text, first, tried, run, cached)
-                cached = (last, first)
-                if first < tried:
-                    continue  # the run began inside an earlier match or try
-                last = first
-            elif last < tried:
-                continue
-            position = first if first > tried else tried
-            while position <= last:
-                found_match = match(text, position)
-                if found_match is None:
-                    position += 1
-                    continue
-                value_start, value_end = found_match.span(group)
-                if value_start < value_end and (
-                    validator is None or validator(text[value_start:value_end])
-                ):
-                    append((value_start, value_end, slot))
-                # An empty match (a badly written plugin regex) must still move on.
-                end = found_match.end()
-                position = end if end > position else position + 1
-            tried = position
+        if points:
+            points.sort()
+            sweep_points(text, points, self._matchers, found)
+        if regions:
+            regions.sort()
+            sweep_regions(text, regions, self._matchers, self._runs, found)
         return found
-
-    @staticmethod
-    def _run_start(
-        text: str, anchor_start: int, tried: int, run: str, cached: tuple[int, int]
-    ) -> int:
-        """Start of the run of ``run`` characters ending at ``anchor_start``, or -1 when
-        it begins before ``tried``. ``cached`` is the previous (anchor start, result) of
-        this pattern: a walk that reaches it stops there, so no run is walked twice. The
-        walk strips run characters off slices (C speed) rather than testing each one."""
-        stop = cached[0] if cached[0] > tried else tried
-        start = anchor_start
-        while start > stop:
-            low = stop if start - 64 < stop else start - 64
-            kept = len(text[low:start].rstrip(run))
-            if kept:
-                return low + kept
-            start = low
-        if start == cached[0]:
-            return cached[1]
-        return start if start == 0 or text[start - 1] not in run else -1
-
-
-def _hit_collector(anchors: tuple[_Anchor, ...]) -> Callable[[int, int, int, int, Any], None]:
-    """The hyperscan match handler: one region (pattern, first, last, lookback) per anchor
-    hit, meaning the regex may match from any position in [first, last]. For lookback
-    anchors first = last = the anchor's start, resolved to the start of its run during
-    the sweep. Fixed-width anchors are compiled without start-of-match tracking (hyperscan
-    then reports a start of 0): they start ``width`` before their end. Runs once per hit,
-    so it is a closure over plain tuples."""
-
-    def on_hit(anchor_id: int, start: int, end: int, flags: int, regions: Any) -> None:
-        pattern, shrink, lookback, width = anchors[anchor_id]
-        if width >= 0:
-            start = end - width
-        if lookback is None:
-            regions.append((pattern, start, end - shrink, 0))
-        else:
-            regions.append((pattern, start, start, 1))
-
-    return on_hit
 
 
 def _run_chars(char_class: str) -> frozenset[str]:

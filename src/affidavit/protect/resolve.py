@@ -10,6 +10,7 @@ whole (never trimmed). Identical spans of one kind found by two patterns collaps
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 __all__ = ["resolve_overlaps"]
@@ -25,19 +26,30 @@ def resolve_overlaps(
         return []
     candidates.sort()
     resolved: list[Candidate] = []
-    index, total = 0, len(candidates)
-    while index < total:
-        first = candidates[index]
-        group_end = first[1]
-        following = index + 1
-        while following < total and candidates[following][0] < group_end:
-            group_end = max(group_end, candidates[following][1])
-            following += 1
-        if following == index + 1:  # the usual case: nothing overlaps
-            resolved.append(first)
+    append = resolved.append
+    pending = candidates[0]  # the first candidate of the current group
+    group: list[Candidate] | None = None  # the whole group, once a second one joins
+    group_end = pending[1]
+    for candidate in itertools.islice(candidates, 1, None):
+        start, end, _ = candidate
+        if start < group_end:
+            if group is None:
+                group = [pending, candidate]
+            else:
+                group.append(candidate)
+            if end > group_end:
+                group_end = end
+            continue
+        if group is None:  # the usual case: nothing overlapped
+            append(pending)
         else:
-            resolved.extend(_resolve_group(candidates[index:following], priority, name))
-        index = following
+            resolved.extend(_resolve_group(group, priority, name))
+            group = None
+        pending, group_end = candidate, end
+    if group is None:
+        append(pending)
+    else:
+        resolved.extend(_resolve_group(group, priority, name))
     return resolved
 
 

@@ -9,7 +9,13 @@ from collections.abc import Iterable, Mapping
 from typing import Literal
 
 from affidavit.errors import ConfigError, InputError
-from affidavit.protect._views import BASE64_RUNS, base64_view, edit_views, triggers
+from affidavit.protect._views import (
+    BASE64_RUNS,
+    ESCAPES,
+    base64_view,
+    edit_views,
+    unicode_triggers,
+)
 from affidavit.protect.config import ScanConfig
 from affidavit.protect.detector import CustomFind, Detector, Kind
 from affidavit.protect.engines import (
@@ -63,11 +69,14 @@ class Scanner:
                 compiled.append(compile_pattern(pattern, slot_of[(pattern.kind, detector.name)]))
             if detector.find is not None:
                 self._finders.append((detector.find(self.config), detector))
-        # Base64 runs are found by the engine too (one pass over the text), under a slot
-        # past the real ones; the scanner decodes them and scans what they hold.
+        # Base64 runs and escapes are found by the engine too (one pass over the text),
+        # under two slots past the real ones; the scanner decodes the runs and builds
+        # views around the escapes.
         self._base64_slot = len(self._slots)
+        self._escape_slot = self._base64_slot + 1
         if self.config.undo_evasions:
             compiled.extend(compile_pattern(run, self._base64_slot) for run in BASE64_RUNS)
+            compiled.extend(compile_pattern(escape, self._escape_slot) for escape in ESCAPES)
         self._slot_of = slot_of
         self._priority = [kind.priority for kind, _ in self._slots]
         self._slot_names = [kind.name for kind, _ in self._slots]
@@ -130,13 +139,17 @@ class Scanner:
         (see ``_views.py``), mapped to ``text``'s offsets. Escapes and base64 runs
         inside a value already found as a specific kind need no view: that value is
         reported whole (a generic assignment may still turn out to be, say, an AWS key)."""
-        positions = triggers(text)
-        base64_slot = self._base64_slot
-        runs = [c for c in candidates if c[2] == base64_slot]
-        if not positions and not runs:
+        base64_slot = self._base64_slot  # the escape slot is the one after it
+        special = [c for c in candidates if c[2] >= base64_slot]
+        positions = unicode_triggers(text)
+        if not positions and not special:
             return candidates
-        if runs:
-            candidates = [c for c in candidates if c[2] != base64_slot]
+        runs: list[Candidate] = []
+        if special:
+            candidates = [c for c in candidates if c[2] < base64_slot]
+            runs = [c for c in special if c[2] == base64_slot]
+            positions.extend(c[0] for c in special if c[2] != base64_slot)
+        positions.sort()
         priority = self._priority
         covered = _Coverage([c for c in candidates if priority[c[2]] >= _SPECIFIC])
         views = edit_views(text, [p for p in positions if not covered(p, p + 1)])
@@ -150,7 +163,7 @@ class Scanner:
         for view in views:
             found = seen.get(view.text)
             if found is None:
-                found = [c for c in self._engine.candidates(view.text) if c[2] != base64_slot]
+                found = [c for c in self._engine.candidates(view.text) if c[2] < base64_slot]
                 seen[view.text] = found  # one level of base64 only: no runs inside a view
             for start, end, slot in found:
                 candidates.append((*view.span(start, end), slot))

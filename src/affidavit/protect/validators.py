@@ -19,6 +19,7 @@ from typing import Any
 
 __all__ = [
     "char_classes",
+    "entropy_at_least",
     "iban_valid",
     "ipv4_in",
     "ipv6_in",
@@ -127,6 +128,31 @@ def shannon_entropy(value: str) -> float:
     return max(0.0, math.log2(size) - total / size)
 
 
+# Float slack for the bounds below: a bound decides only when it clears the threshold by
+# more than any rounding in shannon_entropy could move the exact figure.
+_SLACK = 1e-9
+
+
+def entropy_at_least(value: str, threshold: float, distinct: int | None = None) -> bool:
+    """``shannon_entropy(value) >= threshold``, mostly without counting characters.
+
+    With ``n`` characters of which ``k`` are distinct (``distinct``, if the caller has
+    it), the entropy lies between that of one character taking ``n - k + 1`` places
+    and the rest one each (the least even spread of k characters) and ``log2(k)``.
+    A random token clears the lower bound, a padded one misses the upper: only values
+    between the two are counted."""
+    size = len(value)
+    if size <= 1 or threshold <= 0:
+        return shannon_entropy(value) >= threshold
+    k = len(set(value)) if distinct is None else distinct
+    if math.log2(k) < threshold - _SLACK:
+        return False
+    rest = size - k + 1
+    if math.log2(size) - rest * math.log2(rest) / size >= threshold + _SLACK:
+        return True
+    return shannon_entropy(value) >= threshold
+
+
 _CLASSES = tuple(re.compile(p) for p in (r"[a-z]", r"[A-Z]", r"[0-9]", r"[^a-zA-Z0-9_.-]"))
 _DIGIT = re.compile(r"[0-9]")
 _OTHER = re.compile(r"[^a-zA-Z0-9_.-]")
@@ -146,9 +172,10 @@ def char_classes(value: str) -> int:
     )
 
 
-def is_placeholder(value: str) -> bool:
-    """True for values that stand in for a secret rather than being one."""
-    return _PLACEHOLDER.fullmatch(value) is not None or _filler(value)
+def is_placeholder(value: str, distinct: int | None = None) -> bool:
+    """True for values that stand in for a secret rather than being one (``distinct``:
+    how many distinct characters ``value`` has, when the caller has counted them)."""
+    return _PLACEHOLDER.fullmatch(value) is not None or _filler(value, distinct)
 
 
 # Documentation and templates pad a token's shape with one character (`ghp_xxxx...`,
@@ -161,8 +188,18 @@ _TEMPLATE_WORDS = ("your", "example_", "_here", "placeholder", "redacted")
 _FILLER_RUN = re.compile("|".join(re.escape(c * 8) for c in "xX*#0._-Aa1"))
 
 
-def _filler(value: str) -> bool:
-    return len(value) >= 8 and (_FILLER_RUN.search(value) is not None or len(set(value)) <= 4)
+def _filler(value: str, distinct: int | None = None) -> bool:
+    if len(value) < 8:
+        return False
+    if _FILLER_RUN.search(value) is not None:
+        return True
+    if distinct is None:
+        # Five distinct characters among the first eight settle it without a set of the
+        # whole value (a random token's first eight almost always hold five).
+        if len(set(value[:8])) > 4:
+            return False
+        distinct = len(set(value))
+    return distinct <= 4
 
 
 def placeholder_token(value: str) -> bool:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from affidavit.protect.detector import Pattern, Validator
 from affidavit.protect.validators import (
     char_classes,
+    entropy_at_least,
     is_placeholder,
     placeholder_token,
-    shannon_entropy,
 )
 
 # Separator between a name and its value: `name=v`, `name: v`, `"name": "v"`, `name := v`,
@@ -84,11 +84,11 @@ def secret_like(min_entropy: float, *, min_length: int = 12, max_length: int = 5
     placeholder. Cheapest and most selective checks first: this runs on every candidate."""
 
     def check(value: str) -> bool:
-        return (
-            min_length <= len(value) <= max_length
-            and char_classes(value) >= 2
-            and shannon_entropy(value) >= min_entropy
-            and not is_placeholder(value)
+        if not min_length <= len(value) <= max_length or char_classes(value) < 2:
+            return False
+        distinct = len(set(value))  # counted once for the entropy bounds and the filler test
+        return entropy_at_least(value, min_entropy, distinct) and not is_placeholder(
+            value, distinct
         )
 
     return check
