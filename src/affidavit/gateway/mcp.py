@@ -181,17 +181,10 @@ class McpGateway:
                     proposal = None
             if proposal is None:
                 try:
+                    # the upstream acts, so Affidavit's executor must not act too
+                    evidence = [f"step:{step.id}"]
                     proposal = await self.sdk.propose(
-                        case,
-                        mapped.action,
-                        target=mapped.target,
-                        params=mapped.params,
-                        confidence=mapped.confidence,
-                        rationale=mapped.rationale,
-                        evidence=[f"step:{step.id}"],
-                        # the upstream acts, so Affidavit's executor must not act too
-                        executor="caller",
-                        claim=self._connector,
+                        case, mapped.action, **mapped.caller_proposal(evidence, self._connector)
                     )
                 except InputError as exc:
                     return await self._refuse(step, f"denied: {exc.message}")

@@ -51,6 +51,20 @@ class Mapped:
     rationale: str
     confidence: float | None
 
+    def caller_proposal(self, evidence: list[str], connector: str) -> dict[str, Any]:
+        """Keyword arguments of ``propose`` (after case and action) for a call the caller
+        runs itself: Affidavit's executor never runs it, and when the policy allows it
+        the execution is claimed for ``connector`` in the same write."""
+        return {
+            "target": self.target,
+            "params": self.params,
+            "confidence": self.confidence,
+            "rationale": self.rationale,
+            "evidence": evidence,
+            "executor": "caller",
+            "claim": connector,
+        }
+
 
 def _lookup(arguments: Mapping[str, Any], path: str) -> Any:
     value: Any = arguments

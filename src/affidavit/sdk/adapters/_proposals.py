@@ -61,19 +61,9 @@ def sync_proposal(
         for found in client.proposals(case=case):
             if ref in found.data.get("evidence", []):
                 return found
-    return client.propose(
-        case,
-        mapped.action,
-        target=mapped.target,
-        params=mapped.params,
-        confidence=mapped.confidence,
-        rationale=mapped.rationale,
-        evidence=[call_ref(call_id)] if call_id is not None else [],
-        # the framework runs the tool, so Affidavit's executor must not run it too; an
-        # allowed call is claimed in the same write
-        executor="caller",
-        claim=connector,
-    )
+    evidence = [call_ref(call_id)] if call_id is not None else []
+    # the framework runs the tool, so Affidavit's executor must not run it too
+    return client.propose(case, mapped.action, **mapped.caller_proposal(evidence, connector))
 
 
 def already_ran(proposal_id: str, status: str) -> str:

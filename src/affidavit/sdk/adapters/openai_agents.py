@@ -148,17 +148,9 @@ async def _proposal(
     """The proposal a gated call made before (the same call again), or a new one."""
     if earlier is not None:
         return await client.proposal(earlier)
-    return await client.propose(
-        case,
-        mapped.action,
-        target=mapped.target,
-        params=mapped.params,
-        confidence=mapped.confidence,
-        rationale=mapped.rationale,
-        evidence=[call_ref(call_id)],
-        executor="caller",  # the agent's tool acts; Affidavit's executor must not
-        claim=CONNECTOR,
-    )
+    # the agent's tool acts; Affidavit's executor must not
+    evidence = [call_ref(call_id)]
+    return await client.propose(case, mapped.action, **mapped.caller_proposal(evidence, CONNECTOR))
 
 
 async def _why(client: AsyncClient, proposal: AsyncProposal) -> str:
