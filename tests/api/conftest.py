@@ -151,3 +151,18 @@ def live(
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def case_with_payloads(live: Live, case: str) -> str:
+    """``case`` with payloads of its own (an agent's step naming the case), nothing of
+    tier >= 3. Payloads are content-addressed: the same bytes in a held case would be
+    held too, so the texts name the case."""
+    live.gov.record_step(
+        live.tokens["agent"],
+        case=case,
+        model="m",
+        model_version="1",
+        prompt=f"summarise {case}".encode(),
+        output=f"findings of {case}".encode(),
+    )
+    return case

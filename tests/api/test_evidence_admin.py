@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from affidavit.governance.identities import Identity
-from tests.api.conftest import Live
+from tests.api.conftest import Live, case_with_payloads
 from tests.conftest import configuration_text
 
 
@@ -18,21 +18,9 @@ def _last(live: Live) -> tuple[str, str]:
     return entry.type, entry.actor
 
 
-def _case_with_payloads(live: Live, case: str) -> str:
-    live.gov.record_step(
-        live.tokens["agent"],
-        case=case,
-        model="m",
-        model_version="1",
-        prompt=f"summarise {case}".encode(),
-        output=f"findings of {case}".encode(),
-    )
-    return case
-
-
 def _serious_case(live: Live, case: str) -> str:
     """A case where an action of tier 3 (disable_account) was proposed."""
-    _case_with_payloads(live, case)
+    case_with_payloads(live, case)
     live.gov.propose(
         live.tokens["analyst"], case=case, action="disable_account", target="user:jdoe"
     )
@@ -45,7 +33,7 @@ def _refused(response: Any, status: int, code: str) -> None:
 
 
 def test_a_hold_blocks_erasure_until_released(live: Live) -> None:
-    case = _case_with_payloads(live, "C-hold")
+    case = case_with_payloads(live, "C-hold")
     with live.client("admin") as admin, live.client("auditor") as auditor:
         held = admin.post(f"/v1/cases/{case}/hold", json={"reason": "litigation 7"})
         assert held.status_code == 201, held.text
@@ -247,7 +235,7 @@ BAD_BODIES: list[tuple[str, str, dict[str, Any]]] = [
 def test_bad_input_is_refused_and_writes_nothing(
     live: Live, path: str, field: str, body: dict[str, Any]
 ) -> None:
-    _case_with_payloads(live, "C-base")
+    case_with_payloads(live, "C-base")
     before = live.size()
     with live.client("admin") as admin:
         refused = admin.post(path, json=body)
@@ -281,7 +269,7 @@ WRITES: list[tuple[str, dict[str, Any]]] = [
 
 @pytest.mark.parametrize("who", ["agent", "analyst", "integration", "auditor"])
 def test_only_an_admin_may_write(live: Live, who: str) -> None:
-    _case_with_payloads(live, "C-base")
+    case_with_payloads(live, "C-base")
     before = live.size()
     with live.client(who) as caller:
         for path, body in WRITES:
@@ -294,7 +282,7 @@ def test_only_an_admin_may_write(live: Live, who: str) -> None:
 
 
 def test_a_retried_hold_is_written_once(live: Live) -> None:
-    case = _case_with_payloads(live, "C-retry")
+    case = case_with_payloads(live, "C-retry")
     with live.client("admin", **{"Idempotency-Key": "hold-1"}) as admin:
         first = admin.post(f"/v1/cases/{case}/hold", json={"reason": "litigation"})
         size = live.size()
@@ -307,7 +295,7 @@ def test_a_retried_hold_is_written_once(live: Live) -> None:
 
 def test_lists_page_by_cursor(live: Live) -> None:
     for n in range(3):
-        live.gov.hold_case(_case_with_payloads(live, f"C-page{n}"), reason="litigation")
+        live.gov.hold_case(case_with_payloads(live, f"C-page{n}"), reason="litigation")
     with live.client("auditor") as auditor:
         seen: list[str] = []
         cursor = None

@@ -16,7 +16,7 @@ from affidavit.api import PERMISSIONS, api_roles
 from affidavit.api.routes import ROUTERS, metrics
 from affidavit.governance.identities import Identity
 from affidavit.policy import PolicyBundle
-from tests.api.conftest import CAST, Live
+from tests.api.conftest import CAST, Live, case_with_payloads
 from tests.conftest import TEST_DATA
 
 # One identity per API role (its only role where the cast allows).
@@ -93,18 +93,7 @@ def _identity(live: Live) -> str:
 
 
 def _fresh_case(live: Live) -> str:
-    """A new case with payloads of its own (an agent's step), nothing of tier >= 3.
-    Payloads are content-addressed: the same bytes in a held case would be held too."""
-    case = f"C-e{next(_fresh)}"
-    live.gov.record_step(
-        live.tokens["agent"],
-        case=case,
-        model="m",
-        model_version="1",
-        prompt=f"summarise {case}".encode(),
-        output=f"nothing in {case}".encode(),
-    )
-    return case
+    return case_with_payloads(live, f"C-e{next(_fresh)}")
 
 
 def _held(live: Live) -> str:

@@ -13,7 +13,15 @@ from pydantic import BaseModel, ConfigDict
 
 from affidavit.errors import InputError
 
-__all__ = ["MAX_LIMIT", "Page", "PageParams", "decode_cursor", "encode_cursor", "page"]
+__all__ = [
+    "MAX_LIMIT",
+    "Page",
+    "PageParams",
+    "decode_cursor",
+    "encode_cursor",
+    "page",
+    "page_of_list",
+]
 
 MAX_LIMIT = 500
 T = TypeVar("T")
@@ -68,3 +76,11 @@ def page(items: Sequence[Any], limit: int, key: Callable[[Any], Any]) -> dict[st
     """A page body; a full page carries the cursor of its last item."""
     more = len(items) >= limit and len(items) > 0
     return {"items": list(items), "next_cursor": encode_cursor(key(items[-1])) if more else None}
+
+
+def page_of_list(rows: Sequence[dict[str, Any]], key: str, paging: PageParams) -> dict[str, Any]:
+    """A keyset page of a short list the Governor returns whole, ordered by the integer
+    column ``key`` (a ledger sequence)."""
+    after = paging.int_key()
+    items = [r for r in rows if after is None or int(r[key]) > after][: paging.limit]
+    return page(items, paging.limit, lambda r: r[key])

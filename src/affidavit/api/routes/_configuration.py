@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 from affidavit.api._respond import create, governor, run
 from affidavit.api.auth import Caller, allow
 from affidavit.api.models import ConfigurationIn
-from affidavit.api.pagination import Page, PageParams, page
+from affidavit.api.pagination import Page, PageParams, page_of_list
 from affidavit.governance.configuration import Configuration
 
 router = APIRouter(tags=["configuration"])
@@ -50,10 +50,7 @@ async def configuration_history(
     caller: Caller = Depends(allow("configuration.history")),
 ) -> dict[str, Any]:
     """Every configuration published, oldest first (the last is in force)."""
-    rows = await run(governor(request).configuration_history)
-    after = paging.int_key()
-    items = [r for r in rows if after is None or r["published_seq"] > after][: paging.limit]
-    return page(items, paging.limit, lambda r: r["published_seq"])
+    return page_of_list(await run(governor(request).configuration_history), "published_seq", paging)
 
 
 @router.get(

@@ -8,7 +8,6 @@ act under the calling admin.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from typing import Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -22,7 +21,7 @@ from affidavit.api.models import (
     ReasonIn,
     SweepIn,
 )
-from affidavit.api.pagination import Page, PageParams, page
+from affidavit.api.pagination import Page, PageParams, page_of_list
 from affidavit.errors import InputError
 from affidavit.governance.governor import Governor
 
@@ -34,15 +33,6 @@ RequestId = Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._
 IdentityId = Path(min_length=1, max_length=128, pattern=r"^[a-z0-9][a-z0-9._@-]*$")
 
 
-def _after(
-    rows: Sequence[dict[str, Any]], key: str, paging: PageParams
-) -> tuple[list[dict[str, Any]], Callable[[dict[str, Any]], Any]]:
-    """A keyset page of a short list the Governor returns whole, ordered by ``key``."""
-    after = paging.int_key()
-    items = [r for r in rows if after is None or int(r[key]) > after][: paging.limit]
-    return items, lambda r: r[key]
-
-
 # Legal holds
 
 
@@ -51,8 +41,7 @@ async def list_holds(
     request: Request, paging: PageParams = Depends(), caller: Caller = Depends(allow("holds.list"))
 ) -> dict[str, Any]:
     """Cases on legal hold, oldest hold first."""
-    items, key = _after(await run(governor(request).case_holds), "held_seq", paging)
-    return page(items, paging.limit, key)
+    return page_of_list(await run(governor(request).case_holds), "held_seq", paging)
 
 
 def _hold_of(gov: Governor, case: str) -> dict[str, Any]:
@@ -155,9 +144,7 @@ async def pending_erasures(
     caller: Caller = Depends(allow("erasures.pending")),
 ) -> dict[str, Any]:
     """Erasure requests waiting for a second admin, oldest first."""
-    rows = await run(governor(request).erasure_requests)
-    items, key = _after(rows, "requested_seq", paging)
-    return page(items, paging.limit, key)
+    return page_of_list(await run(governor(request).erasure_requests), "requested_seq", paging)
 
 
 @router.post(
@@ -226,5 +213,4 @@ async def list_incidents(
     caller: Caller = Depends(allow("incidents.list")),
 ) -> dict[str, Any]:
     """Incidents the ledger opened (a rejected break-glass review), oldest first."""
-    items, key = _after(await run(governor(request).incidents, case), "opened_seq", paging)
-    return page(items, paging.limit, key)
+    return page_of_list(await run(governor(request).incidents, case), "opened_seq", paging)
