@@ -518,8 +518,8 @@ class _Tree:
             for i in indices[number : number + _BATCH]:
                 rest = suffix[i >> 1] if depth else b""
                 if i ^ 1 <= last:
-                    sibling = b2a(leaf_nodes[i ^ 1], newline=False)
-                    chunk.append(b'"%d":["%b"%b]' % (i, sibling, rest))
+                    hashed = b2a(leaf_nodes[i ^ 1], newline=False)
+                    chunk.append(b'"%d":["%b"%b]' % (i, hashed, rest))
                 else:
                     chunk.append(b'"%d":[%b]' % (i, rest[1:]))
             text = b",".join(chunk)
