@@ -467,10 +467,9 @@ class _Tree:
         spans: list[tuple[int, int]] | None = None  # found when a sibling must be read
         for level in range(depth):
             nodes, path, last = known[level], paths[level], (size - 1) >> level
-            for k in path:  # a sibling no included leaf determines is read from a proof
+            # a sibling no included leaf determines is read from the first proof naming it
+            for k in [k for k in path if k ^ 1 not in nodes and k ^ 1 <= last]:
                 sibling = k ^ 1
-                if sibling > last or sibling in nodes:
-                    continue
                 if spans is None:
                     spans = _proof_spans(buf, indices)
                     if spans is None:
@@ -484,16 +483,13 @@ class _Tree:
                 if at + 46 > end or quoted(buf, at) is None:
                     return False
                 nodes[sibling] = binascii.a2b_base64(buf[at + 1 : at + 45])
-            above: dict[int, bytes] = {}
-            for k, node in nodes.items():
-                if k & 1:
-                    continue
-                if k == last:  # no right sibling: the node is carried up as it is
-                    above[k >> 1] = node
-                else:
-                    right = nodes.get(k + 1)
-                    if right is not None:
-                        above[k >> 1] = sha256(b"\x01" + node + right).digest()
+            above = {
+                k >> 1: sha256(b"\x01" + node + nodes[k + 1]).digest()
+                for k, node in nodes.items()
+                if not k & 1 and k + 1 in nodes
+            }
+            if not last & 1 and last in nodes:  # no right sibling: carried up as it is
+                above[last >> 1] = nodes[last]
             known.append(above)
             paths.append(sorted({k >> 1 for k in path}))
         if known[depth].get(0) != self.root:
@@ -514,14 +510,12 @@ class _Tree:
         leaf_nodes, last = known[0], size - 1
         pos, number = 1, 0
         while number < len(indices):
-            chunk = []
-            for i in indices[number : number + _BATCH]:
-                rest = suffix[i >> 1] if depth else b""
-                if i ^ 1 <= last:
-                    hashed = b2a(leaf_nodes[i ^ 1], newline=False)
-                    chunk.append(b'"%d":["%b"%b]' % (i, hashed, rest))
-                else:
-                    chunk.append(b'"%d":[%b]' % (i, rest[1:]))
+            chunk = [
+                b'"%d":["%b"%b]' % (i, b2a(leaf_nodes[i ^ 1], newline=False), suffix[i >> 1])
+                if i ^ 1 <= last
+                else b'"%d":[%b]' % (i, suffix[i >> 1][1:])  # the last leaf, carried up
+                for i in indices[number : number + _BATCH]
+            ]
             text = b",".join(chunk)
             if number and buf[pos] != 0x2C:
                 return False
@@ -775,6 +769,7 @@ class _Zip:
         members: dict[str, _Member] = {}
         header = struct.Struct("<4s4x2H4x3L5H4xL")
         pos, total, cd_end = cd_offset, 0, cd_offset + cd_size
+        in_order, previous = True, -1  # as a zip writer places them: no sort needed
         for number in range(count):
             if pos + 46 > cd_end:
                 raise self._bad("the central directory is truncated")
@@ -791,7 +786,7 @@ class _Zip:
                 raise PackError(
                     self.label, f"file name number {number + 1} is not valid UTF-8"
                 ) from None
-            if 0xFFFFFFFF in (usize, csize, offset):
+            if usize == 0xFFFFFFFF or csize == 0xFFFFFFFF or offset == 0xFFFFFFFF:
                 extra = mm[name_end : name_end + xlen]
                 usize, csize, offset = _zip64_sizes(extra, usize, csize, offset, self._bad)
             pos = name_end + xlen + clen
@@ -806,7 +801,12 @@ class _Zip:
                     self.label, f"would expand to more than {max_total} bytes (zip bomb?)"
                 )
             members[name] = _Member(name, raw, method, crc, csize, usize, offset)
-        placed = sorted(members.values(), key=lambda m: m.offset)
+            if offset <= previous:
+                in_order = False
+            previous = offset
+        placed = list(members.values())
+        if not in_order:
+            placed.sort(key=lambda m: m.offset)
         local = struct.Struct("<4s22xHH")
         limit = cd_offset
         for m in reversed(placed):
