@@ -507,6 +507,7 @@ class _Tree:
                 )
                 for k in paths[level]
             }
+            known[level], paths[level] = {}, []  # done with: less memory held
         leaf_nodes, last = known[0], size - 1
         pos, number = 1, 0
         while number < len(indices):
@@ -1287,23 +1288,23 @@ class _Verifier:
         ):
             return False
         datas = [mm[m.start : m.start + m.size] for m in placed]
-        if (
-            list(map(zlib.crc32, datas)) != [m.crc for m in placed]
-            or [sha256(data).hexdigest() for data in datas] != list(map(self.listed.get, names))
-            or not tree.check_all(
-                indices, [sha256(b"\x00" + data).digest() for data in datas], proofs_data
-            )
-        ):
+        if list(map(zlib.crc32, datas)) != [m.crc for m in placed] or [
+            sha256(data).hexdigest() for data in datas
+        ] != list(map(self.listed.get, names)):
+            return False
+        leaves = [sha256(b"\x00" + data).digest() for data in datas]
+        del datas  # read again below, a batch at a time: less memory while the tree is built
+        if not tree.check_all(indices, leaves, proofs_data):
             return False
         parser, entries = _EntryParser(), self.entries
         for start in range(0, len(indices), _BATCH):
-            numbers, texts = indices[start : start + _BATCH], datas[start : start + _BATCH]
+            numbers = indices[start : start + _BATCH]
+            texts = [mm[m.start : m.start + m.size] for m in placed[start : start + _BATCH]]
             values = parser.parse_many(texts)
             if values is None:  # the careful path names the entry
                 self._parse(parser, list(zip(numbers, texts, strict=True)))
                 continue
-            for index, value in zip(numbers, values, strict=True):
-                entries[index] = _entry_fields(index, value)
+            entries.update(zip(numbers, map(_entry_fields, numbers, values), strict=True))
         return True
 
     def _parse(self, parser: _EntryParser, batch: list[tuple[int, bytes]]) -> None:
