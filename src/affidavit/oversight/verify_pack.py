@@ -518,9 +518,10 @@ class _Tree:
                 for i in indices[number : number + _BATCH]
             ]
             text = b",".join(chunk)
-            if number and buf[pos] != 0x2C:
-                return False
-            pos += 1 if number else 0
+            if number:  # the comma between two chunks
+                if not buf.startswith(b",", pos):
+                    return False
+                pos += 1
             if not buf.startswith(text, pos):
                 return False
             pos += len(text)
