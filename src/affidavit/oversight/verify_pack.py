@@ -329,6 +329,9 @@ def _proof_spans(buf: bytes, indices: list[int]) -> list[tuple[int, int]] | None
 class _Tree:
     """Inclusion proofs against one (size, root), checked in index order.
 
+    A pack's proofs are first checked all at once (:meth:`check_all`: the tree the
+    pack's leaves determine, hashed once, against proofs.json's bytes). When that
+    does not hold, each is checked on its own, which names the entry that fails.
     A proof on its own costs log2(size) hashes (RFC 9162 section 2.1.3.2). But
     leaves i - 1 and i of a pack share every proof hash above the level L
     where their paths meet, so when i - 1 was proven, i is proven by hashing
