@@ -250,3 +250,17 @@ def test_what_the_all_at_once_path_refuses_still_fails_naming_the_file(
     assert caught.value.file == named
     if "hash" in attack:
         assert "proofs.json" in str(caught.value)
+
+
+def test_a_siblings_place_in_a_proof_is_counted_without_walking_the_levels() -> None:
+    """``_position`` (constant time, so a case pack of a huge tree stays linear) agrees
+    with counting the levels that have a sibling, and with the ledger's proofs."""
+    for size in range(1, 140):
+        leaves = _leaves(size) if size <= 40 else []
+        for index in range(size):
+            proof = merkle.inclusion_proof(leaves, index) if leaves else []
+            for level in range((size - 1).bit_length() + 1):
+                counted = sum(1 for low in range(level) if (index >> low) ^ 1 <= (size - 1) >> low)
+                assert vp._position(index, level, size - 1) == counted
+            if leaves:
+                assert vp._position(index, (size - 1).bit_length(), size - 1) == len(proof)

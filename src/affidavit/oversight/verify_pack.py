@@ -326,6 +326,16 @@ def _proof_spans(buf: bytes, indices: list[int]) -> list[tuple[int, int]] | None
     return spans if pos == len(buf) - 1 else None
 
 
+def _position(index: int, level: int, last: int) -> int:
+    """Where the hash at ``level`` is in leaf ``index``'s proof in a tree whose last
+    leaf is ``last``: one hash per level below, except where the path runs along the
+    tree's right edge with no right sibling (RFC 9162 section 2.1.3.2 skips those).
+    Below the highest bit where ``index`` and ``last`` differ every level has a
+    sibling; above it, only the levels where the path's node is a right child do."""
+    below = min(level, (index ^ last).bit_length())
+    return below + bin((index >> below) & ((1 << (level - below)) - 1)).count("1")
+
+
 class _Tree:
     """Inclusion proofs against one (size, root), checked in index order.
 
@@ -479,10 +489,7 @@ class _Tree:
                         return False
                 number = bisect.bisect_left(indices, k << level)  # the first leaf under k
                 leaf_index, (start, end) = indices[number], spans[number]
-                position = sum(
-                    1 for low in range(level) if (leaf_index >> low) ^ 1 <= (size - 1) >> low
-                )
-                at = start + 47 * position
+                at = start + 47 * _position(leaf_index, level, size - 1)
                 if at + 46 > end or quoted(buf, at) is None:
                     return False
                 nodes[sibling] = binascii.a2b_base64(buf[at + 1 : at + 45])
