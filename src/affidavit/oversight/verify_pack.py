@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import binascii
+import bisect
 import decimal
 import gc
 import hashlib
@@ -325,9 +326,22 @@ def _proof_spans(buf: bytes, indices: list[int]) -> list[tuple[int, int]] | None
     return spans if pos == len(buf) - 1 else None
 
 
+def _position(index: int, level: int, last: int) -> int:
+    """Where the hash at ``level`` is in leaf ``index``'s proof in a tree whose last
+    leaf is ``last``: one hash per level below, except where the path runs along the
+    tree's right edge with no right sibling (RFC 9162 section 2.1.3.2 skips those).
+    Below the highest bit where ``index`` and ``last`` differ every level has a
+    sibling; above it, only the levels where the path's node is a right child do."""
+    below = min(level, (index ^ last).bit_length())
+    return below + bin((index >> below) & ((1 << (level - below)) - 1)).count("1")
+
+
 class _Tree:
     """Inclusion proofs against one (size, root), checked in index order.
 
+    A pack's proofs are first checked all at once (:meth:`check_all`: the tree the
+    pack's leaves determine, hashed once, against proofs.json's bytes). When that
+    does not hold, each is checked on its own, which names the entry that fails.
     A proof on its own costs log2(size) hashes (RFC 9162 section 2.1.3.2). But
     leaves i - 1 and i of a pack share every proof hash above the level L
     where their paths meet, so when i - 1 was proven, i is proven by hashing
@@ -437,6 +451,92 @@ class _Tree:
             and buf[rest:end] == buf[left_rest:left_end]
             and (rest > end) == (left_rest > left_end)
         )
+
+    def check_all(self, indices: list[int], leaves: list[bytes], buf: bytes) -> bool:
+        """Whether proofs.json (``buf``) holds, in the exporter's layout, a proof that
+        :meth:`_alone` accepts for every leaf ``leaves[j]`` at ``indices[j]`` (sorted,
+        distinct). False says only that this shortcut does not hold: the caller then
+        checks each proof on its own, which names the one that fails.
+
+        n proofs checked one by one cost n log2(size) hashes. Here every interior
+        node the pack's leaves determine is hashed once, level by level (about one
+        hash per leaf); a sibling no included leaf determines is read once from the
+        first proof that needs it; the tree of those nodes must give the signed
+        root; and proofs.json must be byte for byte the text of every leaf's path
+        through that tree. Each proof then holds exactly the siblings of its leaf's
+        path, which hash up to the signed root: what :meth:`_alone` checks. (The
+        converse, every accepted set of proofs taking this path, needs that no two
+        different proofs of one leaf reach the same root: a SHA-256 collision.)
+        """
+        size = self.size
+        if not indices:
+            return buf == b"{}"
+        if indices[0] < 0 or indices[-1] >= size or buf[:1] != b"{" or buf[-1:] != b"}":
+            return False
+        depth = (size - 1).bit_length()
+        sha256, b2a, quoted = hashlib.sha256, binascii.b2a_base64, _QUOTED_HASH.match
+        known: list[dict[int, bytes]] = [dict(zip(indices, leaves, strict=True))]
+        paths: list[list[int]] = [indices]  # the nodes on included leaves' paths, by level
+        spans: list[tuple[int, int]] | None = None  # found when a sibling must be read
+        for level in range(depth):
+            nodes, path, last = known[level], paths[level], (size - 1) >> level
+            # a sibling no included leaf determines is read from the first proof naming it
+            for k in [k for k in path if k ^ 1 not in nodes and k ^ 1 <= last]:
+                sibling = k ^ 1
+                if spans is None:
+                    spans = _proof_spans(buf, indices)
+                    if spans is None:
+                        return False
+                number = bisect.bisect_left(indices, k << level)  # the first leaf under k
+                leaf_index, (start, end) = indices[number], spans[number]
+                at = start + 47 * _position(leaf_index, level, size - 1)
+                if at + 46 > end or quoted(buf, at) is None:
+                    return False
+                nodes[sibling] = binascii.a2b_base64(buf[at + 1 : at + 45])
+            above = {
+                k >> 1: sha256(b"\x01" + node + nodes[k + 1]).digest()
+                for k, node in nodes.items()
+                if not k & 1 and k + 1 in nodes
+            }
+            if not last & 1 and last in nodes:  # no right sibling: carried up as it is
+                above[last >> 1] = nodes[last]
+            known.append(above)
+            paths.append(sorted({k >> 1 for k in path}))
+        if known[depth].get(0) != self.root:
+            return False
+        # Every proof's text, from the root down: the suffix of a path node is its
+        # sibling's hash (if it has one), then its parent's suffix.
+        suffix: dict[int, bytes] = {0: b""}
+        for level in range(depth - 1, 0, -1):
+            nodes, last = known[level], (size - 1) >> level
+            suffix = {
+                k: (
+                    b',"' + b2a(nodes[k ^ 1], newline=False) + b'"' + suffix[k >> 1]
+                    if k ^ 1 <= last
+                    else suffix[k >> 1]
+                )
+                for k in paths[level]
+            }
+            known[level], paths[level] = {}, []  # done with: less memory held
+        leaf_nodes, last = known[0], size - 1
+        pos, number = 1, 0
+        while number < len(indices):
+            chunk = [
+                b'"%d":["%b"%b]' % (i, b2a(leaf_nodes[i ^ 1], newline=False), suffix[i >> 1])
+                if i ^ 1 <= last
+                else b'"%d":[%b]' % (i, suffix[i >> 1][1:])  # the last leaf, carried up
+                for i in indices[number : number + _BATCH]
+            ]
+            text = b",".join(chunk)
+            if number:  # the comma between two chunks
+                if not buf.startswith(b",", pos):
+                    return False
+                pos += 1
+            if not buf.startswith(text, pos):
+                return False
+            pos += len(text)
+            number += _BATCH
+        return pos == len(buf) - 1
 
     def _alone(self, index: int, leaf: bytes, proof: list[Any]) -> str:
         """RFC 9162 section 2.1.3.2."""
@@ -681,6 +781,7 @@ class _Zip:
         members: dict[str, _Member] = {}
         header = struct.Struct("<4s4x2H4x3L5H4xL")
         pos, total, cd_end = cd_offset, 0, cd_offset + cd_size
+        in_order, previous = True, -1  # as a zip writer places them: no sort needed
         for number in range(count):
             if pos + 46 > cd_end:
                 raise self._bad("the central directory is truncated")
@@ -697,7 +798,7 @@ class _Zip:
                 raise PackError(
                     self.label, f"file name number {number + 1} is not valid UTF-8"
                 ) from None
-            if 0xFFFFFFFF in (usize, csize, offset):
+            if usize == 0xFFFFFFFF or csize == 0xFFFFFFFF or offset == 0xFFFFFFFF:
                 extra = mm[name_end : name_end + xlen]
                 usize, csize, offset = _zip64_sizes(extra, usize, csize, offset, self._bad)
             pos = name_end + xlen + clen
@@ -712,7 +813,12 @@ class _Zip:
                     self.label, f"would expand to more than {max_total} bytes (zip bomb?)"
                 )
             members[name] = _Member(name, raw, method, crc, csize, usize, offset)
-        placed = sorted(members.values(), key=lambda m: m.offset)
+            if offset <= previous:
+                in_order = False
+            previous = offset
+        placed = list(members.values())
+        if not in_order:
+            placed.sort(key=lambda m: m.offset)
         local = struct.Struct("<4s22xHH")
         limit = cd_offset
         for m in reversed(placed):
@@ -1080,20 +1186,13 @@ class _Verifier:
         ):
             raise PackError("manifest.json", f"is not a {FORMAT} manifest")
         files = manifest["files"]
-        for name in self.z.members:
-            if name not in files and name not in ("manifest.json", "manifest.note"):
-                raise PackError(
-                    _show(name), "is not listed in manifest.json (it was added to the pack)"
-                )
-        for name, digest in files.items():
-            if name in ("manifest.json", "manifest.note"):
-                raise PackError("manifest.json", "lists a file it cannot vouch for")
-            if name not in self.z.members:
-                raise PackError(
-                    _show(name), "is listed in manifest.json but missing from the pack (removed)"
-                )
-            if not isinstance(digest, str):
-                raise PackError("manifest.json", f"lists no SHA-256 for {_show(name)}")
+        members, own = self.z.members, {"manifest.json", "manifest.note"}
+        if not (  # what the loop below checks, as set operations (10^5 files)
+            members.keys() - files.keys() == own
+            and files.keys() <= members.keys()
+            and {type(digest) for digest in files.values()} == {str}
+        ):
+            self._file_list(files)
         self.listed = files
         named = manifest.get("checkpoint")
         if isinstance(named, dict) and isinstance(named.get("size"), int):
@@ -1109,6 +1208,23 @@ class _Verifier:
             return {"from": scope["from"], "to": scope["to"]}
         raise PackError("manifest.json", "its scope is neither a case nor a period")
 
+    def _file_list(self, files: dict[str, Any]) -> None:
+        """manifest.json's file list against the zip's, naming the first file that differs."""
+        for name in self.z.members:
+            if name not in files and name not in ("manifest.json", "manifest.note"):
+                raise PackError(
+                    _show(name), "is not listed in manifest.json (it was added to the pack)"
+                )
+        for name, digest in files.items():
+            if name in ("manifest.json", "manifest.note"):
+                raise PackError("manifest.json", "lists a file it cannot vouch for")
+            if name not in self.z.members:
+                raise PackError(
+                    _show(name), "is listed in manifest.json but missing from the pack (removed)"
+                )
+            if not isinstance(digest, str):
+                raise PackError("manifest.json", f"lists no SHA-256 for {_show(name)}")
+
     def proofs_json(self, data: bytes, files: dict[int, str]) -> dict[str, Any]:
         """proofs.json parsed as JSON: the general path, and the one that names what is wrong."""
         try:
@@ -1123,7 +1239,11 @@ class _Verifier:
         return proofs
 
     def check_entries(self, files: dict[int, str], proofs_data: bytes, tree: _Tree) -> None:
-        indices = sorted(files)  # in index order: the tree check relies on it
+        indices = sorted(files)  # in index order: the tree checks rely on it
+        if self._entries_at_once(files, indices, proofs_data, tree):
+            return
+        # Something differs (or is not laid out as the exporter writes it): entry by
+        # entry, in the same order of checks, naming the first file that fails.
         # proofs.json as the exporter lays it out is read in place (no 10^6 strings);
         # anything else, or a proof that fails there, goes through the JSON parser.
         spans = _proof_spans(proofs_data, indices)
@@ -1161,6 +1281,42 @@ class _Verifier:
             if len(batch) >= _BATCH:
                 self._parse(parser, batch)
         self._parse(parser, batch)
+
+    def _entries_at_once(
+        self, files: dict[int, str], indices: list[int], proofs_data: bytes, tree: _Tree
+    ) -> bool:
+        """The checks of :meth:`check_entries` on all entries at once (each is a
+        comparison of two lists, or the tree's :meth:`_Tree.check_all`), for packs
+        whose entries are stored, not compressed, as the exporter writes them. True
+        if the entries' files, CRCs, manifest hashes and proofs all hold (then the
+        entries are parsed); False if any does not, with nothing reported: the
+        entry-by-entry path then finds and names it."""
+        members, mm, sha256 = self.z.members, self.z.mm, hashlib.sha256
+        names = [files[i] for i in indices]
+        placed = [members[name] for name in names]
+        if not all(
+            m.method == 0 and m.compressed == m.size and m.size <= MAX_SMALL_FILE for m in placed
+        ):
+            return False
+        datas = [mm[m.start : m.start + m.size] for m in placed]
+        if list(map(zlib.crc32, datas)) != [m.crc for m in placed] or [
+            sha256(data).hexdigest() for data in datas
+        ] != list(map(self.listed.get, names)):
+            return False
+        leaves = [sha256(b"\x00" + data).digest() for data in datas]
+        del datas  # read again below, a batch at a time: less memory while the tree is built
+        if not tree.check_all(indices, leaves, proofs_data):
+            return False
+        parser, entries = _EntryParser(), self.entries
+        for start in range(0, len(indices), _BATCH):
+            numbers = indices[start : start + _BATCH]
+            texts = [mm[m.start : m.start + m.size] for m in placed[start : start + _BATCH]]
+            values = parser.parse_many(texts)
+            if values is None:  # the careful path names the entry
+                self._parse(parser, list(zip(numbers, texts, strict=True)))
+                continue
+            entries.update(zip(numbers, map(_entry_fields, numbers, values), strict=True))
+        return True
 
     def _parse(self, parser: _EntryParser, batch: list[tuple[int, bytes]]) -> None:
         """Parse a batch of proven entries (canonical JSON) into their fields."""
@@ -1243,15 +1399,16 @@ class _Verifier:
     def check_scope(self, scope: dict[str, str], erased: dict[str, int]) -> int:
         """Every entry is in scope, or context an in-scope entry cites; return the context count."""
 
-        def inside(e: _Entry) -> bool:
-            if "case" in scope:
-                return e.case == scope["case"]
-            return scope["from"] <= e.time < scope["to"]
-
-        scoped = [e for e in self.entries.values() if inside(e)]
-        cited = {e.cites for e in scoped if e.cites}
+        entries = self.entries.values()
+        if "case" in scope:
+            case = scope["case"]
+            context = [e for e in entries if e.case != case]
+            cited = {e.cites for e in entries if e.cites and e.case == case}
+        else:
+            start, end = scope["from"], scope["to"]
+            context = [e for e in entries if not start <= e.time < end]
+            cited = {e.cites for e in entries if e.cites and start <= e.time < end}
         erasures = set(erased.values())
-        context = [e for e in self.entries.values() if not inside(e)]
         for e in context:
             if e.publishes not in cited and e.index not in erasures:
                 raise PackError(
