@@ -85,6 +85,37 @@ def test_identities_for_admins_with_suspend_reactivate_rotate(site: Site) -> Non
     )
 
 
+def test_admins_transfer_an_agent_to_a_new_owner(site: Site) -> None:
+    admin = site.login("admin")
+    page = admin.get("/console/identities").text
+    assert 'action="/console/identities/triage/owner"' in page
+    csrf = site.csrf(admin, "/console/identities")
+    size = site.gov.ledger.size()
+    # refused, and nothing written: no CSRF token, an analyst, a non-person, an unknown one
+    assert admin.post("/console/identities/triage/owner", data={"owner": "dave"}).status_code == 403
+    analyst = site.login("analyst")
+    refused = analyst.post(
+        "/console/identities/triage/owner",
+        data={"owner": "dave", "csrf_token": site.csrf(analyst)},
+    )
+    assert refused.status_code == 403
+    for owner in ("siem", "nobody", "", "x" * 200):
+        bad = admin.post(
+            "/console/identities/triage/owner", data={"owner": owner, "csrf_token": csrf}
+        )
+        assert 400 <= bad.status_code < 500, owner
+    assert site.gov.identity("triage").owner == "olivia"
+    assert site.gov.ledger.size() == size
+    moved = admin.post(
+        "/console/identities/triage/owner", data={"owner": "carol", "csrf_token": csrf}
+    )
+    assert moved.status_code == 200 and "triage is now owned by carol" in moved.text
+    assert site.gov.identity("triage").owner == "carol"
+    [entry] = [e for e in site.gov.ledger.entries(start=size) if "transfer" in e.type]
+    assert entry.actor == "human:root"
+    assert site.gov.ledger.verify().size == site.gov.ledger.size()
+
+
 def test_policy_history_diff_and_tests(site: Site) -> None:
     base = default_policy_text()
     site.gov.publish_policy(base, token=site.tokens["admin"])

@@ -1,4 +1,5 @@
-"""Identities (with suspend, reactivate and rotate for admins), policy bundles (history and
+"""Identities (with suspend, reactivate, rotate and ownership transfer for admins), policy
+bundles (history and
 diffs, expected-decision tests), and the ledger (checkpoint, entries with inclusion proofs,
 a full verification)."""
 
@@ -43,7 +44,9 @@ async def _identities(
         status=status,
         people=people,
         machines=machines,
+        owners=[i.id for i in people if i.status == "active"],
         admin=viewer.may("identities.status"),
+        may_transfer=viewer.may("identities.transfer"),
         **extra,
     )
 
@@ -52,6 +55,31 @@ async def _identities(
 async def identities(request: Request, viewer: Viewer = Depends(current_viewer)) -> Response:
     _need(viewer, "identities.list", "the identity registry")
     return await _identities(request, viewer)
+
+
+@router.post("/identities/{identity_id}/owner", name="console.identity_owner")
+async def transfer_identity(
+    request: Request, identity_id: str = IdentityId, viewer: Viewer = Depends(current_viewer)
+) -> Response:
+    """Give an agent, model or integration a new accountable owner (ledgered under the
+    signed-in admin); the Governor refuses a non-person, inactive or unchanged owner.
+    Registered before ``{change}``, which would otherwise take the path."""
+    fields = await form(request)
+    check_csrf(request, fields, viewer.session.csrf)
+    _need(viewer, "identities.transfer", "transferring ownership")
+    owner = fields.get("owner", "")
+    if not owner or len(owner) > 128:
+        raise InputError("choose the new owner from the list")
+    gov = console(request).gov
+    try:
+        await run_in_threadpool(
+            lambda: gov.transfer_identity(identity_id, owner, token=viewer.session.token)
+        )
+    except AffidavitError as exc:
+        if exc.http_status >= 500:
+            raise
+        return await _identities(request, viewer, status=exc.http_status, error=exc.message)
+    return await _identities(request, viewer, notice=f"{identity_id} is now owned by {owner}.")
 
 
 @router.post("/identities/{identity_id}/{change}", name="console.identity_change")
