@@ -85,6 +85,20 @@ def test_identities_for_admins_with_suspend_reactivate_rotate(site: Site) -> Non
     )
 
 
+def test_the_identities_page_shows_when_each_live_token_expires(site: Site) -> None:
+    expiries = site.gov.token_expiries()
+    assert set(expiries) >= {"triage", "dave", "root"}  # every cast member has a token
+    auditor = site.login("auditor").get("/console/identities").text
+    assert "Token expires" in auditor
+    shown = expiries["triage"][:19].replace("T", " ")  # the page's short form
+    assert shown in auditor
+    site.gov.set_identity_status("dana", "suspended")  # status does not revoke tokens
+    site.gov.rotate_token("dana")  # the old token is revoked, a new one is live
+    assert "dana" in site.gov.token_expiries()
+    site.clock.advance(days=10 * 366)  # far past every token's lifetime
+    assert site.gov.token_expiries() == {}
+
+
 def test_admins_transfer_an_agent_to_a_new_owner(site: Site) -> None:
     admin = site.login("admin")
     page = admin.get("/console/identities").text

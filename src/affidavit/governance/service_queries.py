@@ -74,6 +74,18 @@ class ServiceQueries:
         with self.ledger.db.read() as conn:
             return [identities.load(conn, r.id) for r in conn.execute(q)]
 
+    def token_expiries(self) -> dict[str, str]:
+        """Per identity, when its last live token expires (identities with no unrevoked,
+        unexpired token are absent). Tokens are never shown, only their lifetimes."""
+        k = t.tokens
+        q = (
+            select(k.c.identity_id, func.max(k.c.expires_at))
+            .where(k.c.revoked_at.is_(None), k.c.expires_at > iso(self.clock()))
+            .group_by(k.c.identity_id)
+        )
+        with self.ledger.db.read() as conn:
+            return {str(row[0]): str(row[1]) for row in conn.execute(q)}
+
     # -- proposals, cases, steps, executions -----------------------------------
 
     def proposals_page(

@@ -35,7 +35,9 @@ def _need(viewer: Viewer, permission: str, what: str) -> None:
 async def _identities(
     request: Request, viewer: Viewer, status: int = 200, **extra: Any
 ) -> Response:
-    found = await run_in_threadpool(console(request).gov.identities_page, after=None, limit=_LIST)
+    gov = console(request).gov
+    found = await run_in_threadpool(gov.identities_page, after=None, limit=_LIST)
+    token_expiries = await run_in_threadpool(gov.token_expiries)
     people = [i for i in found if i.is_human]
     machines = [i for i in found if not i.is_human]
     return page(
@@ -45,6 +47,7 @@ async def _identities(
         people=people,
         machines=machines,
         owners=[i.id for i in people if i.status == "active"],
+        token_expiries=token_expiries,
         admin=viewer.may("identities.status"),
         may_transfer=viewer.may("identities.transfer"),
         **extra,
