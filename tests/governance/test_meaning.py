@@ -94,3 +94,103 @@ def test_an_edited_bundle_text_fails_without_any_key(gov: Governor, cast: Cast) 
     _tamper(gov, "UPDATE policy_bundles SET text = text || ' '")
     with pytest.raises(VerificationError, match="policy bundle"):
         check_state(gov.ledger.db)
+
+
+def _forge_authorization(gov: Governor, pid: str, via: str, **changes: str) -> None:
+    """Append an ``authorization.issued`` the way only a holder of the log key (or a bug)
+    could: signed and well formed, but not made by a command, so nothing checked it.
+    ``changes`` replace the proposal's action or bundle hash (needed for a proposal the
+    tables do not hold)."""
+    from affidavit.governance._common import iso, later
+    from affidavit.governance.events import AuthorizationIssued
+    from affidavit.ledger.entry import Entry
+
+    if {"action_hash", "bundle_hash"} <= set(changes):
+        decided = changes
+    else:
+        proposal = gov.proposal(pid)
+        decided = {
+            "action_hash": proposal.action_hash,
+            "bundle_hash": proposal.bundle_hash,
+            **changes,
+        }
+    now = gov.clock()
+    event = AuthorizationIssued(
+        actor="system:governor",
+        case="C-1",
+        proposal=pid,
+        authorization=f"auth_forged_{pid}",
+        via=via,
+        expires_at=later(now, 600),
+        **decided,
+    )
+    gov.ledger.append(Entry(event.type, event.actor, event.body(), case="C-1", time=iso(now)))
+
+
+@pytest.mark.parametrize(
+    ("via", "changes", "message"),
+    [
+        ("approvals", {}, r"its grounds \(approvals\) are not in the ledger"),
+        ("breakglass", {}, r"its grounds \(breakglass\) are not in the ledger"),
+        ("policy", {}, r"its grounds \(policy\) are not in the ledger"),
+        ("approvals", {"action_hash": "0" * 64}, "the action or bundle differs"),
+        ("sideways", {}, "unknown grounds"),
+    ],
+)
+def test_an_authorization_without_grounds_in_the_ledger_fails(
+    gov: Governor, cast: Cast, via: str, changes: dict[str, str], message: str
+) -> None:
+    # regression: verify compared tables with the projection, but the projection accepted
+    # any authorization.issued, so a signed entry with no approvals behind it passed
+    pid = _work(gov, cast)  # a wipe_host proposal pending approval
+    _forge_authorization(gov, pid, via, **changes)
+    gov.ledger.verify()  # signatures and hashes are intact
+    with pytest.raises(VerificationError, match=message):
+        check_state(gov.ledger.db)
+
+
+def test_a_command_cannot_emit_an_authorization_without_grounds(gov: Governor, cast: Cast) -> None:
+    from affidavit.errors import Conflict
+    from affidavit.governance.events import AuthorizationIssued
+
+    pid = _work(gov, cast)
+    proposal = gov.proposal(pid)
+    size = gov.ledger.size()
+
+    def command(batch: object) -> None:
+        batch.emit(  # type: ignore[attr-defined]
+            AuthorizationIssued(
+                actor="system:governor",
+                case=proposal.case_id,
+                proposal=pid,
+                authorization="auth_bug",
+                action_hash=proposal.action_hash,
+                bundle_hash=proposal.bundle_hash,
+                via="approvals",
+                expires_at=proposal.expires_at or "2099-01-01T00:00:00.000000Z",
+            )
+        )
+
+    with pytest.raises(Conflict, match="not in the ledger"):
+        gov._write(command, now=gov.clock())
+    assert gov.ledger.size() == size
+    check_state(gov.ledger.db)
+
+
+def test_an_authorization_under_a_bundle_never_published_fails(gov: Governor, cast: Cast) -> None:
+    from affidavit.governance._common import iso
+    from affidavit.ledger.entry import Entry
+
+    _work(gov, cast)
+    stored = next(e for e in gov.ledger.entries() if e.type == "proposal.created")
+    doc = stored.json()
+    body = doc["body"]
+    body["proposal"]["id"] = "prop_forged"
+    body["decision"]["bundle_hash"] = "f" * 64  # a decision under a bundle nobody published
+    body["decision"]["effect"] = "allow"
+    now = iso(gov.clock())
+    gov.ledger.append(Entry(stored.type, doc["actor"], body, case=doc["case"], time=now))
+    decided = {"action_hash": body["proposal"]["action_hash"], "bundle_hash": "f" * 64}
+    _forge_authorization(gov, "prop_forged", "policy", **decided)
+    with pytest.raises(VerificationError, match=r"bundle ffffffffffff was never published"):
+        check_state(gov.ledger.db)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, delete, or_, update
+from sqlalchemy import Connection, Table, bindparam, delete, func, or_, select, update
 
 from affidavit.errors import Conflict, VerificationError
 from affidavit.governance import _accountability_tables as at
@@ -31,6 +31,7 @@ from affidavit.governance.events import actor_id
 from affidavit.ledger.entry import StoredEntry
 from affidavit.ledger.events import Event, Payload, event_class, parse_event
 from affidavit.policy import Asset
+from affidavit.policy.bundle import default_bundle_hash
 
 __all__ = ["PROJECTED_TABLES", "apply", "clear", "replay_into"]
 
@@ -259,7 +260,51 @@ def _approval(conn: Connection, e: ev.ApprovalRecorded, seq: int, time: str) -> 
         _transition(conn, e.proposal, e, seq, time)
 
 
+def _check_grounds(conn: Connection, e: ev.AuthorizationIssued, seq: int) -> None:
+    """An authorization stands on what the ledger already holds: the exact action hash
+    and bundle its proposal was decided on, under a bundle published in the ledger (or
+    the built-in one), and the grounds ``via`` names: an ``allow`` decision, approvals
+    meeting the quorum, or a break-glass. Replay refuses one that does not, so
+    ``ledger verify`` names a forged or buggy entry even when its signature is good."""
+    p = t.proposals
+    row = conn.execute(
+        select(p.c.action_hash, p.c.bundle_hash, p.c.effect, p.c.approvals_required).where(
+            p.c.id == e.proposal
+        )
+    ).first()
+    where = f"entry {seq}: authorization.issued for {e.proposal}"
+    if row is None:
+        raise Conflict(f"{where}: no such proposal")
+    if (row.action_hash, row.bundle_hash) != (e.action_hash, e.bundle_hash):
+        raise Conflict(f"{where}: the action or bundle differs from what was decided")
+    published = conn.execute(
+        select(t.policy_bundles.c.hash).where(t.policy_bundles.c.hash == row.bundle_hash)
+    ).first()
+    if published is None and row.bundle_hash != default_bundle_hash():
+        raise Conflict(f"{where}: bundle {row.bundle_hash[:12]} was never published")
+    if e.via == "policy":
+        grounded = row.effect == "allow"
+    elif e.via == "approvals":
+        a = t.approvals
+        approvals = conn.execute(
+            select(func.count())
+            .select_from(a)
+            .where(a.c.proposal_id == e.proposal, a.c.verdict == "approve")
+        ).scalar_one()
+        grounded = approvals >= max(1, row.approvals_required)
+    elif e.via == "breakglass":
+        r = t.breakglass_reviews
+        grounded = (
+            conn.execute(select(r.c.seq).where(r.c.proposal_id == e.proposal)).first() is not None
+        )
+    else:
+        raise Conflict(f"{where}: unknown grounds {e.via!r}")
+    if not grounded:
+        raise Conflict(f"{where}: its grounds ({e.via}) are not in the ledger")
+
+
 def _authorization(conn: Connection, e: ev.AuthorizationIssued, seq: int, time: str) -> None:
+    _check_grounds(conn, e, seq)
     conn.execute(
         t.authorizations.insert(),
         {

@@ -47,7 +47,14 @@ from affidavit.errors import InputError
 from affidavit.policy.catalog import Catalog
 from affidavit.policy.schema import cedar_schema
 
-__all__ = ["MAX_POLICY_BYTES", "PolicyBundle", "PolicyRule", "Requirements", "default_policy_text"]
+__all__ = [
+    "MAX_POLICY_BYTES",
+    "PolicyBundle",
+    "PolicyRule",
+    "Requirements",
+    "default_bundle_hash",
+    "default_policy_text",
+]
 
 MAX_POLICY_BYTES = 1 << 20
 MAX_APPROVALS = 10
@@ -166,3 +173,11 @@ def _number(where: str, key: str, text: str, low: int, high: int) -> int:
     if _DECIMAL.fullmatch(text) is None or not low <= int(text) <= high:
         raise InputError(f"{where}: @{key}({text!r}) must be a whole number from {low} to {high}.")
     return int(text)
+
+
+@functools.cache
+def default_bundle_hash() -> str:
+    """The hash of the built-in bundle: decisions made before any bundle was published
+    cite it."""
+    data = checked_policy_bytes(default_policy_text(), limit=MAX_POLICY_BYTES)
+    return hashlib.sha256(data).hexdigest()
