@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import json
+from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
@@ -74,14 +75,13 @@ async def transfer_identity(
     if not owner or len(owner) > 128:
         raise InputError("choose the new owner from the list")
     gov = console(request).gov
-    try:
-        await run_in_threadpool(
-            lambda: gov.transfer_identity(identity_id, owner, token=viewer.session.token)
-        )
-    except AffidavitError as exc:
-        if exc.http_status >= 500:
-            raise
-        return await _identities(request, viewer, status=exc.http_status, error=exc.message)
+    refused = await _refused(
+        request,
+        viewer,
+        lambda: gov.transfer_identity(identity_id, owner, token=viewer.session.token),
+    )
+    if refused is not None:
+        return refused
     return await _identities(request, viewer, notice=f"{identity_id} is now owned by {owner}.")
 
 
@@ -96,26 +96,41 @@ async def change_identity(
     check_csrf(request, fields, viewer.session.csrf)
     _need(viewer, "identities.status", "administering identities")
     gov = console(request).gov
-    try:
-        if change == "rotate":
-            token, expires = await run_in_threadpool(
-                lambda: gov.rotate_token(identity_id, token=viewer.session.token)
-            )
-            return await _identities(
-                request,
-                viewer,
-                issued=(identity_id, token, expires),
-                notice=f"{identity_id}'s tokens were revoked; the new one is shown once.",
-            )
-        status = "suspended" if change == "suspend" else "active"
-        await run_in_threadpool(
-            lambda: gov.set_identity_status(identity_id, status, token=viewer.session.token)
+    if change == "rotate":
+        issued: list[tuple[str, str]] = []
+        refused = await _refused(
+            request,
+            viewer,
+            lambda: issued.append(gov.rotate_token(identity_id, token=viewer.session.token)),
         )
+        if refused is not None:
+            return refused
+        token, expires = issued[0]
+        return await _identities(
+            request,
+            viewer,
+            issued=(identity_id, token, expires),
+            notice=f"{identity_id}'s tokens were revoked; the new one is shown once.",
+        )
+    status = "suspended" if change == "suspend" else "active"
+    refused = await _refused(
+        request,
+        viewer,
+        lambda: gov.set_identity_status(identity_id, status, token=viewer.session.token),
+    )
+    return refused if refused is not None else redirect("/console/identities")
+
+
+async def _refused(request: Request, viewer: Viewer, act: Callable[[], object]) -> Response | None:
+    """Run an administrative act; the identities page with the reason when the Governor
+    refuses it (a 4xx), None when it was done."""
+    try:
+        await run_in_threadpool(act)
     except AffidavitError as exc:
         if exc.http_status >= 500:
             raise
         return await _identities(request, viewer, status=exc.http_status, error=exc.message)
-    return redirect("/console/identities")
+    return None
 
 
 # -- policy ---------------------------------------------------------------------------
