@@ -253,6 +253,18 @@ def ipv6_in(networks: Iterable[ipaddress.IPv6Network]) -> Callable[[str], bool]:
 _LINE_BREAKS = re.compile(r"\\{1,2}[rn]|[\r\n]")
 
 
+def _one_line_break_each(text: str) -> str:
+    """``_LINE_BREAKS.sub("\\n", text)`` by plain replaces (a tenth of the time on a key
+    block: the regex tries every position). The regex takes two backslashes where it can
+    (a match never ends in one, so the leftmost try at a double backslash comes first),
+    so the three-character escapes go first; a replace leaves a real line break, which
+    starts no escape, so the later replaces cannot see what the regex would not."""
+    if "\\" in text:
+        text = text.replace("\\\\r", "\n").replace("\\\\n", "\n")
+        text = text.replace("\\r", "\n").replace("\\n", "\n")
+    return text.replace("\r", "\n")
+
+
 def _b64url_json(segment: str) -> object:
     try:
         raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
@@ -271,7 +283,7 @@ def jwt_valid(token: str) -> bool:
     """:func:`jwt_header_valid` for a token that may be wrapped across lines (real or
     JSON-escaped breaks). A token without a signature part (``header.payload``, as
     unsigned ``alg: none`` tokens are pasted) needs a payload that is a JSON object too."""
-    token = _LINE_BREAKS.sub("", token)
+    token = _one_line_break_each(token).replace("\n", "")
     if not jwt_header_valid(token):
         return False
     parts = token.split(".")
@@ -287,7 +299,9 @@ def private_key_body_valid(block: str) -> bool:
     """A key block's body (armour and `Proc-Type:`-style fields aside) must be base64
     with some randomness: `<your key here>`, `...` or `XXXX` between the armour lines
     is a template, not a key."""
-    body = _PEM_FIELD.sub("", _LINE_BREAKS.sub("\n", _PEM_HEADER.sub("", block)))
+    body = _one_line_break_each(_PEM_HEADER.sub("", block))
+    if ": " in body:  # every field has one: without, the substitution has nothing to do
+        body = _PEM_FIELD.sub("", body)
     compact = "".join(body.split())
     return (
         len(compact) >= 24 and _B64_BODY.fullmatch(compact) is not None and len(set(compact)) >= 12
