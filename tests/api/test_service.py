@@ -9,6 +9,7 @@ import json
 import threading
 import time
 
+import httpx
 import pytest
 
 from affidavit.api import ApiSettings
@@ -176,6 +177,24 @@ def test_long_poll_returns_when_decided(live: Live) -> None:
     with live.client("agent") as agent:
         decided = agent.get(f"/v1/proposals/{proposal.id}", params={"wait": 20})
     assert decided.json()["status"] == "executed"
+
+
+def test_long_poll_answers_a_caller_executed_proposal_once_authorized(live: Live) -> None:
+    # regression: with auto-execution on, the long poll waited for "executed", which a
+    # proposal its caller executes never reaches by itself: an approved gated tool call
+    # (MCP gateway, adapters) waited out the whole wait before running
+    proposal = live.gov.propose(live.tokens["agent"], executor="caller", **PROPOSAL)
+    alice = live.tokens["approver"]
+    live.gov.view_evidence(alice, proposal.id)
+    live.gov.open_evidence(alice, proposal.id, 0)
+    live.gov.approve(alice, proposal.id, rationale="ok")
+    # a client timeout far below the wait: only an answer that does not wait returns
+    with live.client("agent") as agent:
+        decided = agent.get(
+            f"/v1/proposals/{proposal.id}", params={"wait": 600}, timeout=httpx.Timeout(10.0)
+        )
+    assert decided.json()["status"] == "authorized"
+    assert live.gov.ledger.verify().size == live.size()
 
 
 def test_events_stream_proposal_changes(live: Live) -> None:

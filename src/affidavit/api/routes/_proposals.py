@@ -94,15 +94,19 @@ async def show_proposal(
     """A proposal with its approvals, executions and dispositions.
 
     With ``wait``, the answer comes once the proposal is decided (no longer pending
-    approval; with auto-execution, once executed, failed, denied or expired), or
-    when the wait (capped by the server) runs out.
+    approval; with auto-execution, once executed, failed, denied or expired, except
+    that a proposal its caller executes is answered once authorized), or when the wait
+    (capped by the server) runs out.
     """
     gov = governor(request)
     details = _own(caller, await run(gov.proposal_details, proposal_id))
     settings = request.app.state.api_settings
-    # With auto-execution, "authorized" lasts only until the executor reports.
+    # With auto-execution, "authorized" lasts only until the executor reports; a
+    # proposal its caller executes stays authorized until the caller acts, so for it
+    # "authorized" is the decision.
     auto_execute = (await run(gov.configuration)).auto_execute
-    undecided = ("pending_approval", "authorized") if auto_execute else _UNDECIDED
+    runs_here = details.get("executor") != "caller"
+    undecided = ("pending_approval", "authorized") if auto_execute and runs_here else _UNDECIDED
     deadline = time.monotonic() + min(wait, settings.max_wait_s)
     while details["status"] in undecided and time.monotonic() < deadline:
         if await request.is_disconnected():
