@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 __all__ = [
+    "CASE_PATTERN",
     "AssetIn",
     "AssetsIn",
     "BreakglassIn",
@@ -38,7 +39,9 @@ __all__ = [
 Text = Field(default="", max_length=4000)
 # Shapes are checked here too so that a refused value is never echoed back.
 Name = Field(min_length=1, max_length=128, pattern=r"^[a-z0-9][a-z0-9._@-]*$")
-CaseId = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")
+CASE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"
+"""A case id: path, query and body parameters all check it with this one pattern."""
+CaseId = Field(min_length=1, max_length=128, pattern=CASE_PATTERN)
 StepText = Field(max_length=1_000_000)
 Reason = Field(min_length=1, max_length=4000)
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
@@ -186,9 +189,7 @@ class ReasonIn(_In):
 
 
 class ErasureIn(_In):
-    case: str | None = Field(
-        default=None, min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"
-    )
+    case: str | None = Field(default=None, min_length=1, max_length=128, pattern=CASE_PATTERN)
     payloads: list[Sha256] = Field(
         default_factory=list, max_length=500, description="SHA-256 of payloads; or a case"
     )

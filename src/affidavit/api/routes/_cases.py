@@ -8,13 +8,14 @@ from fastapi import APIRouter, Depends, Path, Request
 
 from affidavit.api._respond import governor, run
 from affidavit.api.auth import Caller, allow
+from affidavit.api.models import CASE_PATTERN
 from affidavit.api.pagination import Page, PageParams, page
 from affidavit.errors import NotFound
 from affidavit.oversight import replay_case
 
 router = APIRouter(tags=["cases"])
 
-CaseId = Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")
+CaseId = Path(min_length=1, max_length=128, pattern=CASE_PATTERN)
 
 
 @router.get("/cases", response_model=Page[dict[str, Any]], name="cases.list")

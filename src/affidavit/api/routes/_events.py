@@ -18,7 +18,7 @@ from fastapi.responses import StreamingResponse
 
 from affidavit.api._respond import governor, run
 from affidavit.api.auth import Caller, allow
-from affidavit.errors import InputError
+from affidavit.api.streams import resume_after
 
 router = APIRouter(tags=["events"])
 _BATCH = 500
@@ -39,18 +39,13 @@ async def events(
 ) -> StreamingResponse:
     """``event: proposal`` with data ``{seq, type, case, proposal, proposer, status}``."""
     gov = governor(request)
-    last_id = request.headers.get("last-event-id")
-    if after is None and last_id is not None:
-        if not last_id.isdigit() or len(last_id) > 18:
-            raise InputError("Last-Event-ID must be a ledger sequence number")
-        after = int(last_id)
-    if after is None:
-        after = (await run(gov.ledger.size)) - 1  # from now on
+    size = await run(gov.ledger.size)
+    after = resume_after(request.headers.get("last-event-id"), after, size)
     settings = request.app.state.api_settings
     own = caller.identity.id if caller.is_machine else None
 
     async def stream() -> AsyncIterator[bytes]:
-        position = int(after)
+        position = after
         started = quiet_since = time.monotonic()
         yield b": stream open\n\n"
         while not await request.is_disconnected():

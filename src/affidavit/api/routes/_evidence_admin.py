@@ -8,6 +8,7 @@ act under the calling admin.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -15,6 +16,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from affidavit.api._respond import create, governor, run
 from affidavit.api.auth import Caller, allow
 from affidavit.api.models import (
+    CASE_PATTERN,
     ErasureIn,
     IdentityOut,
     OwnerIn,
@@ -22,15 +24,14 @@ from affidavit.api.models import (
     SweepIn,
 )
 from affidavit.api.pagination import Page, PageParams, page_of_list
+from affidavit.api.routes._admin import IdentityId
+from affidavit.api.routes._cases import CaseId
 from affidavit.errors import InputError
 from affidavit.governance.governor import Governor
 
 router = APIRouter(tags=["evidence administration"])
 
-_CASE = r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"
-CaseId = Path(min_length=1, max_length=128, pattern=_CASE)
-RequestId = Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")
-IdentityId = Path(min_length=1, max_length=128, pattern=r"^[a-z0-9][a-z0-9._@-]*$")
+RequestId = Path(min_length=1, max_length=64, pattern=CASE_PATTERN)  # same alphabet
 
 
 # Legal holds
@@ -178,7 +179,7 @@ async def sweep(
 
     def fn() -> dict[str, Any]:
         results = gov.sweep_retention(dry_run=body.dry_run, token=caller.token)
-        return {"dry_run": body.dry_run, "results": [r.__dict__ for r in results]}
+        return {"dry_run": body.dry_run, "results": [asdict(r) for r in results]}
 
     return await create(request, caller, fn, status=200)
 
@@ -209,7 +210,7 @@ async def transfer(
 async def list_incidents(
     request: Request,
     paging: PageParams = Depends(),
-    case: str | None = Query(None, min_length=1, max_length=128, pattern=_CASE),
+    case: str | None = Query(None, min_length=1, max_length=128, pattern=CASE_PATTERN),
     caller: Caller = Depends(allow("incidents.list")),
 ) -> dict[str, Any]:
     """Incidents the ledger opened (a rejected break-glass review), oldest first."""

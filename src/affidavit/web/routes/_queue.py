@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, StreamingResponse
 from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
+from affidavit.api.streams import resume_after
 from affidavit.errors import AuthError, Forbidden
 from affidavit.web import _format
 from affidavit.web._http import SECURITY_HEADERS, TEMPLATES, ConsoleRoute, page, redirect
@@ -111,20 +112,6 @@ def _rows_html(
     return hit
 
 
-def _resume_from(last_event_id: str | None, after: int | None, size: int) -> int:
-    """The ledger sequence the stream continues after: the browser's ``Last-Event-ID``
-    on a reconnect, else the page's ``after``, else now; never past the ledger's end."""
-    for candidate in (last_event_id, after):
-        if candidate is None:
-            continue
-        try:
-            position = int(candidate)
-        except ValueError:
-            continue
-        return max(-1, min(position, size - 1))
-    return size - 1
-
-
 @router.get("/events", name="console.events")
 async def events(
     request: Request,
@@ -141,7 +128,7 @@ async def events(
     state = console(request)
     gov = state.gov
     size = await run_in_threadpool(gov.ledger.size)
-    start = _resume_from(request.headers.get("last-event-id"), after, size)
+    start = resume_after(request.headers.get("last-event-id"), after, size)
     poll = request.app.state.api_settings.poll_interval_s
 
     async def stream() -> AsyncIterator[bytes]:
