@@ -9,10 +9,9 @@ from typing import Any
 from affidavit.errors import InputError
 from affidavit.sdk.client import Client, Proposal
 from affidavit.sdk.mapping import Mapped, ToolMapping
-from affidavit.sdk.outcomes import GO, why
+from affidavit.sdk.outcomes import why
 
 __all__ = [
-    "GO",
     "already_ran",
     "call_ref",
     "claim",

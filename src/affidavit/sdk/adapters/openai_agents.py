@@ -16,7 +16,7 @@ the same call made again after the approval runs. Point the agent's model at
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from agents import FunctionTool, ToolGuardrailFunctionOutput, ToolInputGuardrail
@@ -52,7 +52,6 @@ class Guardrails:
 
     input: ToolInputGuardrail[Any]
     output: ToolOutputGuardrail[Any]
-    running: dict[str, str] = field(default_factory=dict)  # tool call id -> execution
 
     def apply(self, tool: FunctionTool) -> FunctionTool:
         """``tool`` with both guardrails attached (after any it has)."""
@@ -66,7 +65,7 @@ def affidavit_guardrails(
 ) -> Guardrails:
     """Guardrails deciding each call by policy and recording its one execution."""
     waiting: dict[str, str] = {}  # what a gated call would do -> its proposal
-    running: dict[str, str] = {}
+    running: dict[str, str] = {}  # tool call id -> the execution it was allowed under
 
     async def decide(data: ToolInputGuardrailData) -> ToolGuardrailFunctionOutput:
         context = data.context
@@ -138,7 +137,6 @@ def affidavit_guardrails(
     return Guardrails(
         input=ToolInputGuardrail(guardrail_function=decide, name="affidavit"),
         output=ToolOutputGuardrail(guardrail_function=report, name="affidavit-report"),
-        running=running,
     )
 
 
