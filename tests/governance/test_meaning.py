@@ -151,6 +151,7 @@ def test_an_authorization_without_grounds_in_the_ledger_fails(
 
 def test_a_command_cannot_emit_an_authorization_without_grounds(gov: Governor, cast: Cast) -> None:
     from affidavit.errors import Conflict
+    from affidavit.governance._common import later
     from affidavit.governance.events import AuthorizationIssued
 
     pid = _work(gov, cast)
@@ -167,7 +168,7 @@ def test_a_command_cannot_emit_an_authorization_without_grounds(gov: Governor, c
                 action_hash=proposal.action_hash,
                 bundle_hash=proposal.bundle_hash,
                 via="approvals",
-                expires_at=proposal.expires_at or "2099-01-01T00:00:00.000000Z",
+                expires_at=later(gov.clock(), 600),
             )
         )
 
