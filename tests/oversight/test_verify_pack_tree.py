@@ -20,9 +20,14 @@ from affidavit.ledger import merkle
 from affidavit.oversight import verify_pack as vp
 from affidavit.oversight.verify_pack import PackError, verify
 from tests.oversight._pack_case import Sample, read_zip
-from tests.oversight.test_verify_pack import _rehash
-
-Files = dict[str, bytes]
+from tests.oversight.test_verify_pack import (
+    Files,
+    _change_entry,
+    _entries,
+    _rehash,
+    _remove_entry,
+    _swap_entries,
+)
 
 
 def _leaves(size: int) -> list[bytes]:
@@ -174,10 +179,6 @@ def _spy(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     return answers
 
 
-def _entry_names(files: Files) -> list[str]:
-    return sorted((n for n in files if n.startswith("entries/")), key=lambda n: int(n[8:-5]))
-
-
 def _flip_proof(files: Files, position: int) -> str:
     proofs = json.loads(files["proofs.json"])
     index = sorted(proofs, key=int)[len(proofs) // 2]
@@ -188,29 +189,9 @@ def _flip_proof(files: Files, position: int) -> str:
     return f"entries/{index}.json"
 
 
-def _change_entry(files: Files) -> str:
-    name = _entry_names(files)[len(_entry_names(files)) // 3]
-    data = files[name]
-    at = data.index(b'"time":"') + 11
-    files[name] = data[:at] + (b"7" if data[at : at + 1] != b"7" else b"8") + data[at + 1 :]
-    return name
-
-
-def _swap_entries(files: Files) -> str:
-    first, second = _entry_names(files)[2:4]
-    files[first], files[second] = files[second], files[first]
-    return first
-
-
 def _not_canonical(files: Files) -> str:
-    name = _entry_names(files)[-1]
+    name = _entries(files)[-1]
     files[name] = files[name][:-1] + b" }"
-    return name
-
-
-def _remove_entry(files: Files) -> str:
-    name = _entry_names(files)[1]
-    del files[name]
     return name
 
 
@@ -231,7 +212,7 @@ def test_an_untouched_pack_takes_the_all_at_once_path(
     for pack in (sample.period_pack, sample.case_pack):
         files = read_zip(pack)
         report = verify(_write_stored(tmp_path / "stored.zip", files), sample.key)
-        assert report.entries == len(_entry_names(files))
+        assert report.entries == len(_entries(files))
     assert answers == [True, True]
 
 
